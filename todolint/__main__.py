@@ -1,0 +1,8 @@
+"""`python -m todolint`."""
+
+from __future__ import annotations
+
+from todolint.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""From the paths a user typed to the chart × environment matrix and the pre-rendered inputs.
+
+A path may be a chart folder, a folder holding charts, any file inside a chart (as pre-commit passes
+them: the file maps to the chart that owns it), a pre-rendered manifest file, or `-` for stdin.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from todolint.contract import Contract
+from todolint.models import Target
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+#: Folders never searched for charts: VCS metadata, caches, virtualenvs, vendored subcharts.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
+
+
+class DiscoveryError(Exception):
+    """A path that names nothing lintable; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """A chart folder on disk and its name (from Chart.yaml, else the folder name)."""
+
+    path: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ManifestInput:
+    """Pre-rendered manifests: a file path, or `-` for standard input."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Inputs:
+    charts: tuple[ChartRef, ...]
+    manifests: tuple[ManifestInput, ...]
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when below it."""
+    try:
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return str(path)
+    return rel.as_posix() or "."
+
+
+def chart_name(chart_dir: Path) -> str:
+    """The chart's name from Chart.yaml; the folder name when Chart.yaml is unreadable.
+
+    An unreadable Chart.yaml is not an error here: the renderer reports it with its own words.
+    """
+    try:
+        meta = yaml.load((chart_dir / "Chart.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError, ValueError):
+        return chart_dir.resolve().name
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and name.strip() else chart_dir.resolve().name
+
+
+def owning_chart(path: Path) -> Path | None:
+    """The chart folder that owns `path` (the nearest ancestor with a Chart.yaml), if any.
+
+    A subchart vendored under `<chart>/charts/` belongs to its parent: the parent is what is rendered.
+    """
+    found: Path | None = None
+    for parent in [path, *path.parents] if path.is_dir() else list(path.parents):
+        if (parent / "Chart.yaml").is_file():
+            found = parent
+            if parent.parent.name != "charts" or not (parent.parent.parent / "Chart.yaml").is_file():
+                return found
+    return found
+
+
+def _charts_below(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        if "Chart.yaml" in filenames:
+            found.append(Path(dirpath))
+            dirnames.clear()  # subcharts are rendered through their parent
+            continue
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+    return found
+
+
+def discover(paths: Sequence[str]) -> Inputs:
+    """Sort the user's paths into charts and manifest inputs, each once, in a stable order."""
+    charts: dict[Path, ChartRef] = {}
+    manifests: list[ManifestInput] = []
+
+    def add_chart(chart_dir: Path) -> None:
+        key = chart_dir.resolve()
+        if key not in charts:
+            charts[key] = ChartRef(path=display_path(chart_dir), name=chart_name(chart_dir))
+
+    for raw in paths:
+        if raw == "-":
+            manifests.append(ManifestInput("-"))
+            continue
+        path = Path(raw)
+        if not path.exists():
+            raise DiscoveryError(f"{raw}: no such file or directory")
+        if path.is_dir():
+            if (path / "Chart.yaml").is_file():
+                add_chart(path)
+                continue
+            below = _charts_below(path)
+            if below:
+                for chart_dir in below:
+                    add_chart(chart_dir)
+                continue
+            owner = owning_chart(path)
+            if owner is None:
+                raise DiscoveryError(f"{raw}: no Helm chart here (no Chart.yaml in it or below it)")
+            add_chart(owner)
+            continue
+        owner = owning_chart(path)
+        if owner is not None:
+            add_chart(owner)
+        elif path.suffix.lower() in MANIFEST_SUFFIXES:
+            manifests.append(ManifestInput(raw))
+        else:
+            raise DiscoveryError(f"{raw}: not a chart, a file in a chart, or a manifest file")
+    ordered = sorted(charts.values(), key=lambda c: (c.path, c.name))
+    return Inputs(charts=tuple(ordered), manifests=tuple(manifests))
+
+
+@dataclass(frozen=True)
+class MatrixOptions:
+    """Command-line overrides of the contract's environment matrix."""
+
+    environments: tuple[str, ...] = ()
+    release: str | None = None
+    namespace: str | None = None
+    values: tuple[str, ...] = ()
+    set_values: tuple[str, ...] = ()
+    kube_version: str = ""
+
+
+def build_targets(charts: Iterable[ChartRef], contract: Contract, options: MatrixOptions) -> list[Target]:
+    """Every chart × environment, with its release, namespace and values files."""
+    envs = options.environments or contract.environments
+    targets: list[Target] = []
+    for chart in charts:
+        chart_dir = Path(chart.path)
+        for env in envs:
+            release_pattern = options.release or contract.release_pattern
+            namespace_pattern = options.namespace or contract.namespace_pattern
+            own = tuple((chart_dir / name).as_posix() for name in contract.values_files_for(chart_dir, env))
+            targets.append(
+                Target(
+                    chart=chart.name,
+                    chart_path=chart.path,
+                    env=env,
+                    release=release_pattern.format(chart=chart.name, env=env),
+                    namespace=namespace_pattern.format(chart=chart.name, env=env),
+                    values_files=own + tuple(options.values),
+                    set_values=tuple(options.set_values),
+                    kube_version=options.kube_version,
+                )
+            )
+    return targets

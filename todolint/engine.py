@@ -1,0 +1,336 @@
+"""The engine loop: render → parse → validate → rules → severity and selection → sorted Result.
+
+The engine never prints. A chart × environment that fails to render or parse becomes a finding and an
+error line; every other pair is still linted in full, and relational rules are shown only intact renders.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from todolint import schema
+from todolint.contract import Contract
+from todolint.discover import ManifestInput
+from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity, Target, TargetResult
+from todolint.parse import Loader, ParseProblem, parse_template
+from todolint.render import RenderedTemplate, Renderer, RenderError
+from todolint.render.helm_cli import split_stream
+from todolint.rules import EnvContext, Rule
+
+STDIN_NAME = "<stdin>"
+
+
+@dataclass(frozen=True)
+class StreamContext:
+    """What a pipe of pre-rendered manifests lacks: `--chart/--env/--release/--namespace`."""
+
+    chart: str | None = None
+    env: str | None = None
+    release: str | None = None
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Severity and selection: engine and config business, never a rule's."""
+
+    fail_on: Severity = Severity.ERROR
+    #: Severity per rule code or name.
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    #: Codes, code prefixes or names to run (empty: all) and to skip.
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one run needs, built by the CLI from flags and config."""
+
+    contract: Contract
+    rules: tuple[Rule, ...]
+    targets: tuple[Target, ...] = ()
+    inputs: tuple[ManifestInput, ...] = ()
+    stream: StreamContext = StreamContext()
+    renderer: Renderer | None = None
+    kube_version: str = ""
+    timeout: float = 60.0
+    settings: Settings = Settings()
+
+
+@dataclass
+class _Collected:
+    """Mutable scratch space of one run (never shared outside `run`)."""
+
+    manifests: list[Manifest] = field(default_factory=list)
+    hits: list[tuple[str, Hit]] = field(default_factory=list)
+    broken: dict[Target, str] = field(default_factory=dict)
+    objects: dict[Target, list[str]] = field(default_factory=dict)
+
+
+def chart_file(target: Target, source: str) -> str:
+    """The chart file behind a Helm template name: `todo-backend/templates/x.yaml` → `<chart>/templates/x.yaml`."""
+    if not source:
+        return target.chart_path
+    rel = source.split("/", 1)[1] if "/" in source else source
+    return f"{target.chart_path}/{rel}" if target.chart_path else source
+
+
+def format_path(path: FieldPath) -> str:
+    """`("spec", "containers", 0, "app.kubernetes.io/name")` → `spec.containers[0]["app.kubernetes.io/name"]`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.replace("_", "").replace("-", "").isalnum():
+            out += f".{part}" if out else part
+        else:
+            out += f'["{part}"]'
+    return out
+
+
+def _matches(rule: Rule, selectors: Iterable[str]) -> bool:
+    return any(rule.code.startswith(s.upper()) or rule.name == s for s in selectors)
+
+
+def _read_chart_meta(chart_path: str) -> Mapping[str, Any]:
+    try:
+        meta = yaml.load((Path(chart_path) / "Chart.yaml").read_bytes(), Loader=Loader)
+    except (OSError, yaml.YAMLError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+class Engine:
+    """One run over a Plan."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.rules = {r.code: r for r in plan.rules}
+        self.kube_version = plan.kube_version or schema.newest_version()
+        self.found = _Collected()
+
+    # --- render and parse ------------------------------------------------------------------------
+
+    def _render(self, target: Target) -> list[RenderedTemplate] | RenderError:
+        assert self.plan.renderer is not None
+        try:
+            return self.plan.renderer.render(target, timeout=self.plan.timeout)
+        except RenderError as exc:
+            return exc
+
+    def _render_all(self) -> list[tuple[Target, list[RenderedTemplate] | RenderError]]:
+        targets = list(self.plan.targets)
+        if not targets or self.plan.renderer is None:
+            return []
+        # helm CLI renders are separate processes: use both cores. The embedded SDK measured no
+        # faster with threads, so it stays on one.
+        workers = 1 if self.plan.renderer.name == "embedded" else max(1, min(len(targets), 4))
+        if workers == 1:
+            return [(t, self._render(t)) for t in targets]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(zip(targets, pool.map(self._render, targets), strict=True))
+
+    def _break(self, target: Target, code: str, message: str, file: str, line: int | None) -> None:
+        where = f"{file}:{line}" if line else file
+        self.found.broken.setdefault(target, f"{target.chart} ({target.env}): {where}: {message}")
+        self.found.hits.append(
+            (
+                code,
+                Hit(
+                    message, target=target, location=Location("template" if code == "TL001" else "rendered", file, line)
+                ),
+            )
+        )
+
+    def _take_parsed(self, target: Target, manifests: list[Manifest], problems: list[ParseProblem], file: str) -> None:
+        self.found.manifests.extend(manifests)
+        self.found.objects.setdefault(target, []).extend(f"{m.kind}/{m.name}" for m in manifests)
+        for problem in problems:
+            if problem.manifest is not None:
+                self.found.hits.append(
+                    (problem.code, Hit(problem.message, manifest=problem.manifest, path=problem.path))
+                )
+                if problem.fatal:
+                    line = problem.manifest.rendered_location(problem.path).line
+                    self.found.broken.setdefault(
+                        target, f"{target.chart} ({target.env}): {problem.manifest.file}:{line}: {problem.message}"
+                    )
+            else:
+                self._break(target, problem.code, problem.message, file, problem.line)
+
+    def render_and_parse(self) -> None:
+        for target, outcome in self._render_all():
+            self.found.objects.setdefault(target, [])
+            if isinstance(outcome, RenderError):
+                self._break(target, outcome.code, outcome.message, outcome.file or target.chart_path, outcome.line)
+                continue
+            for rendered in outcome:
+                file = chart_file(target, rendered.source)
+                manifests, problems = parse_template(rendered, target=target, file=file)
+                self._take_parsed(target, manifests, problems, file)
+
+    def read_streams(self) -> None:
+        stream = self.plan.stream
+        contract = self.plan.contract
+        for item in self.plan.inputs:
+            name = STDIN_NAME if item.path == "-" else item.path
+            try:
+                data = sys.stdin.buffer.read() if item.path == "-" else Path(item.path).read_bytes()
+            except OSError as exc:
+                self._stream_error(name, f"cannot read: {exc.strerror or exc}")
+                continue
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                self._stream_error(name, f"not valid UTF-8 (byte {exc.start})")
+                continue
+            for rendered in split_stream(text):
+                chart = stream.chart or (rendered.source.split("/", 1)[0] if rendered.source else "")
+                env = stream.env or ""
+                target = Target(
+                    chart=chart or "-",
+                    chart_path="",
+                    env=env or "-",
+                    release=stream.release or (contract.release_for(chart, env) if chart and env else ""),
+                    namespace=stream.namespace or (contract.namespace_for(chart, env) if env else ""),
+                    kube_version=self.kube_version,
+                )
+                manifests, problems = parse_template(
+                    rendered, target=target, file=name, first_line=rendered.first_line, relative_lines=False
+                )
+                self._take_parsed(target, manifests, problems, name)
+
+    def _stream_error(self, name: str, message: str) -> None:
+        stream = self.plan.stream
+        target = Target(chart=stream.chart or "-", chart_path="", env=stream.env or "-", release="", namespace="")
+        self.found.objects.setdefault(target, [])
+        self._break(target, "TL002", message, name, None)
+
+    # --- validate and check ----------------------------------------------------------------------
+
+    def validate(self) -> None:
+        for manifest in self.found.manifests:
+            errors = schema.validate(manifest, self.kube_version)
+            if errors is None:
+                self.found.hits.append(
+                    (
+                        "TL011",
+                        Hit(
+                            f"no Kubernetes {self.kube_version} schema for {manifest.kind} "
+                            f"{manifest.api_version}; the object was not validated",
+                            manifest=manifest,
+                            path=("kind",),
+                        ),
+                    )
+                )
+                continue
+            for error in errors:
+                self.found.hits.append(("TL010", Hit(error.message, manifest=manifest, path=error.path)))
+
+    def check(self) -> None:
+        active = [r for r in self.plan.rules if r.check is not None]
+        meta = {t.chart_path: _read_chart_meta(t.chart_path) for t in self.plan.targets}
+        envs: dict[str, list[Manifest]] = {}
+        for manifest in self.found.manifests:
+            envs.setdefault(manifest.target.env, []).append(manifest)
+        for target in self.plan.targets:
+            envs.setdefault(target.env, [])
+        for env in sorted(envs):
+            manifests = tuple(sorted(envs[env], key=lambda m: (m.target.chart_path, m.file, m.index)))
+            targets = {m.target for m in manifests} | {t for t in self.plan.targets if t.env == env}
+            broken = tuple(sorted((t for t in targets if t in self.found.broken), key=lambda t: t.chart_path))
+            intact = tuple(sorted((t for t in targets if t not in self.found.broken), key=lambda t: t.chart_path))
+            full = EnvContext(env, self.plan.contract, manifests, intact, broken, meta)
+            whole = EnvContext(
+                env, self.plan.contract, tuple(m for m in manifests if m.target in intact), intact, broken, meta
+            )
+            for rule in active:
+                assert rule.check is not None
+                for hit in rule.check(whole if rule.relational else full):
+                    self.found.hits.append((rule.code, hit))
+
+    # --- stamp -----------------------------------------------------------------------------------
+
+    def _selected(self, rule: Rule) -> bool:
+        settings = self.plan.settings
+        if settings.select and not _matches(rule, settings.select):
+            return False
+        return not (settings.ignore and _matches(rule, settings.ignore))
+
+    def _severity(self, rule: Rule) -> Severity:
+        overrides = self.plan.settings.severities
+        return overrides.get(rule.code) or overrides.get(rule.name) or rule.severity
+
+    def stamp(self, code: str, hit: Hit) -> Finding | None:
+        rule = self.rules.get(code)
+        if rule is None:
+            raise KeyError(f"a rule raised {code}, which no rule defines")
+        # Engine rules about broken input always count: without them exit code 2 has no explanation.
+        if rule.check is not None and not self._selected(rule):
+            return None
+        if hit.manifest is not None:
+            manifest = hit.manifest
+            target = manifest.target
+            locations: tuple[Location, ...] = (manifest.rendered_location(hit.path),)
+            kind, name = manifest.kind, manifest.name
+        else:
+            target = hit.target or Target(chart="-", chart_path="", env="-", release="", namespace="")
+            locations = (hit.location,) if hit.location is not None else ()
+            kind, name = "", ""
+        primary = locations[0] if locations else Location("rendered", target.chart_path or "-")
+        return Finding(
+            code=rule.code,
+            name=rule.name,
+            category=rule.category,
+            severity=self._severity(rule),
+            chart=target.chart,
+            env=target.env,
+            release=target.release,
+            namespace=target.namespace,
+            kind=kind,
+            object=name,
+            path=format_path(hit.path),
+            message=hit.message,
+            file=primary.file,
+            line=primary.line,
+            locations=locations,
+        )
+
+    def run(self) -> Result:
+        started = time.perf_counter()
+        self.render_and_parse()
+        self.read_streams()
+        self.validate()
+        self.check()
+        findings = [f for f in (self.stamp(code, hit) for code, hit in self.found.hits) if f is not None]
+        findings = sorted(set(findings), key=Finding.sort_key)
+        targets = tuple(
+            TargetResult(t, tuple(sorted(self.found.objects.get(t, ()))), self.found.broken.get(t))
+            for t in sorted(self.found.objects, key=lambda t: (t.chart_path, t.chart, t.env))
+        )
+        renderer = self.plan.renderer
+        return Result(
+            renderer=renderer.name if renderer else "files",
+            helm_version=renderer.version() if renderer else "",
+            kube_version=self.kube_version,
+            targets=targets,
+            findings=tuple(findings),
+            elapsed=time.perf_counter() - started,
+            errors=tuple(sorted(self.found.broken.values())),
+            rules=self.plan.rules,
+        )
+
+
+def run(plan: Plan) -> Result:
+    return Engine(plan).run()
+
+
+__all__ = ["Plan", "Settings", "StreamContext", "chart_file", "format_path", "run"]

@@ -1,0 +1,226 @@
+"""The values that flow through todolint: targets, manifests, locations, findings, results.
+
+Everything here is a frozen dataclass so that a rule can never change what another rule sees,
+and so that results can be sorted, hashed and compared for determinism.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: A field path inside an object: ("spec", "template", "spec", "containers", 0, "image").
+FieldPath = tuple[str | int, ...]
+
+#: The fixed category vocabulary (documented in the README).
+CATEGORIES: tuple[str, ...] = (
+    "render",
+    "parse",
+    "schema",
+    "labels",
+    "selectors",
+    "names",
+    "probes",
+    "ports",
+    "services",
+    "config",
+    "secrets",
+    "database",
+    "scaling",
+    "namespaces",
+    "api-url",
+    "references",
+    "chart",
+)
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered so that `>=` compares against the fail level."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (choose error, warning or info)") from None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One chart rendered for one environment: everything a renderer needs, nothing it computes."""
+
+    chart: str
+    chart_path: str
+    env: str
+    release: str
+    namespace: str
+    #: Values files passed after the chart's own values.yaml, in order (later wins).
+    values_files: tuple[str, ...] = ()
+    #: `--set` expressions, applied after every values file.
+    set_values: tuple[str, ...] = ()
+    kube_version: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.chart} ({self.env})"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place a person can open: `kind` is values, template or rendered (most editable first)."""
+
+    kind: str
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One rendered Kubernetes object and where every one of its fields came from."""
+
+    target: Target
+    #: The template that produced it, as Helm names it (`todo-backend/templates/service.yaml`).
+    source: str
+    #: The file a person would open for the rendered location (template file, input file or `-`).
+    file: str
+    obj: Mapping[str, Any]
+    #: Line of each field path in the parsed text (1-based); () is the object itself.
+    lines: Mapping[FieldPath, int]
+    #: Subtracted from a line in `lines` to give the line shown for the rendered location.
+    line_offset: int = 0
+    #: Index of the document within its source, for stable ordering.
+    index: int = 0
+
+    @property
+    def kind(self) -> str:
+        kind = self.obj.get("kind")
+        return kind if isinstance(kind, str) else ""
+
+    @property
+    def api_version(self) -> str:
+        api = self.obj.get("apiVersion")
+        return api if isinstance(api, str) else ""
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        meta = self.obj.get("metadata")
+        return meta if isinstance(meta, Mapping) else {}
+
+    @property
+    def name(self) -> str:
+        name = self.metadata.get("name")
+        return name if isinstance(name, str) else ""
+
+    @property
+    def annotations(self) -> Mapping[str, Any]:
+        ann = self.metadata.get("annotations")
+        return ann if isinstance(ann, Mapping) else {}
+
+    @property
+    def labels(self) -> Mapping[str, Any]:
+        labels = self.metadata.get("labels")
+        return labels if isinstance(labels, Mapping) else {}
+
+    def line_of(self, path: FieldPath) -> int | None:
+        """The line of `path`, or of its nearest ancestor that exists (a missing field's parent)."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+    def rendered_location(self, path: FieldPath = ()) -> Location:
+        line = self.line_of(path)
+        return Location("rendered", self.file, None if line is None else line - self.line_offset)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports: the object and field at fault and a message (no severity, no code)."""
+
+    message: str
+    manifest: Manifest | None = None
+    path: FieldPath = ()
+    #: For findings with no object (a chart file, a missing object): which chart × environment.
+    target: Target | None = None
+    #: For findings with no object: where to point (a chart file such as Chart.yaml).
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule's hit, stamped by the engine with code, severity and context."""
+
+    code: str
+    name: str
+    category: str
+    severity: Severity
+    chart: str
+    env: str
+    release: str
+    namespace: str
+    kind: str
+    object: str
+    path: str
+    message: str
+    file: str
+    line: int | None
+    locations: tuple[Location, ...] = ()
+    #: The justification when the finding is suppressed; None when it counts.
+    suppressed: str | None = None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.chart,
+            self.env,
+            self.file,
+            self.line or 0,
+            self.kind,
+            self.object,
+            self.code,
+            self.path,
+            self.message,
+        )
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """How one chart × environment went: rendered and parsed, or where it broke."""
+
+    target: Target
+    objects: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one run found, ready for a reporter."""
+
+    renderer: str
+    helm_version: str
+    kube_version: str
+    targets: tuple[TargetResult, ...]
+    findings: tuple[Finding, ...]
+    elapsed: float = 0.0
+    #: One line per chart × environment (or input) that could not be rendered or parsed.
+    errors: tuple[str, ...] = field(default=())
+    #: The rules that were in force (reporters document them: SARIF rules, JUnit test cases).
+    rules: tuple[Any, ...] = field(default=(), compare=False)
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.suppressed is None)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.active if f.severity == severity)

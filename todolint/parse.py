@@ -1,0 +1,218 @@
+"""Rendered YAML → Manifests that remember the line of every field.
+
+libyaml (PyYAML's C composer) builds the node tree; a small walk turns nodes into plain Python values
+as Kubernetes would read them (keys as strings, timestamps left as strings) while recording each
+field's line and every duplicate key (PyYAML keeps the last silently; the API server rejects them).
+The walk is bounded, so an alias bomb or absurd nesting becomes a parse problem, not a hang.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from todolint.models import FieldPath, Manifest, Target
+from todolint.render import RenderedTemplate
+
+Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: Nodes one document may expand to (aliases count each time they are followed).
+MAX_NODES = 1_000_000
+MAX_DEPTH = 400
+
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """Something wrong with the text itself. `fatal` problems mean objects may be missing."""
+
+    code: str
+    message: str
+    line: int | None
+    path: FieldPath = ()
+    fatal: bool = False
+    #: The object the problem is inside, when it parsed far enough to have one.
+    manifest: Manifest | None = None
+
+
+class _Abort(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+_constructor = SafeConstructor()
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag = node.tag
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return _constructor.construct_yaml_bool(node)
+    if tag == _INT:
+        return _constructor.construct_yaml_int(node)
+    if tag == _FLOAT:
+        return _constructor.construct_yaml_float(node)
+    # Strings, and anything Kubernetes' YAML reader would also keep as text (timestamps, custom tags).
+    return node.value
+
+
+def _key_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class _Walker:
+    """Converts one document's node tree, collecting lines and duplicate keys."""
+
+    def __init__(self, line_base: int) -> None:
+        self.line_base = line_base
+        self.lines: dict[FieldPath, int] = {}
+        self.duplicates: list[tuple[FieldPath, int]] = []
+        self.budget = MAX_NODES
+
+    def line(self, node: Node) -> int:
+        return int(node.start_mark.line) + self.line_base
+
+    def build(self, node: Node, path: FieldPath, depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _Abort(f"document expands to more than {MAX_NODES:,} nodes (an alias bomb?)", self.line(node))
+        if depth > MAX_DEPTH:
+            raise _Abort(f"document is nested deeper than {MAX_DEPTH} levels", self.line(node))
+        if isinstance(node, ScalarNode):
+            return _scalar(node)
+        if isinstance(node, SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                item_path = (*path, index)
+                self.lines[item_path] = self.line(item)
+                items.append(self.build(item, item_path, depth + 1))
+            return items
+        if isinstance(node, MappingNode):
+            mapping: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = (
+                    _key_text(self.build(key_node, path, depth + 1))
+                    if not isinstance(key_node, ScalarNode)
+                    else _key_text(_scalar(key_node))
+                )
+                key_path = (*path, key)
+                if key in mapping:
+                    self.duplicates.append((key_path, self.line(key_node)))
+                # A field's line is its key's line: that is the line a person reads and edits.
+                mapping[key] = self.build(value_node, key_path, depth + 1)
+                self.lines[key_path] = self.line(key_node)
+            return mapping
+        raise _Abort(f"unsupported YAML node {type(node).__name__}", self.line(node))
+
+
+def _documents(text: str) -> Iterator[Node | None]:
+    loader = Loader(text)
+    try:
+        while loader.check_node():
+            yield loader.get_node()
+    finally:
+        loader.dispose()
+
+
+def parse_template(
+    rendered: RenderedTemplate,
+    *,
+    target: Target,
+    file: str,
+    first_line: int = 1,
+    relative_lines: bool = True,
+) -> tuple[list[Manifest], list[ParseProblem]]:
+    """Parse one template's output (one or more documents) into manifests and problems.
+
+    `first_line` is the line of the text's first line in the file a person sees. With
+    `relative_lines` the rendered location counts from the object's first line (rendered text that
+    exists only in memory); otherwise it is the line in `file` (pre-rendered input).
+    """
+    manifests: list[Manifest] = []
+    problems: list[ParseProblem] = []
+    line_base = first_line
+    index = 0
+    try:
+        for node in _documents(rendered.text):
+            if node is None:
+                continue
+            walker = _Walker(line_base)
+            try:
+                obj = walker.build(node, (), 0)
+            except _Abort as abort:
+                problems.append(ParseProblem("TL002", abort.message, abort.line, fatal=True))
+                continue
+            except RecursionError:
+                problems.append(
+                    ParseProblem("TL002", "document is nested too deeply to read", walker.line(node), fatal=True)
+                )
+                continue
+            if obj is None:
+                continue
+            walker.lines[()] = walker.line(node)
+            start = walker.line(node)
+            offset = start - 1 if relative_lines else 0
+            if not isinstance(obj, dict):
+                what = "a list" if isinstance(obj, list) else "a scalar"
+                problems.append(
+                    ParseProblem("TL004", f"document is {what}, not a Kubernetes object", start, fatal=True)
+                )
+                continue
+            manifest = Manifest(
+                target=target,
+                source=rendered.source,
+                file=file,
+                obj=obj,
+                lines=walker.lines,
+                line_offset=offset,
+                index=index,
+            )
+            index += 1
+            bad = [k for k in ("apiVersion", "kind") if not isinstance(obj.get(k), str) or not obj.get(k)]
+            if bad:
+                problems.append(
+                    ParseProblem(
+                        "TL004",
+                        f"object has no {' or '.join(bad)} (a string is required)",
+                        start,
+                        path=(bad[0],),
+                        fatal=True,
+                        manifest=manifest,
+                    )
+                )
+                continue
+            for path, line in walker.duplicates:
+                problems.append(
+                    ParseProblem(
+                        "TL003",
+                        f"duplicate key {path[-1]!r}: YAML readers keep only one value, the API server rejects it",
+                        line,
+                        path=path,
+                        manifest=manifest,
+                    )
+                )
+            manifests.append(manifest)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem_line = int(mark.line) + line_base if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.append(ParseProblem("TL002", f"invalid YAML: {problem}", problem_line, fatal=True))
+    except (ValueError, TypeError) as exc:  # libyaml's reader rejects some byte sequences this way
+        problems.append(ParseProblem("TL002", f"invalid YAML: {exc}", None, fatal=True))
+    return manifests, problems

@@ -1,0 +1,111 @@
+"""Render with the `helm` executable: `helm template` with an explicit release and namespace.
+
+Works with Helm 3 and Helm 4 (both print `---` / `# Source: <chart>/templates/<file>` per document).
+Never runs `helm dependency update`: rendering is offline, and a missing dependency is Helm's error.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from functools import cached_property
+from pathlib import Path
+
+from todolint.models import Target
+from todolint.render import RenderedTemplate, RenderError, helm_error
+
+SOURCE_PREFIX = "# Source: "
+
+
+def split_stream(text: str, *, default_source: str = "") -> list[RenderedTemplate]:
+    """Cut a `helm template` stream into documents, each tagged with its `# Source:` template
+    and the stream line it starts on."""
+    docs: list[RenderedTemplate] = []
+    source = default_source
+    chunk: list[str] = []
+    start = 1
+
+    def flush() -> None:
+        body = "".join(chunk)
+        if body.strip():
+            docs.append(RenderedTemplate(source, body, start))
+        chunk.clear()
+
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        stripped = line.rstrip("\r\n")
+        if stripped == "---" or stripped.startswith("--- "):
+            flush()
+            source = default_source
+            start = number + 1
+            continue
+        if stripped.startswith(SOURCE_PREFIX) and not "".join(chunk).strip():
+            source = stripped[len(SOURCE_PREFIX) :].strip()
+        chunk.append(line)
+    flush()
+    return docs
+
+
+class HelmCliRenderer:
+    """`helm template RELEASE /abs/chart -n NS -f ... --set ...`."""
+
+    name = "helm"
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+
+    @cached_property
+    def _version(self) -> str:
+        try:
+            done = subprocess.run(
+                [self.binary, "version", "--template", "{{ .Version }}"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return "unknown"
+        return done.stdout.strip() or "unknown"
+
+    def version(self) -> str:
+        return self._version
+
+    def command(self, target: Target) -> list[str]:
+        # Absolute paths: a chart folder named "-x" must never be read as a flag.
+        cmd = [
+            self.binary,
+            "template",
+            target.release,
+            str(Path(target.chart_path).resolve()),
+            "--namespace",
+            target.namespace,
+        ]
+        for values_file in target.values_files:
+            cmd += ["--values", str(Path(values_file).resolve())]
+        for expression in target.set_values:
+            cmd += ["--set", expression]
+        return cmd
+
+    def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        env = dict(os.environ, HELM_NO_PLUGINS="1")
+        try:
+            done = subprocess.run(
+                self.command(target),
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"render timed out after {timeout:g} s (--timeout)") from None
+        except OSError as exc:
+            raise RenderError(f"cannot run helm: {exc.strerror or exc}") from None
+        stderr = done.stderr.decode("utf-8", "replace")
+        if done.returncode != 0:
+            raise helm_error(target.chart_path, stderr)
+        try:
+            text = done.stdout.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RenderError(f"helm output is not valid UTF-8 (byte {exc.start})") from None
+        return split_stream(text)

@@ -1,0 +1,153 @@
+"""Rules: what one rule is, what it sees, and the function that gathers every rule.
+
+A rule is one unit carrying its code, kebab name, category, default severity and docs. Its `check`
+receives one rendered environment (every chart's objects for that environment) and yields Hits.
+Severity, selection and suppression are the engine's business, never a rule's.
+
+Three sources of rules:
+- engine rules (render, parse, schema): documented here, raised by the engine itself;
+- declarative single-object rules: YAML files in `policies/` (and user `--policies` folders);
+- relational rules: small Python functions in `todolint.rules.*` modules, fed by the same contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from todolint.contract import Contract
+from todolint.models import Hit, Manifest, Severity, Target
+
+
+@dataclass(frozen=True)
+class EnvContext:
+    """One rendered environment, as every rule sees it."""
+
+    env: str
+    contract: Contract
+    #: Every parsed object of this environment, across charts, in a stable order.
+    manifests: tuple[Manifest, ...]
+    #: Chart × environment pairs that rendered and parsed completely.
+    targets: tuple[Target, ...]
+    #: Pairs that failed to render or parse: relational rules stay silent about what they lack.
+    broken: tuple[Target, ...] = ()
+    #: Chart.yaml of each chart, by chart path.
+    chart_meta: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def of_kind(self, *kinds: str) -> Iterable[Manifest]:
+        return (m for m in self.manifests if m.kind in kinds)
+
+    def is_broken(self, chart_path: str) -> bool:
+        return any(t.chart_path == chart_path for t in self.broken)
+
+
+Check = Callable[[EnvContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule and its documentation (printed by `todolint explain CODE`)."""
+
+    code: str
+    name: str
+    category: str
+    severity: Severity
+    summary: str
+    rationale: str
+    remediation: str
+    example: str = ""
+    #: False for rules no annotation may silence (secrets in plain text, an in-cluster database).
+    suppressible: bool = True
+    #: Relational rules see only the environments' intact chart renders.
+    relational: bool = False
+    check: Check | None = field(default=None, compare=False, repr=False)
+    #: Where the rule is defined (a policy file, a module), for `todolint rules`.
+    origin: str = "builtin"
+
+
+def _engine_rules() -> list[Rule]:
+    """Rules the engine raises itself while rendering, parsing and validating."""
+    return [
+        Rule(
+            "TL001",
+            "render-error",
+            "render",
+            Severity.ERROR,
+            "The chart could not be rendered for this environment.",
+            "If Helm cannot render a chart, nothing in it can be checked, and `helm install` would fail the same way.",
+            "Fix the template or values error Helm names; run `helm template` with the same values to reproduce.",
+            "execution error at (todo-backend/templates/deployment.yaml:9:14): image.tag is required",
+            suppressible=False,
+        ),
+        Rule(
+            "TL002",
+            "invalid-yaml",
+            "parse",
+            Severity.ERROR,
+            "A template produced text that is not valid YAML.",
+            "The API server cannot read the object; every other check of it would be a guess.",
+            "Look at the rendered output near the line named; usually an indent or a missing quote.",
+            "key: value: other   # mapping values are not allowed here",
+            suppressible=False,
+        ),
+        Rule(
+            "TL003",
+            "duplicate-key",
+            "parse",
+            Severity.ERROR,
+            "A rendered mapping has the same key twice.",
+            "YAML readers silently keep one of the values while the API server rejects the object.",
+            "Remove one of the two keys in the template or values.",
+            "labels:\n  app: a\n  app: b",
+        ),
+        Rule(
+            "TL004",
+            "not-an-object",
+            "parse",
+            Severity.ERROR,
+            "A rendered document is not a Kubernetes object (a list, a scalar, or no kind/apiVersion).",
+            "Kubernetes cannot apply a document without a string kind and apiVersion.",
+            "Make the template emit a mapping with apiVersion and kind, or nothing at all.",
+            "- just\n- a list",
+            suppressible=False,
+        ),
+        Rule(
+            "TL010",
+            "schema-invalid",
+            "schema",
+            Severity.ERROR,
+            "An object does not match the Kubernetes schema for its kind (strict: unknown fields are errors).",
+            "The API server rejects invalid objects, and silently drops unknown fields only when they are not strict.",
+            "Correct the field named: its type, its spelling, or where it sits.",
+            'spec:\n  replicas: "two"   # must be an integer',
+        ),
+        Rule(
+            "TL011",
+            "unknown-kind",
+            "schema",
+            Severity.WARNING,
+            "No bundled Kubernetes schema for this kind and apiVersion (a custom resource?).",
+            "Objects without a schema cannot be validated; a typo in apiVersion looks the same.",
+            "Check the apiVersion and kind; if it is a CRD, exempt it in config.",
+            "apiVersion: apps/v1beta9",
+        ),
+    ]
+
+
+def all_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
+    """Every rule: engine rules, declarative policies, relational rules; sorted by code.
+
+    Built by a function, not at import time, so that a user's contract and policy folders apply.
+    """
+    rules: list[Rule] = _engine_rules()
+    from todolint.rules import registry
+
+    rules.extend(registry.contract_rules(contract, policy_dirs))
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.code in seen:
+            raise ValueError(f"rule code {rule.code} is defined twice ({seen[rule.code].origin}, {rule.origin})")
+        seen[rule.code] = rule
+    return tuple(sorted(rules, key=lambda r: r.code))

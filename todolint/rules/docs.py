@@ -1,0 +1,67 @@
+"""Rule documentation as text, Markdown (the README table) and JSON, from the rules themselves."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from todolint.rules import Rule
+
+
+def rules_text(rules: Sequence[Rule]) -> str:
+    width = max((len(r.name) for r in rules), default=0)
+    lines = [f"{r.code}  {r.name:<{width}}  {r.category:<10}  {r.severity.label:<7}  {r.summary}" for r in rules]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rules_markdown(rules: Sequence[Rule]) -> str:
+    """The README's rules table; a test keeps the README equal to this output."""
+    lines = [
+        "| code | name | category | severity | summary |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rules:
+        lines.append(f"| {r.code} | `{r.name}` | {r.category} | {r.severity.label} | {_cell(r.summary)} |")
+    return "\n".join(lines) + "\n"
+
+
+def rules_json(rules: Sequence[Rule]) -> str:
+    data = [
+        {
+            "code": r.code,
+            "name": r.name,
+            "category": r.category,
+            "severity": r.severity.label,
+            "summary": r.summary,
+            "rationale": r.rationale,
+            "remediation": r.remediation,
+            "example": r.example,
+            "suppressible": r.suppressible,
+            "origin": r.origin,
+        }
+        for r in rules
+    ]
+    return json.dumps(data, indent=2) + "\n"
+
+
+def explain_text(rule: Rule) -> str:
+    parts = [
+        f"{rule.code} {rule.name}",
+        f"category: {rule.category} · default severity: {rule.severity.label}"
+        + ("" if rule.suppressible else " · cannot be suppressed"),
+        "",
+        rule.summary,
+        "",
+        "Why",
+        f"  {rule.rationale}",
+        "",
+        "Fix",
+        f"  {rule.remediation}",
+    ]
+    if rule.example:
+        parts += ["", "Example", *(f"  {line}" for line in rule.example.splitlines())]
+    return "\n".join(parts) + "\n"
