@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -188,13 +189,13 @@ def test_usage_errors_are_one_line(run_cli: RunCli, args: list[str], message: st
 def test_wheel_ships_policies_and_lints_from_outside(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        ["python", "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
         check=True,
         capture_output=True,
     )
     (wheel,) = dist.glob("todolint-*.whl")
     venv = tmp_path / "venv"
-    subprocess.run(["python", "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
     site = subprocess.run(
         [str(py), "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
