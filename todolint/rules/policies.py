@@ -4,7 +4,9 @@ A policy names a target (which part of which objects it looks at), a JSON Schema
 and its documentation. Strings of the form `{{ contract.a.b }}`, `{{ app.port }}`, `{{ app }}`,
 `{{ release }}`, `{{ namespace }}`, `{{ env }}` and `{{ chart }}` are replaced before checking; a
 string that is only a placeholder takes the value's own type (`{{ app.port }}` → 8000). A policy
-that reads `app.` is checked only on objects recognised as one of the contract's apps.
+that reads `app.` is checked only on objects recognised as one of the contract's apps. An optional
+`message` replaces the generated "expected X, found Y" (`{detail}`, `{app}` and `{kind}` are filled in);
+`hide_values: true` keeps found values out of messages.
 
 A policy file that is malformed raises PolicyError with one line naming the file and the problem.
 """
@@ -264,7 +266,9 @@ def check_policy(policy: Policy, ctx: EnvContext) -> Iterator[Hit]:
             continue
         for error in sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
             path, detail = describe_error(error, hide=policy.hide_values)
-            message = policy.message.replace("{detail}", detail).replace("{app}", app or "")
+            message = policy.message
+            for key, value in (("{detail}", detail), ("{app}", app or ""), ("{kind}", manifest.kind)):
+                message = message.replace(key, value)
             yield Hit(message, manifest=manifest, path=(*base, *path))
 
 
@@ -302,16 +306,15 @@ def _describe_schema(schema: Any) -> str:
 
 
 def describe_error(error: ValidationError, *, hide: bool) -> tuple[FieldPath, str]:
-    """(relative path, "what: expected X, found Y") for one schema error; never quotes a hidden value."""
+    """(relative path, "expected X, found Y") for one schema error; never quotes a hidden value."""
     path: FieldPath = tuple(error.absolute_path)
-    field = str(path[-1]) if path else "object"
     found = _show(error.instance, hide)
     kind, want = error.validator, error.validator_value
     if kind == "required":
         instance = error.instance if isinstance(error.instance, Mapping) else {}
         missing = [str(name) for name in want if name not in instance]
         name = missing[0] if missing else "?"
-        return (*path, name), f"{name}: expected to be set, found it missing"
+        return (*path, name), f"expected {name} to be set, found it missing"
     if kind == "const":
         detail = f"expected {json.dumps(want)}, found {found}"
     elif kind == "enum":
@@ -336,4 +339,4 @@ def describe_error(error: ValidationError, *, hide: bool) -> tuple[FieldPath, st
         detail = "expected no other fields"
     else:
         detail = "does not match the policy" if hide else error.message
-    return path, f"{field}: {detail}"
+    return path, detail
