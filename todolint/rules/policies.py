@@ -267,8 +267,8 @@ def check_policy(policy: Policy, ctx: EnvContext) -> Iterator[Hit]:
         for error in sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
             path, detail = describe_error(error, hide=policy.hide_values)
             message = policy.message
-            for key, value in (("{detail}", detail), ("{app}", app or ""), ("{kind}", manifest.kind)):
-                message = message.replace(key, value)
+            for slot, value in (("{detail}", detail), ("{app}", app or ""), ("{kind}", manifest.kind)):
+                message = message.replace(slot, value)
             yield Hit(message, manifest=manifest, path=(*base, *path))
 
 
