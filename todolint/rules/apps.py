@@ -203,11 +203,14 @@ def app_of(manifest: Manifest, contract: Contract) -> str | None:
     """The app an object belongs to: chart name, else `app.kubernetes.io/name`, else a container image.
 
     The chart name is the subchart's when the object comes from one (umbrella charts). A workload that
-    runs only a database image is never an app's: the database rules report it instead.
+    runs only a database image is never an app's (the database rules report it), nor is a `helm test` hook.
     """
     apps = contract.apps
     if manifest.kind in WORKLOAD_KINDS and is_database_workload(manifest, contract):
         return None
+    hook = manifest.annotations.get("helm.sh/hook")
+    if isinstance(hook, str) and "test" in hook:
+        return None  # `helm test` pods (the `helm create` scaffold's test-connection) are not the app
     sub = subchart_of(manifest)
     if sub:
         if sub in apps:

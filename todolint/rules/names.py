@@ -1,10 +1,11 @@
-"""Names (spec §2): objects are named after the release, and stay in the environment's namespace."""
+"""Names (spec §2): objects are named after the release, are unique in their environment, and stay in the
+environment's namespace."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from todolint.models import Hit, Severity
+from todolint.models import Hit, Manifest, Severity
 from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import app_objects, as_map, name_for
 
@@ -38,6 +39,26 @@ def check_object_namespace(ctx: EnvContext) -> Iterator[Hit]:
             )
 
 
+def check_duplicate_object(ctx: EnvContext) -> Iterator[Hit]:
+    first: dict[tuple[str, str, str, str], Manifest] = {}
+    for manifest in ctx.manifests:
+        if not manifest.name:
+            continue
+        namespace = manifest.metadata.get("namespace") or manifest.target.namespace
+        group = manifest.api_version.split("/")[0] if "/" in manifest.api_version else ""
+        key = (group, manifest.kind, str(namespace), manifest.name)
+        if key not in first:
+            first[key] = manifest
+            continue
+        other = first[key]
+        yield Hit(
+            f"{manifest.kind} {manifest.name!r}: expected one object of this name in environment {ctx.env}, found "
+            f"another in {other.file}" + (f" (chart {other.target.chart})" if other.target != manifest.target else ""),
+            manifest=manifest,
+            path=("metadata", "name"),
+        )
+
+
 def rules() -> list[Rule]:
     origin = "todolint.rules.names"
     return [
@@ -68,5 +89,21 @@ def rules() -> list[Rule]:
             "metadata:\n  namespace: default   # expect: TL121 ('todo-dev' expected)",
             origin=origin,
             check=check_object_namespace,
+        ),
+        Rule(
+            "TL123",
+            "duplicate-object",
+            "names",
+            Severity.ERROR,
+            "No two objects of one environment share kind, namespace and name (across charts).",
+            "Both apps share each environment's namespace (§7.1); two objects with one name overwrite each other, "
+            "or make the second `helm install` fail. An umbrella chart that names both apps' objects "
+            "`{release}` does exactly this.",
+            "Give each release its own name (one release per app), or name the objects after the app as well.",
+            "# charts/todo/charts/todo-backend → Deployment todo-dev\n"
+            "# charts/todo/charts/todo-frontend → Deployment todo-dev   # expect: TL123",
+            relational=True,
+            origin=origin,
+            check=check_duplicate_object,
         ),
     ]
