@@ -199,14 +199,23 @@ def is_database_workload(manifest: Manifest, contract: Contract) -> bool:
     return bool(found) and all(image_matches(c.image, images) for c in found)
 
 
+def is_database_service(manifest: Manifest, contract: Contract) -> bool:
+    ports = [as_map(p).get("port") for p in as_list(dig(manifest.obj, ("spec", "ports")))]
+    wanted = contract_list(contract, "database", "ports")
+    return bool(ports) and all(p in wanted for p in ports)
+
+
 def app_of(manifest: Manifest, contract: Contract) -> str | None:
     """The app an object belongs to: chart name, else `app.kubernetes.io/name`, else a container image.
 
     The chart name is the subchart's when the object comes from one (umbrella charts). A workload that
-    runs only a database image is never an app's (the database rules report it), nor is a `helm test` hook.
+    runs only a database image, or a Service only on database ports, is never an app's (the database rules
+    report them), nor is a `helm test` hook.
     """
     apps = contract.apps
     if manifest.kind in WORKLOAD_KINDS and is_database_workload(manifest, contract):
+        return None
+    if manifest.kind == "Service" and is_database_service(manifest, contract):
         return None
     hook = manifest.annotations.get("helm.sh/hook")
     if isinstance(hook, str) and "test" in hook:
