@@ -33,7 +33,7 @@ def check_object_namespace(ctx: EnvContext) -> Iterator[Hit]:
         found = manifest.metadata.get("namespace")
         if found != manifest.target.namespace:
             yield Hit(
-                f"metadata.namespace: expected {manifest.target.namespace!r} (or unset), found {found!r}",
+                f"namespace: expected {manifest.target.namespace!r} (or unset), found {found!r}",
                 manifest=manifest,
                 path=("metadata", "namespace"),
             )

@@ -18,6 +18,8 @@ def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:
         own = manifest.target.namespace or ctx.contract.namespace_for(chart, ctx.env)
         patterns = [(ns, env, word_pattern(ns)) for ns, env in sorted(foreign.items()) if ns and ns != own]
         for path, text in walk_strings(manifest.obj):
+            if path == ("metadata", "namespace"):
+                continue  # object-namespace (TL121) reports the object's own namespace
             for namespace, env, pattern in patterns:
                 if pattern.search(text):
                     # The value itself is not quoted: it may be a credential-bearing URL.
