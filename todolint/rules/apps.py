@@ -292,17 +292,18 @@ def chart_meta(ctx: EnvContext, manifest: Manifest) -> Mapping[str, Any]:
     if not chart_path:
         return {}
     sub = subchart_of(manifest)
-    if sub:
-        return read_chart_yaml(Path(chart_path) / "charts" / sub)[0]
-    return as_map(ctx.chart_meta.get(chart_path))
+    return read_chart_yaml(Path(chart_path) / "charts" / sub if sub else Path(chart_path))[0]
 
 
 def read_chart_yaml(chart_dir: Path) -> tuple[Mapping[str, Any], dict[FieldPath, int]]:
-    """Chart.yaml as data plus the line of each top-level key and list item; ({}, {}) when unreadable."""
+    """Chart.yaml as data plus the line of each top-level key and list item; ({}, {}) when unreadable.
+
+    Scalars stay text, as Helm reads them: `appVersion: 1.10` is "1.10", not the float 1.1.
+    """
     try:
         text = (chart_dir / "Chart.yaml").read_text(encoding="utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=yaml.BaseLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
         return {}, {}
     lines: dict[FieldPath, int] = {}

@@ -147,6 +147,7 @@ def rules() -> list[Rule]:
             "key in `apps.todo-backend.secret_keys`.",
             "env:\n  - name: SECRET_KEY\n    valueFrom:\n      secretKeyRef:\n"
             "        name: app-secrets   # expect: TL310 (todo-backend-dev-secrets expected)\n        key: SECRET_KEY",
+            suppressible=False,
             origin=origin,
             check=check_secret_key_ref,
         ),
