@@ -96,6 +96,36 @@ def test_umbrella_chart_recognises_both_apps(run_cli: RunCli, tmp_path: Path, re
     assert message == ("NEXT_PUBLIC_API_URL: expected 'http://todo-dev:8000', found 'http://todo-backend-dev:8000'")
 
 
+def test_umbrella_with_other_subchart_names_is_recognised_by_image(run_cli: RunCli, tmp_path: Path) -> None:
+    """Subcharts `api` and `web`: the Deployments are recognised by image, their Service and ConfigMap by
+    what they select and who loads them; so the app-name label and selector are checked against the app."""
+    umbrella = tmp_path / "todo-app"
+    for chart, alias in (("todo-backend", "api"), ("todo-frontend", "web")):
+        shutil.copytree(CHARTS / chart, umbrella / "charts" / alias)
+        meta = umbrella / "charts" / alias / "Chart.yaml"
+        meta.write_text(meta.read_text(encoding="utf-8").replace(f"name: {chart}", f"name: {alias}"), encoding="utf-8")
+    (umbrella / "Chart.yaml").write_text('apiVersion: v2\nname: todo-app\nversion: 0.1.0\nappVersion: "1"\n')
+    done = run_cli("--renderer", "embedded", "--env", "dev", "--format", "json", str(umbrella))
+    assert done.code == 1, done.stderr
+    found = {(f["code"], f["file"].split("todo-app/")[1], f["path"]) for f in json.loads(done.stdout)["findings"]}
+    name = '["app.kubernetes.io/name"]'
+    expected = {("TL350", "charts/web/templates/configmap.yaml", "data.NEXT_PUBLIC_API_URL")}
+    for alias in ("api", "web"):
+        templates = f"charts/{alias}/templates"
+        expected |= {
+            ("TL100", f"{templates}/configmap.yaml", f"metadata.labels{name}"),
+            ("TL100", f"{templates}/deployment.yaml", f"metadata.labels{name}"),
+            ("TL100", f"{templates}/deployment.yaml", f"spec.template.metadata.labels{name}"),
+            ("TL110", f"{templates}/deployment.yaml", f"spec.selector.matchLabels{name}"),
+            ("TL100", f"{templates}/service.yaml", f"metadata.labels{name}"),
+            ("TL110", f"{templates}/service.yaml", f"spec.selector{name}"),
+        }
+    expected |= {
+        ("TL123", f"charts/web/templates/{t}.yaml", "metadata.name") for t in ("configmap", "deployment", "service")
+    }
+    assert found == expected
+
+
 LABELS = """\
     app.kubernetes.io/name: postgresql
     app.kubernetes.io/instance: {{ .Release.Name }}

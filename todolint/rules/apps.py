@@ -253,9 +253,50 @@ def app_workloads(ctx: EnvContext) -> Iterator[tuple[Manifest, str]]:
             yield manifest, app
 
 
+def _config_map_names(workload: Manifest) -> set[str]:
+    names: set[str] = set()
+    for container in [*containers(workload, init=True), *containers(workload)]:
+        for entry in as_list(container.spec.get("envFrom")):
+            names.add(str(dig(entry, ("configMapRef", "name"))))
+        for entry in as_list(container.spec.get("env")):
+            names.add(str(dig(entry, ("valueFrom", "configMapKeyRef", "name"))))
+    for volume in as_list(pod_spec(workload).get("volumes")):
+        names.add(str(dig(volume, ("configMap", "name"))))
+    return names
+
+
+def _only(apps: Iterator[str | None]) -> str | None:
+    found = {a for a in apps if a is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+def resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
+    """`app_of`, else what the object serves, for charts whose name says nothing (`todo-app/charts/api`):
+    a Service belongs to the app of the workloads it selects, a ConfigMap to the app of the workloads that
+    load it, anything else to the one app whose workloads the same (sub)chart renders.
+    """
+    app = app_of(manifest, ctx.contract)
+    if app is not None or manifest.kind in WORKLOAD_KINDS:
+        return app
+    hook = manifest.annotations.get("helm.sh/hook")
+    if isinstance(hook, str) and "test" in hook:
+        return None
+    if manifest.kind == "Service" and is_database_service(manifest, ctx.contract):
+        return None
+    workloads = [w for w in ctx.of_kind(*WORKLOAD_KINDS) if w.target == manifest.target]
+    if manifest.kind == "Service":
+        app = _only(app_of(w, ctx.contract) for w in selected_workloads(ctx, manifest))
+    elif manifest.kind == "ConfigMap":
+        app = _only(app_of(w, ctx.contract) for w in workloads if manifest.name in _config_map_names(w))
+    if app is None:
+        sub = subchart_of(manifest)
+        app = _only(app_of(w, ctx.contract) for w in workloads if subchart_of(w) == sub)
+    return app
+
+
 def app_objects(ctx: EnvContext, *kinds: str) -> Iterator[tuple[Manifest, str]]:
     for manifest in ctx.of_kind(*kinds):
-        app = app_of(manifest, ctx.contract)
+        app = resolve_app(ctx, manifest)
         if app is not None:
             yield manifest, app
 

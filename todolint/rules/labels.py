@@ -7,7 +7,7 @@ from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
 from todolint.rules import EnvContext, Rule
-from todolint.rules.apps import app_of, as_map, chart_meta, dig, pod_template_path
+from todolint.rules.apps import as_map, chart_meta, dig, pod_template_path, resolve_app
 
 
 def _text(value: Any) -> str | None:
@@ -73,7 +73,7 @@ def _check_labels(
 
 def check_standard_labels(ctx: EnvContext) -> Iterator[Hit]:
     for manifest in ctx.manifests:
-        app = app_of(manifest, ctx.contract)
+        app = resolve_app(ctx, manifest)
         expected = expected_labels(ctx, manifest, app)
         if not expected:
             return

@@ -33,9 +33,9 @@ from todolint.rules.apps import (
     POD_TEMPLATE_PATHS,
     WORKLOAD_KINDS,
     app_containers,
-    app_of,
     dig,
     pod_template_path,
+    resolve_app,
 )
 
 TARGETS: tuple[str, ...] = ("object", "workload", "pod-template", "app-containers", "service", "configmap")
@@ -227,7 +227,7 @@ def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | No
             continue
         if target in ("workload", "pod-template", "app-containers") and manifest.kind not in WORKLOAD_KINDS:
             continue
-        app = app_of(manifest, contract)
+        app = resolve_app(ctx, manifest)
         if policy.uses_app and app is None:
             continue
         if target == "pod-template":
