@@ -154,8 +154,8 @@ def rules() -> list[Rule]:
             "database",
             Severity.ERROR,
             "Chart.yaml has no dependency on a database chart (postgresql, mysql, mongodb, ...).",
-            why + "a `postgresql` dependency installs one next to the app, even when disabled by default in "
-            "one environment and enabled in another.",
+            why + "a `postgresql` dependency installs a database next to the app in every environment whose "
+            "values enable it.",
             "Remove the dependency from Chart.yaml and charts/. Chart names are `database.charts` in contract.yaml.",
             "dependencies:\n  - name: postgresql   # expect: TL323\n    repository: oci://registry-1.docker.io/bitnamicharts",
             suppressible=False,

@@ -93,7 +93,7 @@ def rules() -> list[Rule]:
             "Every object and pod template carries the five standard labels with the contract's values.",
             "The contract (§4.1) labels everything with app.kubernetes.io/name (the app), /instance (the release), "
             "/version (Chart appVersion), /managed-by: Helm and helm.sh/chart ({chart}-{version}). Dashboards, "
-            "`kubectl get -l`, NetworkPolicies and Helm itself find the app's objects by them.",
+            "`kubectl get -l`, NetworkPolicies and selectors find the app's objects by them.",
             "Put the chart's `labels` helper (as `helm create` writes it) under metadata.labels of every template "
             "and of the pod template; set name/version in Chart.yaml. Label patterns are `labels` in contract.yaml.",
             "metadata:\n  labels:\n    app.kubernetes.io/name: backend   # expect: TL100 ('todo-backend' expected)",
