@@ -195,6 +195,7 @@ def _check(
 
     try:
         contract = load_contract(contract_file)
+        rules = all_rules(contract)  # a malformed policy file is a ContractError too
         inputs = discover(paths or (".",))
     except (ContractError, DiscoveryError) as exc:
         fail(str(exc))
@@ -222,7 +223,7 @@ def _check(
             fail(exc.message)
     plan = Plan(
         contract=contract,
-        rules=all_rules(contract),
+        rules=rules,
         targets=tuple(targets),
         inputs=inputs.manifests,
         stream=StreamContext(
@@ -285,9 +286,9 @@ def _rules(output_format: str, contract_file: str | None) -> int:
 
     try:
         contract = load_contract(contract_file)
+        rules = all_rules(contract)
     except ContractError as exc:
         fail(str(exc))
-    rules = all_rules(contract)
     render = {"text": rules_text, "markdown": rules_markdown, "json": rules_json}[output_format]
     click.echo(render(rules), nl=False)
     return EXIT_OK
@@ -308,9 +309,10 @@ def _explain(code: str, contract_file: str | None) -> int:
 
     try:
         contract = load_contract(contract_file)
+        rules = all_rules(contract)
     except ContractError as exc:
         fail(str(exc))
-    for rule in all_rules(contract):
+    for rule in rules:
         if code.upper() == rule.code or code == rule.name:
             click.echo(explain_text(rule), nl=False)
             return EXIT_OK

@@ -1,0 +1,1 @@
+{{- define "todo-frontend.name" -}}todo-frontend{{- end }}

@@ -1,0 +1,116 @@
+"""The frontend → backend link (spec §5.1): NEXT_PUBLIC_API_URL is `http://<backend Service>:<port>` for the
+backend rendered in the same environment. With no backend rendered, say so instead of guessing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from todolint.models import FieldPath, Hit, Manifest, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import app_containers, app_objects, app_port, app_workloads, as_list, as_map, dig
+
+
+def _settings(ctx: EnvContext) -> Mapping[str, Any]:
+    return as_map(ctx.contract.data.get("api_url"))
+
+
+def _url_sites(ctx: EnvContext, app: str, key: str) -> Iterator[tuple[Manifest, FieldPath, Any]]:
+    """Where the frontend's URL is set: its ConfigMaps' data and literal env values of its containers."""
+    for manifest, owner in app_objects(ctx, "ConfigMap"):
+        data = as_map(manifest.obj.get("data"))
+        if owner == app and key in data:
+            yield manifest, ("data", key), data[key]
+    for manifest, owner in app_workloads(ctx):
+        if owner != app:
+            continue
+        for container in app_containers(manifest, app, ctx.contract):
+            for index, entry in enumerate(as_list(container.spec.get("env"))):
+                entry = as_map(entry)
+                if entry.get("name") == key and "value" in entry:
+                    yield manifest, (*container.path, "env", index, "value"), entry.get("value")
+
+
+def _expected_urls(ctx: EnvContext, backend: str, pattern: str) -> list[str]:
+    want_port = app_port(ctx.contract, backend)
+    urls: list[str] = []
+    for service, owner in app_objects(ctx, "Service"):
+        if owner != backend:
+            continue
+        ports = [as_map(p).get("port") for p in as_list(dig(service.obj, ("spec", "ports")))]
+        port = want_port if want_port in ports else next((p for p in ports if isinstance(p, int)), want_port)
+        urls.append(pattern.format(service=service.name, port=port, namespace=service.target.namespace))
+    return sorted(set(urls))
+
+
+def check_api_url(ctx: EnvContext) -> Iterator[Hit]:
+    settings = _settings(ctx)
+    frontend, backend, key = settings.get("from_app"), settings.get("to_app"), settings.get("key")
+    pattern = settings.get("format")
+    if not (isinstance(frontend, str) and isinstance(backend, str) and isinstance(key, str)):
+        return
+    if not isinstance(pattern, str):
+        return
+    expected = _expected_urls(ctx, backend, pattern)
+    if not expected:
+        return  # api-url-unverified says so
+    for manifest, path, value in _url_sites(ctx, frontend, key):
+        if value not in expected:
+            shown = " or ".join(repr(u) for u in expected)
+            yield Hit(f"{key}: expected {shown}, found {value!r}", manifest=manifest, path=path)
+
+
+def check_api_url_unverified(ctx: EnvContext) -> Iterator[Hit]:
+    settings = _settings(ctx)
+    frontend, backend, key = settings.get("from_app"), settings.get("to_app"), settings.get("key")
+    if not (isinstance(frontend, str) and isinstance(backend, str) and isinstance(key, str)):
+        return
+    if any(owner == backend for _, owner in app_objects(ctx, "Service")):
+        return
+    if ctx.broken:
+        return  # a chart that failed to render may be the backend: no guess either way
+    for manifest, path, _value in _url_sites(ctx, frontend, key):
+        yield Hit(
+            f"{key} not verified: no {backend} Service is rendered in environment {ctx.env}; lint both charts "
+            "together (e.g. `todolint charts/`) to check the frontend → backend link",
+            manifest=manifest,
+            path=path,
+        )
+
+
+def rules() -> list[Rule]:
+    origin = "todolint.rules.apiurl"
+    return [
+        Rule(
+            "TL350",
+            "api-url",
+            "api-url",
+            Severity.ERROR,
+            "The frontend's NEXT_PUBLIC_API_URL is http://<backend Service name>:<port> of the backend rendered "
+            "in the same environment.",
+            "The frontend reaches the backend by the short Service name in its own namespace on port 8000 (§5.1). "
+            "A URL naming another release, another namespace or another port makes every API call fail in that "
+            "environment only, which is why both charts are rendered together.",
+            "Set `config.NEXT_PUBLIC_API_URL` in each values-<env>.yaml to `http://<backend release>:8000` "
+            "(`api_url` in contract.yaml).",
+            "data:\n  NEXT_PUBLIC_API_URL: http://todo-backend:8000   # expect: TL350 "
+            "('http://todo-backend-dev:8000' expected)",
+            relational=True,
+            origin=origin,
+            check=check_api_url,
+        ),
+        Rule(
+            "TL351",
+            "api-url-unverified",
+            "api-url",
+            Severity.INFO,
+            "The frontend's API URL could not be checked: no backend is rendered in that environment.",
+            "The link can only be checked against the backend Service actually rendered for the same "
+            "environment; rather than guess a name, todolint says it did not check.",
+            "Lint the frontend and backend charts in the same run (`todolint charts/`).",
+            "todolint charts/todo-frontend   # TL351 for each environment",
+            relational=True,
+            origin=origin,
+            check=check_api_url_unverified,
+        ),
+    ]

@@ -1,0 +1,379 @@
+"""What every contract rule needs to know about an object: which kind groups exist, where a pod spec
+lives, which app (todo-frontend / todo-backend) an object belongs to, and which containers are the app's.
+
+Everything here tolerates any shape: a missing or ill-typed field is "not there", never an exception,
+because third-party charts written for the same spec are linted too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from todolint.contract import Contract
+from todolint.models import FieldPath, Manifest
+from todolint.rules import EnvContext
+
+#: Kinds that run pods, and the path of their pod template (kube-linter's `DeploymentLike`, declared once).
+POD_TEMPLATE_PATHS: Mapping[str, FieldPath] = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+WORKLOAD_KINDS: tuple[str, ...] = (*POD_TEMPLATE_PATHS, "Pod")
+#: Workloads whose `spec.selector.matchLabels` must select their own template.
+SELECTOR_KINDS: tuple[str, ...] = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+
+
+def as_map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> Sequence[Any]:
+    return value if isinstance(value, list | tuple) else ()
+
+
+def dig(obj: Any, path: FieldPath) -> Any:
+    """The value at `path`, or None when any step is missing or of the wrong type."""
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(obj, list | tuple) or not -len(obj) <= part < len(obj):
+                return None
+            obj = obj[part]
+        else:
+            if not isinstance(obj, Mapping):
+                return None
+            obj = obj.get(part)
+    return obj
+
+
+def pod_template_path(manifest: Manifest) -> FieldPath | None:
+    """Path of the pod template (metadata + spec); () for a bare Pod; None for non-workloads."""
+    if manifest.kind == "Pod":
+        return ()
+    return POD_TEMPLATE_PATHS.get(manifest.kind)
+
+
+def pod_spec_path(manifest: Manifest) -> FieldPath | None:
+    template = pod_template_path(manifest)
+    return None if template is None else (*template, "spec")
+
+
+def pod_spec(manifest: Manifest) -> Mapping[str, Any]:
+    path = pod_spec_path(manifest)
+    return {} if path is None else as_map(dig(manifest.obj, path))
+
+
+def template_labels(manifest: Manifest) -> Mapping[str, Any]:
+    path = pod_template_path(manifest)
+    return {} if path is None else as_map(dig(manifest.obj, (*path, "metadata", "labels")))
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container of a workload, with its field path inside the object."""
+
+    path: FieldPath
+    spec: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        name = self.spec.get("name")
+        return name if isinstance(name, str) else ""
+
+    @property
+    def image(self) -> str:
+        image = self.spec.get("image")
+        return image if isinstance(image, str) else ""
+
+    def ports(self) -> Iterator[tuple[int, Mapping[str, Any]]]:
+        for index, port in enumerate(as_list(self.spec.get("ports"))):
+            if isinstance(port, Mapping):
+                yield index, port
+
+    def port_by_name(self, name: str) -> int | None:
+        for _, port in self.ports():
+            number = port.get("containerPort")
+            if port.get("name") == name and isinstance(number, int) and not isinstance(number, bool):
+                return number
+        return None
+
+    def port_numbers(self) -> set[int]:
+        return {
+            p["containerPort"]
+            for _, p in self.ports()
+            if isinstance(p.get("containerPort"), int) and not isinstance(p.get("containerPort"), bool)
+        }
+
+
+def containers(manifest: Manifest, *, init: bool = False) -> list[Container]:
+    """The containers (or init containers) of a workload, in order."""
+    spec_path = pod_spec_path(manifest)
+    if spec_path is None:
+        return []
+    key = "initContainers" if init else "containers"
+    items = as_list(dig(manifest.obj, (*spec_path, key)))
+    return [Container((*spec_path, key, i), c) for i, c in enumerate(items) if isinstance(c, Mapping)]
+
+
+def image_repository(image: str) -> str:
+    """`registry.io:5000/bitnami/postgresql:16@sha256:...` → `bitnami/postgresql` (registry, tag, digest dropped)."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)
+    if ":" in last[-1]:
+        name = name[: name.rfind(":")]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    return "/".join(parts).lower()
+
+
+def image_matches(image: str, names: Sequence[Any]) -> bool:
+    """Whether the image's repository is one of `names` (`postgres`, `bitnami/postgresql`, ...)."""
+    repo = image_repository(image)
+    if not repo:
+        return False
+    last = repo.rsplit("/", 1)[-1]
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        wanted = name.lower()
+        if repo == wanted or last == wanted or repo.endswith("/" + wanted):
+            return True
+    return False
+
+
+# --- the contract, read defensively --------------------------------------------------------------
+
+
+def app_spec(contract: Contract, app: str) -> Mapping[str, Any]:
+    return as_map(contract.apps.get(app))
+
+
+def app_port(contract: Contract, app: str) -> int | None:
+    port = app_spec(contract, app).get("port")
+    return port if isinstance(port, int) and not isinstance(port, bool) else None
+
+
+def contract_list(contract: Contract, *path: str) -> list[Any]:
+    return list(as_list(dig(contract.data, path)))
+
+
+def name_for(contract: Contract, kind: str, release: str) -> str | None:
+    """The contract's name for `kind` in `release` (`{release}-config`), or None when it has none."""
+    pattern = as_map(contract.data.get("names")).get(kind)
+    if not isinstance(pattern, str) or not release:
+        return None
+    try:
+        return pattern.format(release=release)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def database_images(contract: Contract) -> list[Any]:
+    return contract_list(contract, "database", "images")
+
+
+# --- app recognition -------------------------------------------------------------------------------
+
+
+def subchart_of(manifest: Manifest) -> str:
+    """`umbrella/charts/todo-backend/templates/x.yaml` → `todo-backend` (innermost subchart), else ""."""
+    parts = manifest.source.split("/")
+    names = [parts[i + 1] for i in range(len(parts) - 2) if parts[i] == "charts"]
+    return names[-1] if names else ""
+
+
+def is_database_workload(manifest: Manifest, contract: Contract) -> bool:
+    found = containers(manifest)
+    images = database_images(contract)
+    return bool(found) and all(image_matches(c.image, images) for c in found)
+
+
+def is_database_service(manifest: Manifest, contract: Contract) -> bool:
+    ports = [as_map(p).get("port") for p in as_list(dig(manifest.obj, ("spec", "ports")))]
+    wanted = contract_list(contract, "database", "ports")
+    return bool(ports) and all(p in wanted for p in ports)
+
+
+def app_of(manifest: Manifest, contract: Contract) -> str | None:
+    """The app an object belongs to: chart name, else `app.kubernetes.io/name`, else a container image.
+
+    The chart name is the subchart's when the object comes from one (umbrella charts). A workload that
+    runs only a database image, or a Service only on database ports, is never an app's (the database rules
+    report them), nor is a `helm test` hook.
+    """
+    apps = contract.apps
+    if manifest.kind in WORKLOAD_KINDS and is_database_workload(manifest, contract):
+        return None
+    if manifest.kind == "Service" and is_database_service(manifest, contract):
+        return None
+    hook = manifest.annotations.get("helm.sh/hook")
+    if isinstance(hook, str) and "test" in hook:
+        return None  # `helm test` pods (the `helm create` scaffold's test-connection) are not the app
+    sub = subchart_of(manifest)
+    if sub:
+        if sub in apps:
+            return sub
+    elif manifest.target.chart in apps:
+        return manifest.target.chart
+    for labels in (manifest.labels, template_labels(manifest)):
+        name = labels.get("app.kubernetes.io/name")
+        if isinstance(name, str) and name in apps:
+            return name
+    for container in containers(manifest):
+        for app in apps:
+            image = as_map(apps.get(app)).get("image", app)
+            if image_matches(container.image, [image, app]):
+                return str(app)
+    return None
+
+
+def app_containers(manifest: Manifest, app: str, contract: Contract) -> list[Container]:
+    """The app's own containers: by name or image; else the first container (sidecars come later)."""
+    found = containers(manifest)
+    image = app_spec(contract, app).get("image", app)
+    own = [c for c in found if c.name == app or image_matches(c.image, [image, app])]
+    return own or found[:1]
+
+
+def app_workloads(ctx: EnvContext) -> Iterator[tuple[Manifest, str]]:
+    for manifest in ctx.of_kind(*WORKLOAD_KINDS):
+        app = app_of(manifest, ctx.contract)
+        if app is not None:
+            yield manifest, app
+
+
+def _config_map_names(workload: Manifest) -> set[str]:
+    names: set[str] = set()
+    for container in [*containers(workload, init=True), *containers(workload)]:
+        for entry in as_list(container.spec.get("envFrom")):
+            names.add(str(dig(entry, ("configMapRef", "name"))))
+        for entry in as_list(container.spec.get("env")):
+            names.add(str(dig(entry, ("valueFrom", "configMapKeyRef", "name"))))
+    for volume in as_list(pod_spec(workload).get("volumes")):
+        names.add(str(dig(volume, ("configMap", "name"))))
+    return names
+
+
+def _only(apps: Iterator[str | None]) -> str | None:
+    found = {a for a in apps if a is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+def resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
+    """`app_of`, else what the object serves, for charts whose name says nothing (`todo-app/charts/api`):
+    a Service belongs to the app of the workloads it selects, a ConfigMap to the app of the workloads that
+    load it, anything else to the one app whose workloads the same (sub)chart renders.
+    """
+    app = app_of(manifest, ctx.contract)
+    if app is not None or manifest.kind in WORKLOAD_KINDS:
+        return app
+    hook = manifest.annotations.get("helm.sh/hook")
+    if isinstance(hook, str) and "test" in hook:
+        return None
+    if manifest.kind == "Service" and is_database_service(manifest, ctx.contract):
+        return None
+    workloads = [w for w in ctx.of_kind(*WORKLOAD_KINDS) if w.target == manifest.target]
+    if manifest.kind == "Service":
+        app = _only(app_of(w, ctx.contract) for w in selected_workloads(ctx, manifest))
+    elif manifest.kind == "ConfigMap":
+        app = _only(app_of(w, ctx.contract) for w in workloads if manifest.name in _config_map_names(w))
+    if app is None:
+        sub = subchart_of(manifest)
+        app = _only(app_of(w, ctx.contract) for w in workloads if subchart_of(w) == sub)
+    return app
+
+
+def app_objects(ctx: EnvContext, *kinds: str) -> Iterator[tuple[Manifest, str]]:
+    for manifest in ctx.of_kind(*kinds):
+        app = resolve_app(ctx, manifest)
+        if app is not None:
+            yield manifest, app
+
+
+# --- labels and selectors ----------------------------------------------------------------------------
+
+
+def selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
+    """Whether an equality selector (non-empty) selects `labels`."""
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def same_namespace(a: Manifest, b: Manifest) -> bool:
+    ns_a = a.metadata.get("namespace") or a.target.namespace
+    ns_b = b.metadata.get("namespace") or b.target.namespace
+    return not ns_a or not ns_b or ns_a == ns_b
+
+
+def selected_workloads(ctx: EnvContext, service: Manifest) -> list[Manifest]:
+    selector = as_map(dig(service.obj, ("spec", "selector")))
+    return [
+        w
+        for w in ctx.of_kind(*WORKLOAD_KINDS)
+        if same_namespace(service, w) and selects(selector, template_labels(w) if w.kind != "Pod" else w.labels)
+    ]
+
+
+# --- Chart.yaml --------------------------------------------------------------------------------------
+
+
+def chart_meta(ctx: EnvContext, manifest: Manifest) -> Mapping[str, Any]:
+    """Chart.yaml of the chart (or subchart) that rendered `manifest`; {} for pre-rendered input."""
+    chart_path = manifest.target.chart_path
+    if not chart_path:
+        return {}
+    sub = subchart_of(manifest)
+    return read_chart_yaml(Path(chart_path) / "charts" / sub if sub else Path(chart_path))[0]
+
+
+def read_chart_yaml(chart_dir: Path) -> tuple[Mapping[str, Any], dict[FieldPath, int]]:
+    """Chart.yaml as data plus the line of each top-level key and list item; ({}, {}) when unreadable.
+
+    Scalars stay text, as Helm reads them: `appVersion: 1.10` is "1.10", not the float 1.1.
+    """
+    try:
+        text = (chart_dir / "Chart.yaml").read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.BaseLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+        return {}, {}
+    lines: dict[FieldPath, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                lines[(key.value,)] = key.start_mark.line + 1
+                if isinstance(value, yaml.SequenceNode):
+                    for index, item in enumerate(value.value):
+                        lines[(key.value, index)] = item.start_mark.line + 1
+    return (data if isinstance(data, Mapping) else {}), lines
+
+
+_WORD = r"(?<![A-Za-z0-9-]){}(?![A-Za-z0-9-])"
+
+
+def word_pattern(word: str) -> re.Pattern[str]:
+    """A regex finding `word` as a whole DNS-ish token (`todo-prod` in `x.todo-prod.svc`, not in `todo-prod2`)."""
+    return re.compile(_WORD.format(re.escape(word)))
+
+
+def walk_strings(obj: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every string value (and mapping key) in an object with its path."""
+    if isinstance(obj, str):
+        yield path, obj
+    elif isinstance(obj, Mapping):
+        for key, value in obj.items():
+            yield (*path, key), str(key)
+            yield from walk_strings(value, (*path, key))
+    elif isinstance(obj, list | tuple):
+        for index, item in enumerate(obj):
+            yield from walk_strings(item, (*path, index))

@@ -1,0 +1,108 @@
+"""The chart itself (spec §2): the template files the spec lists, and Chart.yaml apiVersion v2 with a
+semver version and an appVersion. Silent for pre-rendered input, which has no chart folder."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from todolint.models import Hit, Location, Severity, Target
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import app_spec, as_list, read_chart_yaml
+
+#: Semantic Versioning 2.0.0 (semver.org's regular expression), as Helm requires of `version`.
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+def _chart_targets(ctx: EnvContext) -> list[Target]:
+    return sorted((t for t in {*ctx.targets, *ctx.broken} if t.chart_path), key=lambda t: t.chart_path)
+
+
+def _app_charts(chart_dir: Path, name: str) -> Iterator[tuple[Path, str]]:
+    """The chart itself and, for umbrella charts, its unpacked subcharts."""
+    yield chart_dir, name
+    subcharts = chart_dir / "charts"
+    if subcharts.is_dir():
+        for sub in sorted(p for p in subcharts.iterdir() if p.is_dir()):
+            meta, _ = read_chart_yaml(sub)
+            yield sub, str(meta.get("name") or sub.name)
+
+
+def check_chart_templates(ctx: EnvContext) -> Iterator[Hit]:
+    for target in _chart_targets(ctx):
+        for chart_dir, name in _app_charts(Path(target.chart_path), target.chart):
+            wanted = [t for t in as_list(app_spec(ctx.contract, name).get("templates")) if isinstance(t, str)]
+            if not wanted:
+                continue
+            missing = [t for t in wanted if not (chart_dir / "templates" / t).is_file()]
+            if missing:
+                _, lines = read_chart_yaml(chart_dir)
+                yield Hit(
+                    f"chart {name}: expected templates {', '.join(wanted)}; missing {', '.join(missing)}",
+                    target=target,
+                    location=Location("template", f"{chart_dir.as_posix()}/Chart.yaml", lines.get(("name",))),
+                )
+
+
+def check_chart_metadata(ctx: EnvContext) -> Iterator[Hit]:
+    for target in _chart_targets(ctx):
+        meta, lines = read_chart_yaml(Path(target.chart_path))
+        file = f"{target.chart_path}/Chart.yaml"
+        if not meta:
+            yield Hit(
+                "Chart.yaml: expected a readable mapping, found none",
+                target=target,
+                location=Location("template", file),
+            )
+            continue
+        problems: list[tuple[str, str]] = []
+        api = meta.get("apiVersion")
+        if api != "v2":
+            problems.append(("apiVersion", f"apiVersion: expected 'v2', found {api!r}"))
+        version = meta.get("version")
+        if not isinstance(version, str) or not SEMVER.match(version):
+            problems.append(("version", f"version: expected a semantic version (1.2.3), found {version!r}"))
+        app_version = meta.get("appVersion")
+        if app_version is None or str(app_version).strip() == "":
+            problems.append(("appVersion", "appVersion: expected the app's version, found none"))
+        for key, message in problems:
+            line = lines.get((key,), lines.get(("name",)))
+            yield Hit(message, target=target, location=Location("template", file, line))
+
+
+def rules() -> list[Rule]:
+    origin = "todolint.rules.chart"
+    return [
+        Rule(
+            "TL370",
+            "chart-templates",
+            "chart",
+            Severity.WARNING,
+            "An app's chart has the template files the spec lists (deployment, service, configmap, "
+            "[secret,] _helpers.tpl, NOTES.txt).",
+            "The spec (§2.1, §2.2) maps each object to one template file; reviewers and the runbook find "
+            "things there, and `NOTES.txt` tells the installer to pre-create the Secret.",
+            "Add the missing files under templates/ (`apps.<app>.templates` in contract.yaml).",
+            "charts/todo-backend/Chart.yaml\nname: todo-backend   # expect: TL370 (templates/NOTES.txt missing)",
+            origin=origin,
+            check=check_chart_templates,
+        ),
+        Rule(
+            "TL371",
+            "chart-metadata",
+            "chart",
+            Severity.ERROR,
+            "Chart.yaml has apiVersion v2, a semantic version, and an appVersion.",
+            "Helm 3 charts are apiVersion v2; Helm refuses a version that is not SemVer; and "
+            "app.kubernetes.io/version is the chart's appVersion, so without one the label is empty.",
+            'Set `apiVersion: v2`, `version: X.Y.Z` and `appVersion: "X.Y.Z"` in Chart.yaml.',
+            "apiVersion: v2\nname: todo-backend\nversion: 1.0   # expect: TL371",
+            origin=origin,
+            check=check_chart_metadata,
+        ),
+    ]

@@ -1,0 +1,179 @@
+"""Database (spec §1, K-007): PostgreSQL is external (Neon); nothing database-like runs in the cluster."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from todolint.models import Hit, Location, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import (
+    WORKLOAD_KINDS,
+    as_list,
+    as_map,
+    containers,
+    contract_list,
+    database_images,
+    dig,
+    image_matches,
+    image_repository,
+    read_chart_yaml,
+)
+
+URL_KEY = "DATABASE_URL"
+_IN_CLUSTER = re.compile(r"\.(svc|cluster\.local)\.?$|^localhost$|^127\.|^postgres(ql)?$")
+
+
+def check_database_image(ctx: EnvContext) -> Iterator[Hit]:
+    images = database_images(ctx.contract)
+    for manifest in ctx.of_kind(*WORKLOAD_KINDS):
+        # Only main containers: an init container running `pg_isready` from a postgres image is a client.
+        for container in containers(manifest):
+            if image_matches(container.image, images):
+                yield Hit(
+                    f"container {container.name or '?'} runs database image {image_repository(container.image)!r}: "
+                    "expected no database in the cluster (external PostgreSQL)",
+                    manifest=manifest,
+                    path=(*container.path, "image"),
+                )
+
+
+def check_database_port(ctx: EnvContext) -> Iterator[Hit]:
+    ports = {p for p in contract_list(ctx.contract, "database", "ports") if isinstance(p, int)}
+    for service in ctx.of_kind("Service"):
+        for index, entry in enumerate(as_list(dig(service.obj, ("spec", "ports")))):
+            entry = as_map(entry)
+            for field in ("port", "targetPort"):
+                if entry.get(field) in ports and not isinstance(entry.get(field), bool):
+                    yield Hit(
+                        f"Service {field} {entry[field]} is a database port: expected no database Service in the "
+                        "cluster",
+                        manifest=service,
+                        path=("spec", "ports", index, field),
+                    )
+                    break
+
+
+def check_database_chart(ctx: EnvContext) -> Iterator[Hit]:
+    charts = {c.lower() for c in contract_list(ctx.contract, "database", "charts") if isinstance(c, str)}
+    for target in sorted({*ctx.targets, *ctx.broken}, key=lambda t: t.chart_path):
+        if not target.chart_path:
+            continue
+        meta, lines = read_chart_yaml(Path(target.chart_path))
+        for index, dep in enumerate(as_list(meta.get("dependencies"))):
+            name = as_map(dep).get("name")
+            if isinstance(name, str) and name.lower() in charts:
+                yield Hit(
+                    f"Chart.yaml depends on database chart {name!r}: expected no database in the cluster",
+                    target=target,
+                    location=Location(
+                        "template",
+                        f"{target.chart_path}/Chart.yaml",
+                        lines.get(("dependencies", index), lines.get(("dependencies",))),
+                    ),
+                )
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _in_cluster(host: str, services: set[str]) -> bool:
+    return bool(host) and ("." not in host or host in services or bool(_IN_CLUSTER.search(host)))
+
+
+def check_database_url(ctx: EnvContext) -> Iterator[Hit]:
+    services = {s.name.lower() for s in ctx.of_kind("Service") if s.name}
+    message = (
+        "DATABASE_URL names an in-cluster host (a Service name, *.svc or localhost): expected the external "
+        "database (value not shown)"
+    )
+    for manifest in ctx.of_kind("ConfigMap", "Secret"):
+        for section in ("data", "stringData"):
+            for key, value in as_map(manifest.obj.get(section)).items():
+                if key != URL_KEY or not isinstance(value, str):
+                    continue
+                if manifest.kind == "Secret" and section == "data":
+                    try:
+                        value = base64.b64decode(value, validate=True).decode("utf-8", "replace")
+                    except (binascii.Error, ValueError):
+                        continue
+                if _in_cluster(_host(value), services):
+                    yield Hit(message, manifest=manifest, path=(section, key))
+    for manifest in ctx.of_kind(*WORKLOAD_KINDS):
+        for container in [*containers(manifest, init=True), *containers(manifest)]:
+            for index, entry in enumerate(as_list(container.spec.get("env"))):
+                entry = as_map(entry)
+                value = entry.get("value")
+                if entry.get("name") == URL_KEY and isinstance(value, str) and _in_cluster(_host(value), services):
+                    yield Hit(message, manifest=manifest, path=(*container.path, "env", index, "value"))
+
+
+def rules() -> list[Rule]:
+    origin = "todolint.rules.database"
+    why = "The contract (§1, K-007) keeps PostgreSQL outside the cluster (Neon): "
+    return [
+        Rule(
+            "TL320",
+            "database-image",
+            "database",
+            Severity.ERROR,
+            "No workload runs a database server image (postgres, bitnami/postgresql, mysql, mongo, ...).",
+            why + "a database in a pod loses its data with the pod, is not backed up, and splits the apps "
+            "between two databases across environments.",
+            "Remove the database workload (and its subchart); put the external database's URL in the "
+            "pre-created Secret. Images are `database.images` in contract.yaml.",
+            "containers:\n  - name: db\n    image: postgres:16   # expect: TL320",
+            suppressible=False,
+            origin=origin,
+            check=check_database_image,
+        ),
+        Rule(
+            "TL322",
+            "database-port",
+            "database",
+            Severity.ERROR,
+            "No Service on a database port (5432, 3306, 27017, 26257, ...).",
+            why + "a Service on a database port is a database (or a proxy to one) inside the cluster.",
+            "Remove the Service; reach the external database through DATABASE_URL. Ports are `database.ports`.",
+            "kind: Service\nspec:\n  ports:\n    - port: 5432   # expect: TL322",
+            suppressible=False,
+            origin=origin,
+            check=check_database_port,
+        ),
+        Rule(
+            "TL323",
+            "database-chart-dependency",
+            "database",
+            Severity.ERROR,
+            "Chart.yaml has no dependency on a database chart (postgresql, mysql, mongodb, ...).",
+            why + "a `postgresql` dependency installs a database next to the app in every environment whose "
+            "values enable it.",
+            "Remove the dependency from Chart.yaml and charts/. Chart names are `database.charts` in contract.yaml.",
+            "dependencies:\n  - name: postgresql   # expect: TL323\n    repository: oci://registry-1.docker.io/bitnamicharts",
+            suppressible=False,
+            origin=origin,
+            check=check_database_chart,
+        ),
+        Rule(
+            "TL324",
+            "database-url-in-cluster",
+            "database",
+            Severity.ERROR,
+            "A DATABASE_URL the linter can read never names an in-cluster host (a Service, *.svc, localhost).",
+            why + "a DATABASE_URL pointing at `postgres:5432` or `db.todo-dev.svc` means a database was "
+            "bundled after all.",
+            "Point DATABASE_URL at the external database, in the pre-created Secret.",
+            "env:\n  - name: DATABASE_URL\n    value: postgresql://app@postgres:5432/todo   # expect: TL324",
+            suppressible=False,
+            origin=origin,
+            check=check_database_url,
+        ),
+    ]

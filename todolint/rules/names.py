@@ -1,0 +1,109 @@
+"""Names (spec §2): objects are named after the release, are unique in their environment, and stay in the
+environment's namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from todolint.models import Hit, Manifest, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import app_objects, as_map, name_for
+
+#: Kinds the contract names that a chart renders (the Secret is pre-created: see the secrets rules).
+RENDERED_NAMED_KINDS = ("Deployment", "Service", "ConfigMap")
+
+
+def check_object_names(ctx: EnvContext) -> Iterator[Hit]:
+    names = as_map(ctx.contract.data.get("names"))
+    kinds = [k for k in RENDERED_NAMED_KINDS if k in names]
+    for manifest, _app in app_objects(ctx, *kinds):
+        expected = name_for(ctx.contract, manifest.kind, manifest.target.release)
+        if expected is not None and manifest.name != expected:
+            yield Hit(
+                f"{manifest.kind} name: expected {expected!r}, found {manifest.name!r}",
+                manifest=manifest,
+                path=("metadata", "name"),
+            )
+
+
+def check_object_namespace(ctx: EnvContext) -> Iterator[Hit]:
+    for manifest in ctx.manifests:
+        if "namespace" not in manifest.metadata or not manifest.target.namespace:
+            continue
+        found = manifest.metadata.get("namespace")
+        if found != manifest.target.namespace:
+            yield Hit(
+                f"namespace: expected {manifest.target.namespace!r} (or unset), found {found!r}",
+                manifest=manifest,
+                path=("metadata", "namespace"),
+            )
+
+
+def check_duplicate_object(ctx: EnvContext) -> Iterator[Hit]:
+    first: dict[tuple[str, str, str, str], Manifest] = {}
+    for manifest in ctx.manifests:
+        if not manifest.name:
+            continue
+        namespace = manifest.metadata.get("namespace") or manifest.target.namespace
+        group = manifest.api_version.split("/")[0] if "/" in manifest.api_version else ""
+        key = (group, manifest.kind, str(namespace), manifest.name)
+        if key not in first:
+            first[key] = manifest
+            continue
+        other = first[key]
+        yield Hit(
+            f"{manifest.kind} {manifest.name!r}: expected one object of this name in environment {ctx.env}, found "
+            f"another in {other.file}" + (f" (chart {other.target.chart})" if other.target != manifest.target else ""),
+            manifest=manifest,
+            path=("metadata", "name"),
+        )
+
+
+def rules() -> list[Rule]:
+    origin = "todolint.rules.names"
+    return [
+        Rule(
+            "TL120",
+            "object-names",
+            "names",
+            Severity.ERROR,
+            "Deployment and Service are named {release}, the ConfigMap {release}-config.",
+            "The contract's tables (§2.1, §2.2) name every object after the Helm release, so that two releases "
+            "never collide and the frontend can reach the backend by a predictable name. (The spec's diagram "
+            "draws `todo-backend`; the tables are the contract: patterns are `names` in contract.yaml.)",
+            "Name objects with `.Release.Name` (the `fullname` helper) and `-config` for the ConfigMap; "
+            "change `names` in contract.yaml to adopt another reading.",
+            "kind: Deployment\nmetadata:\n  name: todo-backend   # expect: TL120 ('todo-backend-dev' expected)",
+            origin=origin,
+            check=check_object_names,
+        ),
+        Rule(
+            "TL121",
+            "object-namespace",
+            "namespaces",
+            Severity.ERROR,
+            "metadata.namespace, when set, is the environment's namespace.",
+            "Each environment lives in its own namespace (§7). A hard-coded namespace sends objects of one "
+            "environment into another, or makes `helm install -n` put half a release elsewhere.",
+            "Use `{{ .Release.Namespace }}` or leave metadata.namespace out.",
+            "metadata:\n  namespace: default   # expect: TL121 ('todo-dev' expected)",
+            origin=origin,
+            check=check_object_namespace,
+        ),
+        Rule(
+            "TL123",
+            "duplicate-object",
+            "names",
+            Severity.ERROR,
+            "No two objects of one environment share kind, namespace and name (across charts).",
+            "Both apps share each environment's namespace (§7.1); two objects with one name overwrite each other, "
+            "or make the second `helm install` fail. An umbrella chart that names both apps' objects "
+            "`{release}` does exactly this.",
+            "Give each release its own name (one release per app), or name the objects after the app as well.",
+            "# charts/todo/charts/todo-backend → Deployment todo-dev\n"
+            "# charts/todo/charts/todo-frontend → Deployment todo-dev   # expect: TL123",
+            relational=True,
+            origin=origin,
+            check=check_duplicate_object,
+        ),
+    ]

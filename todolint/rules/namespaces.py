@@ -1,0 +1,51 @@
+"""Namespaces (spec §7): no object refers to another environment's namespace, anywhere in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from todolint.models import Hit, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import walk_strings, word_pattern
+
+
+def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:
+    if ctx.env not in ctx.contract.environments:
+        return  # pre-rendered input without --env: no way to know which namespaces are foreign
+    for manifest in ctx.manifests:
+        chart = manifest.target.chart
+        foreign = {ctx.contract.namespace_for(chart, env): env for env in ctx.contract.environments if env != ctx.env}
+        own = manifest.target.namespace or ctx.contract.namespace_for(chart, ctx.env)
+        patterns = [(ns, env, word_pattern(ns)) for ns, env in sorted(foreign.items()) if ns and ns != own]
+        for path, text in walk_strings(manifest.obj):
+            if path == ("metadata", "namespace"):
+                continue  # object-namespace (TL121) reports the object's own namespace
+            for namespace, env, pattern in patterns:
+                if pattern.search(text):
+                    # The value itself is not quoted: it may be a credential-bearing URL.
+                    yield Hit(
+                        f"refers to namespace {namespace!r} of environment {env}; expected only {own!r}",
+                        manifest=manifest,
+                        path=path,
+                    )
+                    break
+
+
+def rules() -> list[Rule]:
+    return [
+        Rule(
+            "TL340",
+            "foreign-namespace",
+            "namespaces",
+            Severity.ERROR,
+            "No object refers to another environment's namespace (e.g. `*.todo-prod.svc` in dev).",
+            "Each environment has the full stack in its own namespace and cross-namespace access is not used "
+            "(§7.2). A dev ConfigMap pointing at `todo-backend-prod.todo-prod.svc` sends test traffic to "
+            "production.",
+            "Use short Service names (same namespace) or `{{ .Release.Namespace }}`; never spell another "
+            "environment's namespace in values.",
+            "data:\n  NEXT_PUBLIC_API_URL: http://todo-backend-prod.todo-prod.svc:8000   # expect: TL340",
+            origin="todolint.rules.namespaces",
+            check=check_foreign_namespace,
+        )
+    ]

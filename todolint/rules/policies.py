@@ -1,0 +1,342 @@
+"""Declarative single-object rules: one YAML file per rule in `policies/` (and user policy folders).
+
+A policy names a target (which part of which objects it looks at), a JSON Schema that part must match,
+and its documentation. Strings of the form `{{ contract.a.b }}`, `{{ app.port }}`, `{{ app }}`,
+`{{ release }}`, `{{ namespace }}`, `{{ env }}` and `{{ chart }}` are replaced before checking; a
+string that is only a placeholder takes the value's own type (`{{ app.port }}` → 8000). A policy
+that reads `app.` is checked only on objects recognised as one of the contract's apps. An optional
+`message` replaces the generated "expected X, found Y" (`{detail}`, `{app}` and `{kind}` are filled in);
+`hide_values: true` keeps found values out of messages.
+
+A policy file that is malformed raises PolicyError with one line naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, ValidationError  # type: ignore[import-untyped]
+
+from todolint.contract import Contract, ContractError
+from todolint.models import CATEGORIES, FieldPath, Hit, Manifest, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import (
+    POD_TEMPLATE_PATHS,
+    WORKLOAD_KINDS,
+    app_containers,
+    dig,
+    pod_template_path,
+    resolve_app,
+)
+
+TARGETS: tuple[str, ...] = ("object", "workload", "pod-template", "app-containers", "service", "configmap")
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
+_MISSING = object()
+
+
+class PolicyError(ContractError):
+    """A policy file is malformed: one line naming the file and the problem."""
+
+
+#: The shape of a policy file itself.
+POLICY_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "required": ["code", "name", "category", "severity", "summary", "target", "schema", "rationale", "remediation"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {"type": "string", "pattern": "^TL[0-9]{3}$"},
+        "name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+        "category": {"enum": list(CATEGORIES)},
+        "severity": {"enum": ["error", "warning", "info"]},
+        "summary": {"type": "string", "minLength": 1},
+        "target": {"enum": list(TARGETS)},
+        "kinds": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "schema": {"type": "object"},
+        "message": {"type": "string"},
+        "hide_values": {"type": "boolean"},
+        "suppressible": {"type": "boolean"},
+        "rationale": {"type": "string", "minLength": 1},
+        "docs": {"type": "string"},
+        "remediation": {"type": "string", "minLength": 1},
+        "example": {"type": "string"},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One policy file, checked and ready to run."""
+
+    code: str
+    target: str
+    kinds: tuple[str, ...]
+    schema: Mapping[str, Any]
+    message: str
+    hide_values: bool
+    uses_app: bool
+
+
+def _uses_app(value: Any) -> bool:
+    return any(m.group(1) == "app" or m.group(1).startswith("app.") for m in _placeholders(value))
+
+
+def _placeholders(value: Any) -> Iterator[re.Match[str]]:
+    if isinstance(value, str):
+        yield from _PLACEHOLDER.finditer(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _placeholders(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _placeholders(item)
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def _lookup(expr: str, params: Mapping[str, Any], contract: Contract) -> Any:
+    head, _, rest = expr.partition(".")
+    if head == "contract":
+        value = dig(contract.data, tuple(rest.split("."))) if rest else _MISSING
+    elif head == "app" and rest:
+        app = params.get("app")
+        value = dig(contract.apps, (app, *rest.split("."))) if isinstance(app, str) else None
+    else:
+        value = params.get(expr, _MISSING)
+    return _MISSING if value is None else value
+
+
+def substitute(value: Any, params: Mapping[str, Any], contract: Contract) -> Any:
+    """Replace placeholders; raises KeyError(expr) when one has no value."""
+    if isinstance(value, str):
+        whole = _PLACEHOLDER.fullmatch(value.strip())
+        if whole:
+            found = _lookup(whole.group(1), params, contract)
+            if found is _MISSING:
+                raise KeyError(whole.group(1))
+            return _thaw(found)
+
+        def text(match: re.Match[str]) -> str:
+            found = _lookup(match.group(1), params, contract)
+            if found is _MISSING:
+                raise KeyError(match.group(1))
+            return str(found)
+
+        return _PLACEHOLDER.sub(text, value)
+    if isinstance(value, Mapping):
+        return {k: substitute(v, params, contract) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [substitute(v, params, contract) for v in value]
+    return value
+
+
+def load_policy_file(path: Path, contract: Contract) -> tuple[Rule, Policy]:
+    """Read and check one policy file against POLICY_SCHEMA and the contract."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: cannot read policy: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise PolicyError(f"{path}{where}: policy is not valid YAML") from None
+    problem = jsonschema.exceptions.best_match(Draft202012Validator(POLICY_SCHEMA).iter_errors(raw))
+    if problem is not None:
+        where = ".".join(str(p) for p in problem.absolute_path) or "policy"
+        raise PolicyError(f"{path}: {where}: {problem.message}")
+    uses_app = _uses_app(raw["schema"]) or _uses_app(raw.get("message", ""))
+    apps = list(contract.apps) if uses_app else [None]
+    sample = {"release": "release", "namespace": "namespace", "env": "env", "chart": "chart"}
+    for app in apps:
+        try:
+            schema = substitute(raw["schema"], {**sample, "app": app}, contract)
+        except KeyError as exc:
+            if str(exc.args[0]).startswith("app."):
+                continue  # this app lacks the value: the policy skips its objects
+            raise PolicyError(f"{path}: placeholder {{{{ {exc.args[0]} }}}} has no value in the contract") from None
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            raise PolicyError(f"{path}: schema is not a valid JSON Schema: {exc.message}") from None
+    docs = raw.get("docs", "")
+    rationale = raw["rationale"] + (f"\n{docs}" if docs else "")
+    policy = Policy(
+        code=raw["code"],
+        target=raw["target"],
+        kinds=tuple(raw.get("kinds", ())),
+        schema=raw["schema"],
+        message=raw.get("message", "{detail}"),
+        hide_values=bool(raw.get("hide_values", False)),
+        uses_app=uses_app,
+    )
+    rule = Rule(
+        code=raw["code"],
+        name=raw["name"],
+        category=raw["category"],
+        severity=Severity.parse(raw["severity"]),
+        summary=raw["summary"],
+        rationale=rationale.strip(),
+        remediation=raw["remediation"].strip(),
+        example=raw.get("example", "").rstrip("\n"),
+        suppressible=bool(raw.get("suppressible", True)),
+        relational=False,
+        check=functools.partial(check_policy, policy),
+        origin=str(path.name),
+    )
+    return rule, policy
+
+
+def load_policies(folders: Sequence[Path], contract: Contract) -> list[Rule]:
+    """Every `*.yaml` policy in `folders` except the contract itself, sorted by file name."""
+    rules: list[Rule] = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.y*ml")):
+            if path.name in ("contract.yaml", "contract.yml"):
+                continue
+            rules.append(load_policy_file(path, contract)[0])
+    return rules
+
+
+# --- checking ------------------------------------------------------------------------------------
+
+
+def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | None, FieldPath, Any]]:
+    """(object, app, base path, instance) for every part of every object the policy looks at."""
+    contract = ctx.contract
+    for manifest in ctx.manifests:
+        if policy.kinds and manifest.kind not in policy.kinds:
+            continue
+        target = policy.target
+        if target == "service" and manifest.kind != "Service":
+            continue
+        if target == "configmap" and manifest.kind != "ConfigMap":
+            continue
+        if target in ("workload", "pod-template", "app-containers") and manifest.kind not in WORKLOAD_KINDS:
+            continue
+        app = resolve_app(ctx, manifest)
+        if policy.uses_app and app is None:
+            continue
+        if target == "pod-template":
+            path = pod_template_path(manifest)
+            if path is None or (manifest.kind != "Pod" and manifest.kind not in POD_TEMPLATE_PATHS):
+                continue
+            yield manifest, app, path, dig(manifest.obj, path) if path else manifest.obj
+        elif target == "app-containers":
+            if app is None:
+                continue
+            for container in app_containers(manifest, app, contract):
+                yield manifest, app, container.path, container.spec
+        else:
+            yield manifest, app, (), manifest.obj
+
+
+def check_policy(policy: Policy, ctx: EnvContext) -> Iterator[Hit]:
+    cache: dict[tuple[str | None, str, str, str], Draft202012Validator | None] = {}
+    for manifest, app, base, instance in _parts(policy, ctx):
+        target = manifest.target
+        key = (app, target.release, target.namespace, target.chart)
+        if key not in cache:
+            params = {
+                "app": app,
+                "release": target.release,
+                "namespace": target.namespace,
+                "env": target.env,
+                "chart": target.chart,
+            }
+            try:
+                cache[key] = Draft202012Validator(substitute(policy.schema, params, ctx.contract))
+            except KeyError:
+                cache[key] = None  # a value this object's app or target lacks (pre-rendered input, no release)
+        validator = cache[key]
+        if validator is None:
+            continue
+        for error in sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
+            path, detail = describe_error(error, hide=policy.hide_values)
+            message = policy.message
+            for slot, value in (("{detail}", detail), ("{app}", app or ""), ("{kind}", manifest.kind)):
+                message = message.replace(slot, value)
+            yield Hit(message, manifest=manifest, path=(*base, *path))
+
+
+def _show(value: Any, hide: bool) -> str:
+    if hide:
+        return "a value (not shown)"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, Mapping | list | tuple):
+        return "a mapping" if isinstance(value, Mapping) else "a list"
+    return json.dumps(value)
+
+
+def _describe_schema(schema: Any) -> str:
+    """A short reading of a (sub)schema for a message: `containerPort = 3000`."""
+    if isinstance(schema, Mapping):
+        if "const" in schema:
+            return json.dumps(schema["const"])
+        if "enum" in schema:
+            return "one of " + ", ".join(json.dumps(v) for v in schema["enum"])
+        props = schema.get("properties")
+        if isinstance(props, Mapping):
+            parts = [f"{k} {_describe_schema(v)}" for k, v in props.items()]
+            return ", ".join(parts)
+        bounds = []
+        if "minimum" in schema:
+            bounds.append(f">= {schema['minimum']}")
+        if "maximum" in schema:
+            bounds.append(f"<= {schema['maximum']}")
+        if bounds:
+            return " and ".join(bounds)
+    return json.dumps(schema, sort_keys=True)
+
+
+def describe_error(error: ValidationError, *, hide: bool) -> tuple[FieldPath, str]:
+    """(relative path, "expected X, found Y") for one schema error; never quotes a hidden value."""
+    path: FieldPath = tuple(error.absolute_path)
+    found = _show(error.instance, hide)
+    kind, want = error.validator, error.validator_value
+    if kind == "required":
+        instance = error.instance if isinstance(error.instance, Mapping) else {}
+        missing = [str(name) for name in want if name not in instance]
+        name = missing[0] if missing else "?"
+        return (*path, name), f"expected {name} to be set, found it missing"
+    if kind == "const":
+        detail = f"expected {json.dumps(want)}, found {found}"
+    elif kind == "enum":
+        detail = f"expected one of {', '.join(json.dumps(v) for v in want)}, found {found}"
+    elif kind == "type":
+        detail = f"expected {' or '.join(want) if isinstance(want, list) else want}, found {found}"
+    elif kind in ("minimum", "exclusiveMinimum"):
+        detail = f"expected at least {want}{' (exclusive)' if kind != 'minimum' else ''}, found {found}"
+    elif kind in ("maximum", "exclusiveMaximum"):
+        detail = f"expected at most {want}{' (exclusive)' if kind != 'maximum' else ''}, found {found}"
+    elif kind == "contains":
+        detail = f"expected an item with {_describe_schema(want)}, found none"
+    elif kind == "not":
+        detail = f"expected anything but {_describe_schema(want)}, found {found}"
+    elif kind == "pattern":
+        detail = f"expected to match {want}, found {found}"
+    elif kind in ("minItems", "minLength"):
+        detail = f"expected at least {want} {'items' if kind == 'minItems' else 'characters'}"
+    elif kind in ("maxItems", "maxLength"):
+        detail = f"expected at most {want} {'items' if kind == 'maxItems' else 'characters'}"
+    elif kind == "additionalProperties":
+        detail = "expected no other fields"
+    else:
+        detail = "does not match the policy" if hide else error.message
+    return path, detail

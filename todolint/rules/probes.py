@@ -1,0 +1,188 @@
+"""Probes (spec §9): liveness and readiness on every app container, HTTP GET on the app's path and
+port, with the contract's period and failure threshold (an unset field is Kubernetes' default)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from todolint.models import Hit, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import Container, app_containers, app_port, app_spec, app_workloads, as_map
+
+#: Kubernetes' defaults for an unset probe field.
+K8S_DEFAULTS: Mapping[str, int] = {"periodSeconds": 10, "failureThreshold": 3}
+PROBES: Mapping[str, str] = {"liveness": "livenessProbe", "readiness": "readinessProbe"}
+HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
+
+
+def _probe_contract(ctx: EnvContext, app: str, kind: str) -> Mapping[str, Any]:
+    return as_map(as_map(app_spec(ctx.contract, app).get("probes")).get(kind))
+
+
+def _each_probe(ctx: EnvContext) -> Iterator[tuple[Any, str, Container, str, str, Mapping[str, Any]]]:
+    """(manifest, app, container, probe kind, probe field, probe) for every contract probe that exists."""
+    for manifest, app in app_workloads(ctx):
+        for container in app_containers(manifest, app, ctx.contract):
+            for kind, key in PROBES.items():
+                probe = container.spec.get(key)
+                if isinstance(probe, Mapping) and _probe_contract(ctx, app, kind):
+                    yield manifest, app, container, kind, key, probe
+
+
+def check_probe_missing(ctx: EnvContext) -> Iterator[Hit]:
+    for manifest, app in app_workloads(ctx):
+        for container in app_containers(manifest, app, ctx.contract):
+            for kind, key in PROBES.items():
+                if _probe_contract(ctx, app, kind) and not isinstance(container.spec.get(key), Mapping):
+                    yield Hit(
+                        f"container {container.name or '?'}: expected a {key}, found none",
+                        manifest=manifest,
+                        path=(*container.path, key),
+                    )
+
+
+def check_probe_handler(ctx: EnvContext) -> Iterator[Hit]:
+    for manifest, _app, container, _kind, key, probe in _each_probe(ctx):
+        if "httpGet" in probe:
+            continue
+        found = next((h for h in HANDLERS if h in probe), None)
+        yield Hit(
+            f"{key}: expected an httpGet probe, found {found or 'no handler'}",
+            manifest=manifest,
+            path=(*container.path, key, found) if found else (*container.path, key),
+        )
+
+
+def resolve_port(container: Container, port: Any) -> int | None:
+    """A probe or Service port as a number: an int, a numeric string, or a name in the container's ports."""
+    if isinstance(port, bool):
+        return None
+    if isinstance(port, int):
+        return port
+    if isinstance(port, str):
+        if port.isdigit():
+            return int(port)
+        return container.port_by_name(port)
+    return None
+
+
+def check_probe_endpoint(ctx: EnvContext) -> Iterator[Hit]:
+    for manifest, app, container, kind, key, probe in _each_probe(ctx):
+        http = probe.get("httpGet")
+        if not isinstance(http, Mapping):
+            continue
+        base = (*container.path, key, "httpGet")
+        want_path = _probe_contract(ctx, app, kind).get("path")
+        path = http.get("path", "/")
+        if isinstance(want_path, str) and path != want_path:
+            yield Hit(f"{key} path: expected {want_path!r}, found {path!r}", manifest=manifest, path=(*base, "path"))
+        want_port = app_port(ctx.contract, app)
+        port = http.get("port")
+        number = resolve_port(container, port)
+        if want_port is None:
+            continue
+        if number is None:
+            yield Hit(
+                f"{key} port: expected {want_port}, found {port!r}, which names no port of the container",
+                manifest=manifest,
+                path=(*base, "port"),
+            )
+        elif number != want_port:
+            via = f" ({port!r})" if isinstance(port, str) and not port.isdigit() else ""
+            yield Hit(f"{key} port: expected {want_port}, found {number}{via}", manifest=manifest, path=(*base, "port"))
+
+
+def _timing(kind: str) -> Any:
+    def check(ctx: EnvContext) -> Iterator[Hit]:
+        for manifest, app, container, probe_kind, key, probe in _each_probe(ctx):
+            if probe_kind != kind:
+                continue
+            want = _probe_contract(ctx, app, kind)
+            for field, default in K8S_DEFAULTS.items():
+                expected = want.get(field)
+                if not isinstance(expected, int):
+                    continue
+                value = probe.get(field, default)
+                if value != expected:
+                    shown = f"{value!r}" if field in probe else f"unset (Kubernetes default {default})"
+                    yield Hit(
+                        f"{key}.{field}: expected {expected}, found {shown}",
+                        manifest=manifest,
+                        path=(*container.path, key, field) if field in probe else (*container.path, key),
+                    )
+
+    return check
+
+
+def rules() -> list[Rule]:
+    origin = "todolint.rules.probes"
+    return [
+        Rule(
+            "TL200",
+            "probe-missing",
+            "probes",
+            Severity.ERROR,
+            "Every app container has a liveness and a readiness probe.",
+            "Without readiness the Service routes traffic to pods that are still starting; without liveness a "
+            "hung process is never restarted (§9.1). A startup probe is optional.",
+            "Add livenessProbe and readinessProbe to the app container (values `probes.*`).",
+            "containers:\n  - name: todo-backend   # expect: TL200 (no readinessProbe)\n    livenessProbe: {...}",
+            origin=origin,
+            check=check_probe_missing,
+        ),
+        Rule(
+            "TL201",
+            "probe-handler",
+            "probes",
+            Severity.ERROR,
+            "Liveness and readiness probes are HTTP GET probes (not tcpSocket, exec or grpc).",
+            "The contract (§9.1) probes HTTP endpoints: an open TCP port says nothing about whether the app "
+            "answers, and the endpoint also checks the app's own dependencies.",
+            "Replace tcpSocket/exec with `httpGet: {path: <app path>, port: http}`.",
+            "livenessProbe:\n  tcpSocket:        # expect: TL201\n    port: 8000",
+            origin=origin,
+            check=check_probe_handler,
+        ),
+        Rule(
+            "TL202",
+            "probe-endpoint",
+            "probes",
+            Severity.ERROR,
+            "HTTP probes hit the app's path (frontend /, backend /health) on the app port; "
+            "a named port is resolved through the container's ports.",
+            "The contract (§9.2) fixes where the apps answer health checks; probing another path or port makes "
+            "a healthy pod look dead (restart loop) or a dead one look healthy.",
+            "Set httpGet.path to the app's path and httpGet.port to the app port or the name of the container "
+            "port that carries it (`apps.<app>.probes` and `.port` in contract.yaml).",
+            "readinessProbe:\n  httpGet:\n    path: /healthz   # expect: TL202 ('/health' expected)\n    port: http",
+            origin=origin,
+            check=check_probe_endpoint,
+        ),
+        Rule(
+            "TL203",
+            "liveness-probe-timing",
+            "probes",
+            Severity.ERROR,
+            "Liveness probe runs every 30 s and fails after 3 misses (unset fields count as 10 s / 3).",
+            "The contract (§9.1) restarts a pod after 90 s of failed liveness checks: short enough to heal a "
+            "hang, long enough not to kill a pod during a slow request burst.",
+            "Set livenessProbe.periodSeconds to 30 and failureThreshold to 3 (values `probes.liveness`).",
+            "livenessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 10   # expect: TL203",
+            origin=origin,
+            check=_timing("liveness"),
+        ),
+        Rule(
+            "TL204",
+            "readiness-probe-timing",
+            "probes",
+            Severity.ERROR,
+            "Readiness probe runs every 10 s and fails after 3 misses (unset fields count as 10 s / 3).",
+            "The contract (§9.1) takes a pod out of its Service within 30 s of going bad, the same in every "
+            "environment.",
+            "Set readinessProbe.periodSeconds to 10 and failureThreshold to 3 (values `probes.readiness`).",
+            "readinessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 20   # expect: TL204",
+            origin=origin,
+            check=_timing("readiness"),
+        ),
+    ]

@@ -1,0 +1,104 @@
+"""References (spec §3.1): every ConfigMap, ServiceAccount, PersistentVolumeClaim and Service an object refers
+to is rendered. Secrets are exempt: the contract's Secret is pre-created, outside the chart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from todolint.models import FieldPath, Hit, Manifest, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import WORKLOAD_KINDS, as_list, as_map, containers, dig, pod_spec_path
+
+Ref = tuple[str, str, FieldPath, bool]  # (kind, name, path, optional)
+
+
+def _refs(manifest: Manifest) -> Iterator[Ref]:
+    spec_path = pod_spec_path(manifest)
+    if spec_path is not None:
+        spec = as_map(dig(manifest.obj, spec_path))
+        for key in ("serviceAccountName", "serviceAccount"):
+            name = spec.get(key)
+            if isinstance(name, str) and name and name != "default":
+                yield "ServiceAccount", name, (*spec_path, key), False
+                break
+        for container in [*containers(manifest, init=True), *containers(manifest)]:
+            for index, entry in enumerate(as_list(container.spec.get("envFrom"))):
+                ref = as_map(as_map(entry).get("configMapRef"))
+                if isinstance(ref.get("name"), str):
+                    path = (*container.path, "envFrom", index, "configMapRef", "name")
+                    yield "ConfigMap", ref["name"], path, ref.get("optional") is True
+            for index, entry in enumerate(as_list(container.spec.get("env"))):
+                ref = as_map(dig(entry, ("valueFrom", "configMapKeyRef")))
+                if isinstance(ref.get("name"), str):
+                    path = (*container.path, "env", index, "valueFrom", "configMapKeyRef", "name")
+                    yield "ConfigMap", ref["name"], path, ref.get("optional") is True
+        for index, volume in enumerate(as_list(spec.get("volumes"))):
+            volume = as_map(volume)
+            base = (*spec_path, "volumes", index)
+            ref = as_map(volume.get("configMap"))
+            if isinstance(ref.get("name"), str):
+                yield "ConfigMap", ref["name"], (*base, "configMap", "name"), ref.get("optional") is True
+            claim = as_map(volume.get("persistentVolumeClaim")).get("claimName")
+            if isinstance(claim, str):
+                yield "PersistentVolumeClaim", claim, (*base, "persistentVolumeClaim", "claimName"), False
+            for s_index, source in enumerate(as_list(dig(volume, ("projected", "sources")))):
+                ref = as_map(as_map(source).get("configMap"))
+                if isinstance(ref.get("name"), str):
+                    path = (*base, "projected", "sources", s_index, "configMap", "name")
+                    yield "ConfigMap", ref["name"], path, ref.get("optional") is True
+    if manifest.kind == "Ingress":
+        name = dig(manifest.obj, ("spec", "defaultBackend", "service", "name"))
+        if isinstance(name, str):
+            yield "Service", name, ("spec", "defaultBackend", "service", "name"), False
+        for r_index, rule in enumerate(as_list(dig(manifest.obj, ("spec", "rules")))):
+            for p_index, entry in enumerate(as_list(dig(rule, ("http", "paths")))):
+                name = dig(entry, ("backend", "service", "name"))
+                if isinstance(name, str):
+                    path = ("spec", "rules", r_index, "http", "paths", p_index, "backend", "service", "name")
+                    yield "Service", name, path, False
+
+
+def check_dangling_reference(ctx: EnvContext) -> Iterator[Hit]:
+    rendered = {(m.kind, m.name) for m in ctx.manifests}
+    by_release = {(m.target, m.kind, m.name) for m in ctx.manifests}
+    for manifest in ctx.manifests:
+        if manifest.kind not in (*WORKLOAD_KINDS, "Ingress"):
+            continue
+        for kind, name, path, optional in _refs(manifest):
+            if optional:
+                continue
+            if kind == "ConfigMap":
+                if (manifest.target, kind, name) in by_release:
+                    continue
+                where = f"release {manifest.target.release or manifest.target.chart}"
+            else:
+                if (kind, name) in rendered:
+                    continue
+                where = f"environment {ctx.env}"
+            yield Hit(
+                f"refers to {kind} {name!r}, which is rendered nowhere in {where}",
+                manifest=manifest,
+                path=path,
+            )
+
+
+def rules() -> list[Rule]:
+    return [
+        Rule(
+            "TL360",
+            "dangling-reference",
+            "references",
+            Severity.ERROR,
+            "Every ConfigMap (same release), ServiceAccount, PersistentVolumeClaim and Ingress backend Service "
+            "an object refers to is rendered.",
+            "A pod that refers to a missing ConfigMap or ServiceAccount never starts (CreateContainerConfigError, "
+            "or the ReplicaSet cannot create it); the error shows only at deploy time, in one environment. "
+            "Secrets are exempt: the contract's Secret is pre-created.",
+            "Render the object in the chart (e.g. `serviceAccount.create: true`) or fix the name; mark truly "
+            "external ConfigMaps `optional: true`.",
+            "spec:\n  serviceAccountName: todo-backend   # expect: TL360 (no ServiceAccount rendered)",
+            relational=True,
+            origin="todolint.rules.references",
+            check=check_dangling_reference,
+        )
+    ]

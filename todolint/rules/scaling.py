@@ -1,0 +1,47 @@
+"""Scaling (spec §8): an autoscaler targets a Deployment of its own release."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from todolint.models import Hit, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import as_map, dig
+
+
+def check_hpa_target(ctx: EnvContext) -> Iterator[Hit]:
+    for hpa in ctx.of_kind("HorizontalPodAutoscaler"):
+        ref = as_map(dig(hpa.obj, ("spec", "scaleTargetRef")))
+        kind, name = ref.get("kind"), ref.get("name")
+        path = ("spec", "scaleTargetRef")
+        if kind != "Deployment":
+            yield Hit(f"scaleTargetRef kind: expected 'Deployment', found {kind!r}", manifest=hpa, path=(*path, "kind"))
+            continue
+        own = [d.name for d in ctx.of_kind("Deployment") if d.target == hpa.target]
+        if name not in own:
+            shown = ", ".join(repr(n) for n in sorted(own)) or "none"
+            yield Hit(
+                f"scaleTargetRef name: expected a Deployment of release {hpa.target.release or '?'} ({shown}), "
+                f"found {name!r}",
+                manifest=hpa,
+                path=(*path, "name"),
+            )
+
+
+def rules() -> list[Rule]:
+    return [
+        Rule(
+            "TL332",
+            "hpa-target",
+            "scaling",
+            Severity.ERROR,
+            "A HorizontalPodAutoscaler scales a Deployment rendered by the same release.",
+            "An HPA whose target does not exist does nothing (and says so only in its events); one that targets "
+            "another release's Deployment fights that release's replica count (§8).",
+            "Set scaleTargetRef to `{kind: Deployment, name: <release>}`.",
+            "scaleTargetRef:\n  kind: Deployment\n  name: todo-backend   # expect: TL332",
+            relational=True,
+            origin="todolint.rules.scaling",
+            check=check_hpa_target,
+        )
+    ]

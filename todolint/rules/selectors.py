@@ -1,0 +1,126 @@
+"""Selectors (spec §4.2): Deployment and Service select exactly {name, instance}; a Deployment selects its
+own pod template; every Service selects the pods of a workload rendered in the same environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from todolint.models import Hit, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import (
+    SELECTOR_KINDS,
+    app_objects,
+    as_map,
+    contract_list,
+    dig,
+    selected_workloads,
+    template_labels,
+)
+
+
+def check_selector_labels(ctx: EnvContext) -> Iterator[Hit]:
+    keys = [k for k in contract_list(ctx.contract, "selector_labels") if isinstance(k, str)]
+    if not keys:
+        return
+    for manifest, app in app_objects(ctx, "Service", *SELECTOR_KINDS):
+        path = ("spec", "selector") if manifest.kind == "Service" else ("spec", "selector", "matchLabels")
+        selector = dig(manifest.obj, path)
+        if manifest.kind == "Service" and selector is None:
+            continue  # a Service without selector has hand-made endpoints: nothing to compare
+        selector = as_map(selector)
+        values = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": manifest.target.release or None}
+        if sorted(selector) != sorted(keys):
+            yield Hit(
+                f"{manifest.kind} selector: expected exactly the labels {', '.join(keys)}, "
+                f"found {', '.join(sorted(selector)) or 'none'}",
+                manifest=manifest,
+                path=path,
+            )
+        for key in keys:
+            want = values.get(key)
+            if key in selector and want is not None and selector[key] != want:
+                yield Hit(
+                    f"{manifest.kind} selector {key}: expected {want!r}, found {selector[key]!r}",
+                    manifest=manifest,
+                    path=(*path, key),
+                )
+
+
+def check_selector_matches_template(ctx: EnvContext) -> Iterator[Hit]:
+    for manifest in ctx.of_kind(*SELECTOR_KINDS):
+        selector = as_map(dig(manifest.obj, ("spec", "selector", "matchLabels")))
+        labels = template_labels(manifest)
+        for key, value in selector.items():
+            if labels.get(key) != value:
+                found = repr(labels[key]) if key in labels else "no such label"
+                yield Hit(
+                    f"selector {key}={value!r} does not select the pod template: found {found}",
+                    manifest=manifest,
+                    path=("spec", "selector", "matchLabels", key),
+                )
+
+
+def check_dangling_service(ctx: EnvContext) -> Iterator[Hit]:
+    for service in ctx.of_kind("Service"):
+        selector = dig(service.obj, ("spec", "selector"))
+        if not isinstance(selector, dict) or not selector:
+            continue
+        if dig(service.obj, ("spec", "type")) == "ExternalName":
+            continue
+        if not selected_workloads(ctx, service):
+            shown = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
+            yield Hit(
+                f"Service selects no pods: no workload in environment {ctx.env} has pod labels {shown}",
+                manifest=service,
+                path=("spec", "selector"),
+            )
+
+
+def rules() -> list[Rule]:
+    origin = "todolint.rules.selectors"
+    return [
+        Rule(
+            "TL110",
+            "selector-labels",
+            "selectors",
+            Severity.ERROR,
+            "Deployment matchLabels and Service selector are exactly {app.kubernetes.io/name, /instance} "
+            "with the app and release.",
+            "The contract (§4.2) selects pods by name and instance only. Adding the version or chart label to a "
+            "selector breaks every upgrade (a Deployment selector is immutable); leaving out instance makes two "
+            "releases' Services share pods.",
+            "Use the chart's `selectorLabels` helper for both `spec.selector.matchLabels` and the Service "
+            "`spec.selector`; the label keys are `selector_labels` in contract.yaml.",
+            "selector:\n  matchLabels:\n    app: todo-backend   # expect: TL110",
+            origin=origin,
+            check=check_selector_labels,
+        ),
+        Rule(
+            "TL111",
+            "selector-matches-template",
+            "selectors",
+            Severity.ERROR,
+            "A workload's selector matches the labels of its own pod template.",
+            "The API server rejects a Deployment whose selector does not match its template; with a partial "
+            "match the ReplicaSet never sees its own pods.",
+            "Render matchLabels and the template labels from the same helper.",
+            "selector: {matchLabels: {app.kubernetes.io/name: todo-backend}}\n"
+            "template: {metadata: {labels: {app.kubernetes.io/name: backend}}}   # expect: TL111",
+            origin=origin,
+            check=check_selector_matches_template,
+        ),
+        Rule(
+            "TL112",
+            "dangling-service",
+            "selectors",
+            Severity.ERROR,
+            "Every Service selects the pods of a workload rendered in the same environment.",
+            "A Service whose selector matches no pod has no endpoints: the frontend's calls to the backend fail "
+            "with connection refused while every object looks healthy (kube-linter's dangling-service).",
+            "Make the Service selector equal the workload's selector labels (same helper, same release).",
+            "kind: Service\nspec:\n  selector:\n    app.kubernetes.io/name: todo-api   # expect: TL112",
+            relational=True,
+            origin=origin,
+            check=check_dangling_service,
+        ),
+    ]

@@ -1,0 +1,75 @@
+"""Services (spec §3.2, §5): the Service's targetPort, by number or name, reaches the app container port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from todolint.models import Hit, Severity
+from todolint.rules import EnvContext, Rule
+from todolint.rules.apps import (
+    app_containers,
+    app_objects,
+    app_of,
+    app_port,
+    as_list,
+    containers,
+    dig,
+    selected_workloads,
+)
+from todolint.rules.probes import resolve_port
+
+
+def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
+    for service, app in app_objects(ctx, "Service"):
+        workloads = selected_workloads(ctx, service)
+        if not workloads:
+            continue  # dangling-service reports it
+        want = app_port(ctx.contract, app)
+        ports = [(i, p) for i, p in enumerate(as_list(dig(service.obj, ("spec", "ports")))) if isinstance(p, Mapping)]
+        # The entry carrying the app port (else the first) must reach the app container's port.
+        primary = next((i for i, p in ports if p.get("port") == want), ports[0][0] if ports else None)
+        for index, entry in ports:
+            target = entry.get("targetPort", entry.get("port"))
+            path = ("spec", "ports", index, "targetPort" if "targetPort" in entry else "port")
+            main = index == primary and want is not None
+            reached: set[int] = set()
+            for workload in workloads:
+                own = app_of(workload, ctx.contract) == app
+                pool = app_containers(workload, app, ctx.contract) if (main and own) else containers(workload)
+                for container in pool:
+                    number = resolve_port(container, target)
+                    if number is not None and (number in container.port_numbers() or main):
+                        reached.add(number)
+            if not reached:
+                yield Hit(
+                    f"targetPort {target!r} reaches no container port of the selected pods"
+                    + (f"; expected the app port {want}" if main else ""),
+                    manifest=service,
+                    path=path,
+                )
+            elif main and want not in reached:
+                yield Hit(
+                    f"targetPort {target!r}: expected to reach the app port {want}, found "
+                    f"{', '.join(str(n) for n in sorted(reached))}",
+                    manifest=service,
+                    path=path,
+                )
+
+
+def rules() -> list[Rule]:
+    return [
+        Rule(
+            "TL233",
+            "service-target-port",
+            "services",
+            Severity.ERROR,
+            "The Service's targetPort (number or name) reaches the app container's port.",
+            "A targetPort that names no container port, or the wrong one, leaves the Service with endpoints "
+            "that refuse connections: the frontend cannot reach the backend (§5.1).",
+            "Set targetPort to the container port's name (`http`) or number (the app port).",
+            "ports:\n  - port: 8000\n    targetPort: web   # expect: TL233 (the container port is named http)",
+            relational=True,
+            origin="todolint.rules.services",
+            check=check_service_target_port,
+        )
+    ]
