@@ -647,13 +647,10 @@ class _Walk:
             if not isinstance(value, Mapping):
                 return False
             for key, child in node.value:
-                if not _literal(key) or not _literal(child):
+                # A key under an `if`/`with`/`range` of its own may or may not be what Helm wrote.
+                if not _literal(key) or not _literal(child) or self.conditional(doc, line, _line(key)):
                     continue
-                if key.value not in value:
-                    if not self.conditional(doc, line, _line(key)):
-                        return False
-                    continue
-                if not self.consistent(doc, child, value[key.value], line):
+                if key.value not in value or not self.consistent(doc, child, value[key.value], line):
                     return False
         return True
 
@@ -1032,15 +1029,18 @@ def code_frame(location: Location, *, masked: bool = False, cache: dict[str, lis
     return out
 
 
+_KEY = re.compile(r"^(\s*(?:- )?[^\s:#][^:]*?):(?:\s|$)")
+
+
 def _mask(line: str, *, masked: bool) -> str:
-    if ":" not in line and "=" not in line:
+    key = _KEY.match(line)
+    if key is not None:
+        value = line[key.end() :].strip()
+        if value and (masked or _SENSITIVE.search(key.group(1)) or _CREDENTIAL_URL.search(value)):
+            return f"{key.group(1)}: ***"
         return line
-    if _CREDENTIAL_URL.search(line):
+    if masked or _CREDENTIAL_URL.search(line):
         return line[: len(line) - len(line.lstrip())] + "***"
-    sep = ":" if ":" in line else "="
-    key, value = line.split(sep, 1)
-    if value.strip() and (masked or _SENSITIVE.search(key)):
-        return f"{key}{sep} ***"
     return line
 
 
