@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -261,13 +261,18 @@ def _is_action_only(line: str) -> bool:
 class _Skeletons:
     """Parsed templates and helpers of one chart, built on first use."""
 
-    def __init__(self, chart_path: str, values_kind: Mapping[str, str], files: dict[str, _TemplateFile | None]) -> None:
+    def __init__(
+        self,
+        chart_path: str,
+        values_kind: Callable[[str, tuple[_Block, ...]], str],
+        files: dict[str, _TemplateFile | None],
+    ) -> None:
         self.chart_path = chart_path
         #: Analysed template files, shared by every target of the run.
         self.files = files
         self.docs: dict[tuple[str, str], _Doc | None] = {}
         self._helpers: dict[str, tuple[str, tuple[int, int]]] | None = None
-        #: `toYaml` expression → "seq" or "map", for the placeholder shape (from merged values).
+        #: `toYaml` argument where it sits → "seq" or "map", for the placeholder's shape (from merged values).
         self.values_kind = values_kind
 
     def file(self, path: str) -> _TemplateFile | None:
@@ -327,13 +332,13 @@ class _Skeletons:
         else:
             return "", None
         token = f"__tl{action.index}__"
-        if self._produces_sequence(action):
+        if self._produces_sequence(action, analysed.stacks.get(number, ())):
             return " " * indent + f"- {token}", action.index
         return " " * indent + f"{token}: ~", action.index
 
-    def _produces_sequence(self, action: _Action) -> bool:
+    def _produces_sequence(self, action: _Action, stack: tuple[_Block, ...]) -> bool:
         if action.kind == "toyaml":
-            return self.values_kind.get(action.arg) == "seq"
+            return self.values_kind(action.arg, stack) == "seq"
         doc = self.helper_doc(action.name)
         return doc is not None and len(doc.roots) == 1 and isinstance(doc.roots[0], SequenceNode)
 
@@ -519,6 +524,8 @@ class _Origin:
     line: int
     #: The values path that fed the field, when one did.
     values: FieldPath | None = None
+    #: The values map writes only some keys of this mapping (a place to add one, not the field's source).
+    partial: bool = False
 
 
 class _Star:
@@ -773,7 +780,9 @@ class _Walk:
     def finish(self, doc: _Doc, node: Node, value: Any, line: int, scope: _Scope) -> _Origin:
         """The field itself: its template line, and the values path when one `.Values` expression feeds it."""
         if isinstance(node, MappingNode):
-            return _Origin(doc.file, line, self.block_values(doc, node, line, scope))
+            block = self.block_values(doc, node, line, scope)
+            supplied = _get(self.values.merged, block)[1] if block is not None and self.values is not None else None
+            return _Origin(doc.file, line, block, partial=supplied != value)
         tokens = _tokens(node.value) if isinstance(node, ScalarNode) else []
         outputs = [doc.actions[t] for t in tokens if doc.actions[t].kind not in ("comment", "assign")]
         if len(outputs) != 1 or outputs[0].kind != "output" or self.values is None:
@@ -878,8 +887,7 @@ class Locator:
         key = (target.chart_path, target)
         if key not in self._skeletons:
             values = self.values(target)
-            kinds = _ToYamlKinds(values)
-            self._skeletons[key] = _Skeletons(target.chart_path, kinds, self._files)
+            self._skeletons[key] = _Skeletons(target.chart_path, _values_kind(values), self._files)
         return self._skeletons[key]
 
     def locate(self, manifest: Manifest, path: FieldPath) -> tuple[Location, ...]:
@@ -898,7 +906,9 @@ class Locator:
             if origin.values is not None:
                 values = self.values(target)
                 missing = _existing(manifest.obj, path) != path
-                where = values.locate(origin.values, extend=missing) if values is not None else None
+                where = None
+                if values is not None and (missing or not origin.partial):
+                    where = values.locate(origin.values, extend=missing)
                 if where is not None:
                     located.append(where)
             located.append(Location("template", origin.file, origin.line))
@@ -947,23 +957,16 @@ def _rank(location: Location) -> tuple[bool, int]:
     return (location.line is None and location.kind != "values", KIND_ORDER.index(location.kind))
 
 
-class _ToYamlKinds(Mapping[str, str]):
-    """`toYaml` argument → "seq"/"map", read from the merged values (only `.Values.x` arguments)."""
+def _values_kind(values: _Values | None) -> Callable[[str, tuple[_Block, ...]], str]:
+    """`toYaml` argument (in its blocks) → "seq" when the merged values hold a list there, else "map"."""
 
-    def __init__(self, source: _Values | None) -> None:
-        self.source = source
+    def kind(arg: str, stack: tuple[_Block, ...]) -> str:
+        path = _resolve_term(arg, _Scope(), stack)
+        if values is None or not isinstance(path, tuple) or path is _ROOT or any(isinstance(p, _Star) for p in path):
+            return "map"
+        return values.kind_of(path)
 
-    def __getitem__(self, key: str) -> str:
-        path = _resolve_term(key, _Scope(), ())
-        if self.source is None or not isinstance(path, tuple) or path is _ROOT:
-            raise KeyError(key)
-        return self.source.kind_of(path)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
+    return kind
 
 
 def _existing(obj: Any, path: FieldPath) -> FieldPath:
