@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import CHARTS, RunCli
 from todolint.contract import load_contract
 from todolint.discover import MatrixOptions, build_targets, discover
-from todolint.engine import Plan, Settings, run
+from todolint.engine import Engine, Plan, Settings, run
 from todolint.locate import code_frame, parse_set
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity
 from todolint.render import Renderer
@@ -130,27 +130,30 @@ def _chart(tmp_path: Path, case: str) -> Path:
     return chart
 
 
-def _run(
+def _plan(
     chart: Path,
     renderer: Renderer,
     codes: tuple[str, ...],
     *,
     set_values: tuple[str, ...] = (),
     every: bool = False,
-) -> Result:
+) -> Plan:
     contract = load_contract()
     targets = build_targets(discover([str(chart)]).charts, contract, MatrixOptions(set_values=set_values))
     rules = all_rules(contract) + tuple(_rule(code, RULES[code]) for code in codes)
     if every:
         rules += (_rule("TL999", _every_field),)
-    plan = Plan(
+    return Plan(
         contract=contract,
         rules=rules,
         targets=tuple(targets),
         renderer=renderer,
         settings=Settings(select=(*codes, "TL999") if every else codes),
     )
-    return run(plan)
+
+
+def _run(chart: Path, renderer: Renderer, codes: tuple[str, ...], **options: Any) -> Result:
+    return run(_plan(chart, renderer, codes, **options))
 
 
 def _where(location: Location, root: Path) -> str:
@@ -536,6 +539,17 @@ def test_precision_on_helm_starter_chart(tmp_path: Path, helm3: str) -> None:
             for env in ("dev", "prod", "staging")
         ]
     )
+
+
+def test_locations_cost_nothing_on_a_clean_run_and_read_each_file_once(tmp_path: Path, helm3: str) -> None:
+    clean = Engine(_plan(_chart(tmp_path / "clean", ""), HelmCliRenderer(helm3), ("TL991",)))
+    assert clean.run().findings == ()
+    assert clean.locator.files_read == 0
+    busy = Engine(_plan(_chart(tmp_path / "busy", ""), HelmCliRenderer(helm3), (), every=True))
+    assert len(busy.run().findings) > 300
+    # values.yaml + three values-<env>.yaml + _helpers.tpl + three templates (+ NOTES.txt, secret.yaml
+    # scanned for helpers), each read once however many findings point into it.
+    assert busy.locator.files_read == 10
 
 
 def test_code_frame_marks_the_line_and_masks_secrets(tmp_path: Path) -> None:

@@ -849,17 +849,27 @@ class Locator:
         self._values: dict[Target, _Values | None] = {}
         self._skeletons: dict[tuple[str, Target], _Skeletons] = {}
         self._files: dict[str, _TemplateFile | None] = {}
+        self._sources: dict[str, _Source | None] = {}
+
+    @property
+    def files_read(self) -> int:
+        """How many chart files (templates, helpers, values) this run has read: 0 on a clean run."""
+        return len(self._files) + len(self._sources)
 
     def values(self, target: Target) -> _Values | None:
         if target not in self._values:
             self._values[target] = self._load(target)
         return self._values[target]
 
-    @staticmethod
-    def _load(target: Target) -> _Values | None:
+    def _source(self, file: str) -> _Source | None:
+        if file not in self._sources:
+            self._sources[file] = _load_values(file)
+        return self._sources[file]
+
+    def _load(self, target: Target) -> _Values | None:
         sources: list[_Source] = []
         for file in (f"{target.chart_path}/values.yaml", *target.values_files):
-            source = _load_values(file)
+            source = self._source(file)
             if source is None:
                 if file == f"{target.chart_path}/values.yaml" and not Path(file).exists():
                     continue
@@ -900,7 +910,11 @@ class Locator:
             if manifest.source and manifest.source != manifest.file:
                 return (rendered, Location("template", manifest.source))
             return (rendered,)
-        origin = self._origin(manifest, path, template_file)
+        try:
+            origin = self._origin(manifest, path, template_file)
+        except (RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            # A location is a convenience: a template this module misreads must never lose the finding.
+            origin = None
         located: list[Location] = []
         if origin is not None:
             if origin.values is not None:
