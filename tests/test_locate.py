@@ -496,7 +496,7 @@ def _check_precision(chart: Path, helm3: str) -> int:
     return checked
 
 
-@pytest.mark.parametrize("case", sorted({c[0] for c in CASES}), ids=lambda c: c or "base")
+@pytest.mark.parametrize("case", ["", *sorted(p.name for p in FIXTURES.iterdir())], ids=lambda c: c or "base")
 def test_precision(case: str, tmp_path: Path, helm3: str) -> None:
     # Nearly every field of the chart has a template line and many a values line: the test has teeth.
     assert _check_precision(_chart(tmp_path, case), helm3) > 300

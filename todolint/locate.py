@@ -27,7 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from todolint.models import FieldPath, Finding, Location, Manifest, Target
-from todolint.parse import Loader, _Walker
+from todolint.parse import Loader, _scalar, _Walker
 
 #: Kinds in the order a person would rather edit them.
 KIND_ORDER = ("values", "template", "rendered")
@@ -617,12 +617,6 @@ def _literal(node: Node) -> bool:
     return isinstance(node, ScalarNode) and not _TOKEN.search(node.value)
 
 
-def _scalar_value(node: ScalarNode) -> Any:
-    from todolint.parse import _scalar
-
-    return _scalar(node)
-
-
 def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
@@ -648,7 +642,7 @@ class _Walk:
         """Literal parts of `node` agree with the rendered `value`."""
         if _literal(node):
             assert isinstance(node, ScalarNode)
-            literal = _scalar_value(node)
+            literal = _scalar(node)
             return type(literal) is type(value) and literal == value
         if isinstance(node, MappingNode):
             if not isinstance(value, Mapping):
@@ -803,8 +797,15 @@ class _Walk:
         if path is None:
             return _Origin(doc.file, line)
         found, supplied = _get(self.values.merged, path)
-        if not found or isinstance(supplied, (dict, list)) or _text(supplied) not in _text(value):
+        if (
+            not found
+            or isinstance(supplied, (dict, list))
+            or not _text(supplied)
+            or _text(supplied) not in _text(value)
+        ):
             return _Origin(doc.file, line)
+        if not supplied and any(c[0] == "default" for c in commands):
+            return _Origin(doc.file, line)  # an empty value (0, false): Helm's `default` wrote the field
         return _Origin(doc.file, line, path)
 
     def block_values(self, doc: _Doc, node: MappingNode, line: int, scope: _Scope) -> FieldPath | None:
