@@ -83,7 +83,7 @@ def _log_level(ctx: EnvContext) -> Iterator[Hit]:
 
 def _pool(ctx: EnvContext) -> Iterator[Hit]:
     for m in ctx.of_kind("ConfigMap"):
-        if m.obj["data"]["POOL_SIZE"] == "10":
+        if m.obj["data"].get("POOL_SIZE") == "10":
             yield Hit("pool", manifest=m, path=("data", "POOL_SIZE"))
 
 
@@ -94,6 +94,13 @@ def _pod_part_of(ctx: EnvContext) -> Iterator[Hit]:
             path: FieldPath = ("spec", "template", "metadata", "labels", "app.kubernetes.io/part-of")
             yield Hit("label missing", manifest=m, path=path)
         yield Hit("labels", manifest=m, path=("spec", "template", "metadata", "labels"))
+
+
+def _tuning(ctx: EnvContext) -> Iterator[Hit]:
+    for m in ctx.of_kind("ConfigMap"):
+        for key, value in m.obj["data"].items():
+            if key == "THREADS" or value == "faster":
+                yield Hit("tuning", manifest=m, path=("data", key))
 
 
 def _every_field(ctx: EnvContext) -> Iterator[Hit]:
@@ -108,6 +115,7 @@ def _rule(code: str, check: Callable[[EnvContext], Iterator[Hit]]) -> Rule:
 
 
 RULES = {
+    "TL990": _tuning,
     "TL991": _scaling,
     "TL992": _readiness_path,
     "TL993": _readiness_period,
@@ -277,6 +285,34 @@ CASES: list[tuple[str, tuple[str, ...], list[tuple[str, str, str, list[str]]]]] 
                 "spec.replicas",
                 ["values todo-backend/values-prod.yaml:1", f"template {DEP}:12", f"rendered {DEP}:13"],
             )
+        ],
+    ),
+    # Two documents from one template, the second under `if`, with a `with ... toYaml .` block: each
+    # object is matched to its own document by the literal text around the actions (`-tuning`).
+    (
+        "multidoc",
+        ("TL990",),
+        [
+            (
+                "TL990",
+                "prod",
+                "data.MODE",
+                [
+                    "values todo-backend/values-prod.yaml:19",
+                    "template todo-backend/templates/extra.yaml:17",
+                    "rendered todo-backend/templates/extra.yaml:7",
+                ],
+            ),
+            (
+                "TL990",
+                "prod",
+                "data.THREADS",
+                [
+                    "values todo-backend/values-prod.yaml:21",
+                    "template todo-backend/templates/extra.yaml:19",
+                    "rendered todo-backend/templates/extra.yaml:8",
+                ],
+            ),
         ],
     ),
     # A missing label points at the labels block; a missing config key at the values map that feeds

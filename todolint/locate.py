@@ -617,6 +617,12 @@ def _literal(node: Node) -> bool:
     return isinstance(node, ScalarNode) and not _TOKEN.search(node.value)
 
 
+def _pattern(text: str) -> re.Pattern[str]:
+    pieces = _TOKEN.split(text)
+    # re.split keeps the token numbers at odd positions; every token may render as anything.
+    return re.compile("(?s:.*)".join(re.escape(piece) for piece in pieces[::2]))
+
+
 def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
@@ -639,19 +645,27 @@ class _Walk:
         return inner[-1] if len(inner) == 1 and inner[0].kind == "range" else None
 
     def consistent(self, doc: _Doc, node: Node, value: Any, line: int) -> bool:
-        """Literal parts of `node` agree with the rendered `value`."""
-        if _literal(node):
-            assert isinstance(node, ScalarNode)
-            literal = _scalar(node)
-            return type(literal) is type(value) and literal == value
+        """Literal parts of `node` agree with the rendered `value` (the test that picks one candidate)."""
+        if isinstance(node, ScalarNode):
+            if _literal(node):
+                literal = _scalar(node)
+                return type(literal) is type(value) and literal == value
+            if isinstance(value, (dict, list)) or node.style not in (None, "", '"', "'"):
+                return True
+            # `{{ include "x.fullname" . }}-config`: the text around the actions must be there.
+            return _pattern(node.value).fullmatch(_text(value)) is not None
         if isinstance(node, MappingNode):
             if not isinstance(value, Mapping):
                 return False
             for key, child in node.value:
                 # A key under an `if`/`with`/`range` of its own may or may not be what Helm wrote.
-                if not _literal(key) or not _literal(child) or self.conditional(doc, line, _line(key)):
+                if not _literal(key) or self.conditional(doc, line, _line(key)):
                     continue
-                if key.value not in value or not self.consistent(doc, child, value[key.value], line):
+                if key.value not in value:
+                    return False
+                if isinstance(child, (ScalarNode, MappingNode)) and not self.consistent(
+                    doc, child, value[key.value], _line(key)
+                ):
                     return False
         return True
 
