@@ -601,6 +601,13 @@ def test_code_frame_marks_the_line_and_masks_secrets(tmp_path: Path) -> None:
         "  2 |   DATABASE_URL: ***",
     ]
     assert code_frame(Location("values", str(values), 9)) == []
+    template = tmp_path / "deployment.yaml"
+    template.write_text("env:\n  - name: OPENAI_API_KEY\n    value: sk-live-1\n  - name: MODE\n    value: fast\n")
+    assert code_frame(Location("template", str(template), 4)) == [
+        "  3 |     value: ***",
+        "> 4 |   - name: MODE",
+        "  5 |     value: fast",
+    ]
 
 
 def test_text_report_shows_the_primary_location_and_its_frame(tmp_path: Path, helm3: str) -> None:

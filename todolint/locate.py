@@ -1012,7 +1012,9 @@ def _first_key_line(root: MappingNode) -> int:
 
 # --- code frames for the text report ---------------------------------------------------------------
 
-_SENSITIVE = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL|DATABASE_URL|AUTH", re.I)
+_SENSITIVE = re.compile(
+    r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL|DATABASE_URL|AUTH|DSN|CONNECTION_STRING", re.I
+)
 _CREDENTIAL_URL = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 
 
@@ -1057,11 +1059,14 @@ def code_frame(location: Location, *, masked: bool = False, cache: dict[str, lis
     out = []
     for number in range(first, last + 1):
         mark = ">" if number == location.line else " "
-        out.append(f"{mark} {number:>{width}} | {_mask(lines[number - 1], masked=masked)}")
+        # `- name: API_KEY` then `value: ...`: the value is as secret as the name says.
+        named = number > 1 and _SENSITIVE_NAME.search(lines[number - 2]) is not None
+        out.append(f"{mark} {number:>{width}} | {_mask(lines[number - 1], masked=masked or named)}")
     return out
 
 
 _KEY = re.compile(r"^(\s*(?:- )?[^\s:#][^:]*?):(?:\s|$)")
+_SENSITIVE_NAME = re.compile(r"^\s*(?:- )?name:\s*[\"']?[\w.-]*(?:" + _SENSITIVE.pattern + ")", re.I)
 
 
 def _mask(line: str, *, masked: bool) -> str:
