@@ -920,11 +920,13 @@ class Locator:
         rendered = manifest.rendered_location(path)
         target = manifest.target
         template_file = self._template_file(manifest)
-        if not target.chart_path or template_file is None:
+        if not target.chart_path:
             # Pre-rendered input: the input file is what a person has; `# Source:` names the template.
             if manifest.source and manifest.source != manifest.file:
                 return (rendered, Location("template", manifest.source))
             return (rendered,)
+        if template_file is None:
+            return (rendered, Location("template", manifest.file))
         try:
             origin = self._origin(manifest, path, template_file)
         except (RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError):
