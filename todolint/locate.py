@@ -35,6 +35,7 @@ KIND_ORDER = ("values", "template", "rendered")
 SET_FILE = "--set"
 
 _TOKEN = re.compile(r"__tl(\d+)__")
+_COMMENT_START = re.compile(r"\s*/\*")
 _VALUES_TERM = re.compile(r"^(\$?)\.Values((?:\.[A-Za-z_][\w-]*)*)$")
 _FIELD_TERM = re.compile(r"^\.((?:[A-Za-z_][\w-]*)(?:\.[A-Za-z_][\w-]*)*)?$")
 _VAR_TERM = re.compile(r"^\$([A-Za-z_]\w*)((?:\.[A-Za-z_][\w-]*)*)$")
@@ -143,7 +144,6 @@ def _actions(text: str) -> tuple[str, list[_Action]]:
     actions: list[_Action] = []
     pos = 0
     line = 1
-    line_start = 0
     while True:
         start = text.find("{{", pos)
         if start < 0:
@@ -157,7 +157,7 @@ def _actions(text: str) -> tuple[str, list[_Action]]:
         left_trim = text.startswith("-", inner) and text[inner + 1 : inner + 2] in (" ", "\t", "\n", "\r")
         if left_trim:
             inner += 1
-        if text[inner:].lstrip().startswith("/*"):
+        if _COMMENT_START.match(text, inner):
             close = text.find("*/", inner)
             end = text.find("}}", close) if close >= 0 else -1
         else:
