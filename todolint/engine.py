@@ -19,6 +19,7 @@ import yaml
 from todolint import schema
 from todolint.contract import Contract
 from todolint.discover import ManifestInput
+from todolint.locate import Locator
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity, Target, TargetResult
 from todolint.parse import Loader, ParseProblem, parse_template
 from todolint.render import RenderedTemplate, Renderer, RenderError
@@ -116,6 +117,8 @@ class Engine:
         self.rules = {r.code: r for r in plan.rules}
         self.kube_version = plan.kube_version or schema.newest_version()
         self.found = _Collected()
+        #: Reads chart files only when a finding needs a location, each file once per run.
+        self.locator = Locator()
 
     # --- render and parse ------------------------------------------------------------------------
 
@@ -279,7 +282,7 @@ class Engine:
         if hit.manifest is not None:
             manifest = hit.manifest
             target = manifest.target
-            locations: tuple[Location, ...] = (manifest.rendered_location(hit.path),)
+            locations: tuple[Location, ...] = self.locator.locate(manifest, hit.path)
             kind, name = manifest.kind, manifest.name
         else:
             target = hit.target or Target(chart="-", chart_path="", env="-", release="", namespace="")

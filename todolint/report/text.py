@@ -14,10 +14,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from todolint import __version__
-from todolint.models import Finding, Result, Severity
+from todolint.locate import code_frame, frame_location
+from todolint.models import Finding, Location, Result, Severity
 from todolint.report import ReportOptions
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+#: Categories whose findings are about a secret value: their code frame shows no value at all.
+_MASKED = frozenset({"secrets", "database"})
 
 
 def _console(stream: TextIO, options: ReportOptions) -> Console:
@@ -40,6 +43,11 @@ def _where(finding: Finding) -> str:
     if not finding.file:
         return "-"
     return f"{finding.file}:{finding.line}" if finding.line else finding.file
+
+
+def _place(location: Location) -> str:
+    where = f"{location.file}:{location.line}" if location.line else location.file
+    return f"{location.kind} {where}"
 
 
 def _summary(result: Result) -> str:
@@ -84,6 +92,7 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
             style="dim" if console.no_color is False else None,
         )
     active = result.active
+    frames: dict[str, list[str]] = {}
     for (chart, env), chart_findings in groupby(active, key=lambda f: (f.chart, f.env)):
         items = list(chart_findings)
         first = items[0]
@@ -101,6 +110,13 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
                 )
                 field = f"{finding.path}: " if finding.path else ""
                 console.print(f"      {escape(field + finding.message)}")
+                where = frame_location(finding)
+                if where is not None:
+                    for text in code_frame(where, masked=finding.category in _MASKED, cache=frames):
+                        console.print(f"      {escape(text)}", style=None if text.startswith(">") else "dim")
+                related = [loc for loc in finding.locations[1:] if loc.line is not None or loc.kind == "values"]
+                if related:
+                    console.print(f"      see {escape(', '.join(_place(loc) for loc in related))}", style="dim")
     if not options.quiet or active:
         console.print()
         console.print(_summary(result))
