@@ -349,7 +349,7 @@ class Engine:
 
     def suppress(self) -> list[Finding]:
         """Stamp every hit, apply annotations and config exemptions, add suppression findings; sorted."""
-        suppressor = Suppressor(self.rules, self.plan.settings.exemptions, selected=self._selected)
+        suppressor = Suppressor(self.rules, self.plan.settings.exemptions, selected=self._counted)
         problems = suppressor.read(self.found.manifests)
         findings = suppressor.apply(self._stamp_all([*self.found.hits, *problems]))
         linted = sorted(self.found.objects, key=lambda t: (t.chart_path, t.chart, t.env))
