@@ -378,6 +378,9 @@ def _check(
             progress.close()
     if write_baseline:
         _write_atomic(Path(write_baseline), lambda stream: baselines.write(result, stream))
+        if not quiet:
+            count = len(result.active)
+            click.echo(f"todolint: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline}", err=True)
     if baseline is not None:
         result = baselines.apply_to_result(result, baseline)
     for line in result.errors:
@@ -394,6 +397,8 @@ def _check(
             report(result, sys.stdout, options)
     if result.errors:
         return EXIT_ERROR
+    if write_baseline:
+        return EXIT_OK  # recording today's findings is the point of the run, not a failure
     worst = max((f.severity for f in result.active), default=None)
     return EXIT_FINDINGS if worst is not None and worst >= plan.settings.fail_on else EXIT_OK
 
