@@ -159,3 +159,42 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     relinted = _run(["git", "commit", "-m", "policies: notes"], project, env)
     assert relinted.returncode == 0, relinted.stdout + relinted.stderr
     assert sorted({chart for chart, _ in _linted(report)}) == ["todo-backend", "todo-frontend"]
+
+
+def test_readme_names_the_hooks_that_exist() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [(h["id"], h["language"], h.get("pass_filenames", True)) for h in hooks] == [
+        ("todolint", "python", True),
+        ("todolint-all", "python", False),
+    ]
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("\n## pre-commit\n") :]
+    assert "- id: todolint " in section and "# - id: todolint-all " in section
+
+
+@pytest.mark.parametrize(
+    ("path", "linted"),
+    [
+        ("charts/todo-frontend/templates/deployment.yaml", True),
+        ("charts/todo-frontend/templates/_helpers.tpl", True),
+        ("charts/todo-backend/values-prod.yaml", True),
+        ("charts/todo-backend/values.schema.json", True),
+        ("charts/todo-backend/Chart.yaml", True),
+        ("deploy/charts/app/charts/redis-1.0.0.tgz", True),
+        ("policies/TL900-team.yaml", True),
+        (".todolint.yaml", True),
+        ("README.md", False),
+        ("charts/README.md", False),
+        ("backend/app/main.py", False),
+        ("docker-compose.yaml", False),
+    ],
+)
+def test_hook_files_pattern(path: str, linted: bool) -> None:
+    import re
+
+    import yaml
+
+    (hook, _) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert bool(re.search(hook["files"], path)) is linted

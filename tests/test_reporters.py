@@ -201,3 +201,19 @@ def test_output_to_a_missing_folder_is_one_line(run_cli: RunCli, tmp_path: Path)
     assert done.code == 2
     assert done.stderr.startswith(f"todolint: error: {tmp_path / 'nope' / 'out.sarif'}: cannot write report")
     assert "Traceback" not in done.stderr
+
+
+def test_readme_ci_command(run_cli: RunCli, tmp_path: Path) -> None:
+    """The README's GitHub Actions lint step, run as written on charts with a finding."""
+    import shlex
+
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [x.strip() for x in readme.splitlines() if x.strip().startswith("run: todolint ")]
+    args = shlex.split(line.removeprefix("run: todolint "))
+    root = _broken_copy(tmp_path)
+    done = run_cli(*args, cwd=root)
+    assert done.code == 1
+    assert done.stdout.startswith("::error file=charts/todo-backend/"), done.stdout
+    assert ",title=TL010 schema-invalid::todo-backend (prod) Deployment/todo-backend-prod " in done.stdout
+    sarif_validator().validate(json.loads((root / "todolint.sarif").read_text()))
+    junit_schema().validate(str(root / "todolint.xml"))
