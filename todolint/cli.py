@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from todolint import __version__
+from todolint.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -202,7 +203,7 @@ def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None
     "--format",
     "output_formats",
     multiple=True,
-    type=click.Choice(["text", "json", "sarif", "junit", "github"]),
+    type=click.Choice(list(FORMATS)),
     help="Report format (repeatable, each with its own --output; default text).",
 )
 @click.option(

@@ -1,4 +1,4 @@
-"""The engine loop: render → parse → validate → rules → severity and selection → sorted Result.
+"""The engine loop: render → parse → validate → rules → severity and selection → suppression → sorted Result.
 
 The engine never prints. A chart × environment that fails to render or parse becomes a finding and an
 error line; every other pair is still linted in full, and relational rules are shown only intact renders.
