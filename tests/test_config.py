@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,17 @@ def test_readme_config_examples_are_valid(tmp_path: Path, monkeypatch: pytest.Mo
         {"TL011": Severity.INFO},
         6,
     )
+
+
+def test_config_environments_and_renderer(run_cli: RunCli, project: Path) -> None:
+    (project / ".todolint.yaml").write_text("environments: [staging]\nselect: [TL0]\n")
+    done = run_cli("manifests/warn.yaml", "--format", "json", cwd=project)
+    assert [(f["code"], f["env"], f["namespace"]) for f in json.loads(done.stdout)["findings"]] == [
+        ("TL091", "staging", "todo-staging")
+    ]
+    shutil.copytree(ROOT / "charts" / "todo-frontend", project / "chart")
+    (project / ".todolint.yaml").write_text("renderer: helm\n")
+    no_helm = run_cli("chart", cwd=project)
+    assert no_helm.code == 2
+    assert no_helm.stderr.startswith("todolint: error: ") and "helm" in no_helm.stderr
+    assert run_cli("chart", "--renderer", "embedded", "--env", "dev", cwd=project).code == 0
