@@ -63,7 +63,9 @@ def test_yaml_config_selects_ignores_and_sets_severity(run_cli: RunCli, project:
 
 
 def test_pyproject_table_found_from_a_subfolder(run_cli: RunCli, project: Path) -> None:
-    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.todolint]\nfail-on = "warning"\n')
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.todolint]\nfail-on = "warning"\nselect = ["TL0"]\n'
+    )
     done = run_cli("warn.yaml", *LINT[1:], cwd=project / "manifests")
     assert (done.code, codes(done.stdout)) == (1, [("TL091", "warning", False)])
     assert find_config(project / "manifests") == project / "pyproject.toml"
@@ -196,4 +198,4 @@ def test_config_environments_and_renderer(run_cli: RunCli, project: Path) -> Non
     no_helm = run_cli("chart", cwd=project)
     assert no_helm.code == 2
     assert no_helm.stderr.startswith("todolint: error: ") and "helm" in no_helm.stderr
-    assert run_cli("chart", "--renderer", "embedded", "--env", "dev", cwd=project).code == 0
+    assert run_cli("chart", "--renderer", "embedded", "--env", "dev", "--select", "TL0", cwd=project).code == 0

@@ -28,7 +28,7 @@ def test_quiet_prints_findings_only(run_cli: RunCli) -> None:
     assert done.code == 1
     assert not done.stdout.startswith("todolint ")
     assert "TL010 schema-invalid" in done.stdout
-    clean = run_cli("--quiet", "--renderer", "embedded", "--env", "dev", "charts/todo-frontend")
+    clean = run_cli("--quiet", "--renderer", "embedded", "--env", "dev", "charts/")
     assert (clean.code, clean.stdout, clean.stderr) == (0, "", "")
 
 
