@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHARTS, ROOT
+from todolint.contract import load_contract
+from todolint.rules import all_rules
 
 WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
 SKIP_PARTS = {".git", ".tools", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
@@ -136,18 +138,24 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     assert committed.returncode == 0, committed.stdout + committed.stderr
     assert _linted(report) == [("todo-frontend", "dev"), ("todo-frontend", "prod"), ("todo-frontend", "staging")]
 
-    # 3. A change that breaks a rule fails the commit, and names the chart, file and rule.
+    # 3. A change that breaks rules fails the commit, and names the chart, environment and rule: a schema
+    # rule (cpu must be a quantity) and the contract's readiness timing (10 s), when that rule is present.
     head = _git(project, env, "rev-parse", "HEAD")
     prod = project / "charts/todo-backend/values-prod.yaml"
-    prod.write_text(prod.read_text().replace('cpu: "1"', "cpu: [1]"))
+    prod.write_text(
+        prod.read_text().replace('cpu: "1"', "cpu: [1]") + "\nprobes:\n  readiness:\n    periodSeconds: 20\n"
+    )
     _git(project, env, "add", "-A")
     rejected = _run(["git", "commit", "-m", "backend: cpu"], project, env)
     assert rejected.returncode != 0, rejected.stdout + rejected.stderr
     assert _git(project, env, "rev-parse", "HEAD") == head
     findings = json.loads(report.read_text())["findings"]
-    assert [(f["code"], f["chart"], f["env"], f["path"]) for f in findings] == [
-        ("TL010", "todo-backend", "prod", "spec.template.spec.containers[0].resources.limits.cpu")
-    ]
+    expected = [("TL010", "todo-backend", "prod", "spec.template.spec.containers[0].resources.limits.cpu")]
+    if "TL204" in {rule.code for rule in all_rules(load_contract())}:
+        expected.append(
+            ("TL204", "todo-backend", "prod", "spec.template.spec.containers[0].readinessProbe.periodSeconds")
+        )
+    assert sorted((f["code"], f["chart"], f["env"], f["path"]) for f in findings) == expected
     assert _linted(report) == [("todo-backend", "dev"), ("todo-backend", "prod"), ("todo-backend", "staging")]
     assert "TL010 schema-invalid" in rejected.stdout + rejected.stderr
     _git(project, env, "checkout", "HEAD", "--", "charts/todo-backend/values-prod.yaml")
