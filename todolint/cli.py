@@ -415,7 +415,8 @@ def _relints_everything(
     hits, rest = [], []
     for raw in paths:
         path = Path(raw).resolve() if raw != "-" else None
-        if path is not None and (path in files or any(path == f or f in path.parents for f in folders)):
+        # Files only: `todolint policies/` names a folder to lint, and says plainly that it holds no chart.
+        if path is not None and path.is_file() and (path in files or any(f in path.parents for f in folders)):
             hits.append(raw)
         else:
             rest.append(raw)
