@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from todolint import __version__
+from todolint.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -89,14 +90,78 @@ def main() -> None:
     """
 
 
-@main.command()
+class CheckCommand(click.Command):
+    """Remembers the order of `--format` and `--output` so that each output pairs with its format."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["todolint.report_order"] = report_order(args)
+        return super().parse_args(ctx, args)
+
+
+def report_order(args: Sequence[str]) -> list[tuple[str, str]]:
+    """[("format", "sarif"), ("output", "out.sarif"), ...] in command-line order."""
+    order: list[tuple[str, str]] = []
+    items = iter(args)
+    for arg in items:
+        if arg == "--":
+            break
+        for flag, kind in (("--format", "format"), ("--output", "output"), ("-o", "output")):
+            if arg == flag:
+                value = next(items, None)
+                if value is not None:
+                    order.append((kind, value))
+            elif arg.startswith(flag + "=") and flag.startswith("--"):
+                order.append((kind, arg.split("=", 1)[1]))
+            elif flag == "-o" and arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
+                order.append((kind, arg[2:]))
+    return order
+
+
+def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None]]:
+    """Each --output goes with the closest --format before it; outputs given before any format, or
+    beyond one per format, go to the formats still writing to stdout, in order; no --format means text.
+    At most one report may go to stdout."""
+    reports: list[list[str | None]] = []
+    pending: list[str] = []
+    for kind, value in order:
+        if kind == "format":
+            reports.append([value, None])
+        elif reports and reports[-1][1] is None:
+            reports[-1][1] = value
+        else:
+            pending.append(value)
+    if not reports:
+        reports.append(["text", None])
+    for report in reports:
+        if pending and report[1] is None:
+            report[1] = pending.pop(0)
+    if pending:
+        fail(f"--output {pending[0]}: every --output needs its own --format")
+    to_stdout = [str(r[0]) for r in reports if r[1] is None]
+    if len(to_stdout) > 1:
+        fail(f"--format {' and --format '.join(to_stdout)}: only one report can go to stdout; give the others --output")
+    outputs = [str(r[1]) for r in reports if r[1] is not None]
+    for output in outputs:
+        if outputs.count(output) > 1:
+            fail(f"--output {output}: given twice")
+    return [(str(fmt), out) for fmt, out in reports]
+
+
+@main.command(cls=CheckCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: .todolint.yaml or pyproject.toml [tool.todolint], from here upward).",
+)
+@click.option("--no-config", is_flag=True, help="Ignore every config file.")
 @click.option(
     "--env",
     "environments",
     multiple=True,
     metavar="ENV",
-    help="Environment to lint (repeatable; default: the contract's environments).",
+    help="Environment to lint (repeatable; default: config, else the contract's environments).",
 )
 @click.option("--release", metavar="PATTERN", help="Release name or pattern ({chart}, {env}).")
 @click.option("--namespace", metavar="PATTERN", help="Namespace or pattern ({chart}, {env}).")
@@ -112,13 +177,21 @@ def main() -> None:
 @click.option("--chart", metavar="NAME", help="Chart name for pre-rendered input (default: from # Source:).")
 @click.option("--contract", "contract_file", type=click.Path(), help="Contract file (default: the built-in one).")
 @click.option(
+    "--policies",
+    "policy_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Extra folder of declarative rules (repeatable; replaces the config's list).",
+)
+@click.option(
     "--renderer",
     type=click.Choice(["auto", "helm", "embedded"]),
-    default="auto",
-    show_default=True,
-    help="auto: helm on PATH, else the embedded Helm SDK.",
+    default=None,
+    help="auto (default): helm on PATH, else the embedded Helm SDK.",
 )
-@click.option("--kube-version", default="", metavar="X.Y", help="Kubernetes schema version (default: newest bundled).")
+@click.option(
+    "--kube-version", default=None, metavar="X.Y", help="Kubernetes schema version (default: newest bundled)."
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
@@ -126,22 +199,43 @@ def main() -> None:
     show_default=True,
     help="Seconds one chart × environment may take to render.",
 )
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout.")
+@click.option(
+    "--format",
+    "output_formats",
+    multiple=True,
+    type=click.Choice(list(FORMATS)),
+    help="Report format (repeatable, each with its own --output; default text).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Write the report of the --format before it to FILE, atomically.",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),
-    default="error",
-    show_default=True,
-    help="Lowest severity that makes the exit code 1.",
+    default=None,
+    help="Lowest severity that makes the exit code 1 (default error).",
+)
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Report only findings not in FILE.")
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Record the findings of this run in FILE (then lint against it with --baseline).",
 )
 @click.option("--select", multiple=True, metavar="RULES", help="Only these codes, prefixes or names.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these codes, prefixes or names.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only.")
-def check(**options: Any) -> None:
+@click.option("--statistics", is_flag=True, help="Print one line per rule with its count instead of the findings.")
+@click.pass_context
+def check(ctx: click.Context, /, **options: Any) -> None:
     """Render every chart for every environment and lint what Helm produced."""
-    sys.exit(_guard(lambda: _check(**options)))
+    order = ctx.meta.get("todolint.report_order", [])
+    sys.exit(_guard(lambda: _check(report_order=order, **options)))
 
 
 def _guard(action: Any) -> int:
@@ -165,7 +259,10 @@ def _guard(action: Any) -> int:
 
 def _check(
     *,
+    report_order: Sequence[tuple[str, str]],
     paths: tuple[str, ...],
+    config_file: str | None,
+    no_config: bool,
     environments: tuple[str, ...],
     release: str | None,
     namespace: str | None,
@@ -173,18 +270,24 @@ def _check(
     set_values: tuple[str, ...],
     chart: str | None,
     contract_file: str | None,
-    renderer: str,
-    kube_version: str,
+    policy_dirs: tuple[str, ...],
+    renderer: str | None,
+    kube_version: str | None,
     timeout: float,
-    output_format: str,
-    output: str | None,
-    fail_on: str,
+    output_formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    fail_on: str | None,
+    baseline_file: str | None,
+    write_baseline: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     color: str,
     quiet: bool,
+    statistics: bool,
 ) -> int:
+    from todolint import baseline as baselines
     from todolint import schema
+    from todolint.config import ConfigError, check_rule_names, resolve_config, severities_for
     from todolint.contract import ContractError, load_contract
     from todolint.discover import DiscoveryError, MatrixOptions, build_targets, discover
     from todolint.engine import Plan, Settings, StreamContext, run
@@ -193,21 +296,43 @@ def _check(
     from todolint.report import ReportOptions, reporters
     from todolint.rules import all_rules
 
+    reports = pair_reports(report_order)
     try:
-        contract = load_contract(contract_file)
-        rules = all_rules(contract)  # a malformed policy file is a ContractError too
-        inputs = discover(paths or (".",))
-    except (ContractError, DiscoveryError) as exc:
+        config = resolve_config(config_file, disabled=no_config)
+    except ConfigError as exc:
+        fail(str(exc))
+    # The command line wins over the config file, which wins over the built-in defaults.
+    contract_path = contract_file or config.contract
+    policies = policy_dirs or config.policies or ()
+    for folder in policies:
+        if not Path(folder).is_dir():
+            fail(f"{folder}: policy folder not found")
+    try:
+        contract = load_contract(contract_path)
+        rules = all_rules(contract, tuple(Path(p) for p in policies))
+    except (ContractError, ValueError) as exc:
+        fail(str(exc))
+    try:
+        check_rule_names(config, rules)
+        severities = severities_for(rules, config.severities)
+    except ConfigError as exc:
+        fail(str(exc))
+    relint = _relints_everything(paths, policies, contract_path, config.file)
+    try:
+        inputs = discover(relint or paths or (".",))
+    except DiscoveryError as exc:
         fail(str(exc))
     for values_file in values_files:
         if not Path(values_file).is_file():
             fail(f"{values_file}: values file not found")
+    wanted_kube = kube_version or config.kube_version
     try:
-        kube = schema.resolve_version(kube_version) if kube_version else schema.newest_version()
+        kube = schema.resolve_version(wanted_kube) if wanted_kube else schema.newest_version()
     except ValueError as exc:
         fail(str(exc))
+    envs = environments or config.environments or ()
     matrix = MatrixOptions(
-        environments=environments,
+        environments=envs,
         release=release,
         namespace=namespace,
         values=values_files,
@@ -218,35 +343,112 @@ def _check(
     chosen = None
     if targets:
         try:
-            chosen = make_renderer(renderer)
+            chosen = make_renderer(renderer or config.renderer or "auto")
         except RenderError as exc:
             fail(exc.message)
+    baseline = None
+    baseline_path = baseline_file or config.baseline
+    if baseline_path and not write_baseline:
+        try:
+            baseline = baselines.load(baseline_path)
+        except baselines.BaselineError as exc:
+            fail(str(exc))
+    progress = _Progress(len(targets)) if _show_progress(len(targets), quiet) else None
     plan = Plan(
         contract=contract,
         rules=rules,
         targets=tuple(targets),
         inputs=inputs.manifests,
-        stream=StreamContext(
-            chart=chart, env=environments[0] if environments else None, release=release, namespace=namespace
-        ),
+        stream=StreamContext(chart=chart, env=envs[0] if envs else None, release=release, namespace=namespace),
         renderer=chosen,
         kube_version=kube,
         timeout=timeout,
-        settings=Settings(fail_on=Severity.parse(fail_on), select=_split(select), ignore=_split(ignore)),
+        settings=Settings(
+            fail_on=Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.ERROR),
+            severities=severities,
+            select=_split(select) if select else (config.select or ()),
+            ignore=_split(ignore) if ignore else (config.ignore or ()),
+            exemptions=config.exemptions,
+        ),
+        on_render=progress.advance if progress else None,
     )
-    result = run(plan)
+    try:
+        result = run(plan)
+    finally:
+        if progress:
+            progress.close()
+    if write_baseline:
+        _write_atomic(Path(write_baseline), lambda stream: baselines.write(result, stream))
+        if not quiet:
+            count = len(result.active)
+            click.echo(f"todolint: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline}", err=True)
+    if baseline is not None:
+        result = baselines.apply_to_result(result, baseline)
     for line in result.errors:
         click.echo(f"todolint: error: {line}", err=True)
-    report = reporters()[output_format]
-    options = ReportOptions(color={"auto": None, "always": True, "never": False}[color], quiet=quiet)
-    if output:
-        _write_atomic(Path(output), lambda stream: report(result, stream, options))
-    else:
-        report(result, sys.stdout, options)
+    options = ReportOptions(
+        color={"auto": None, "always": True, "never": False}[color], quiet=quiet, statistics=statistics
+    )
+    available = reporters()
+    for output_format, output in reports:
+        report = available[output_format]
+        if output:
+            _write_atomic(Path(output), lambda stream, report=report: report(result, stream, options))
+        else:
+            report(result, sys.stdout, options)
     if result.errors:
         return EXIT_ERROR
+    if write_baseline:
+        return EXIT_OK  # recording today's findings is the point of the run, not a failure
     worst = max((f.severity for f in result.active), default=None)
     return EXIT_FINDINGS if worst is not None and worst >= plan.settings.fail_on else EXIT_OK
+
+
+def _relints_everything(
+    paths: Sequence[str], policies: Sequence[str], contract: str | None, config: str | None
+) -> tuple[str, ...] | None:
+    """A changed policy, contract or config file (as pre-commit passes them) changes every chart's result:
+    lint every chart below the working directory, plus the other paths given."""
+    cwd = Path.cwd().resolve()
+    folders = [Path(p).resolve() for p in policies] + [cwd / "policies"]
+    files = {Path(f).resolve() for f in (contract, config) if f}
+    hits, rest = [], []
+    for raw in paths:
+        path = Path(raw).resolve() if raw != "-" else None
+        # Files only: `todolint policies/` names a folder to lint, and says plainly that it holds no chart.
+        if path is not None and path.is_file() and (path in files or any(f in path.parents for f in folders)):
+            hits.append(raw)
+        else:
+            rest.append(raw)
+    return (".", *rest) if hits else None
+
+
+def _show_progress(renders: int, quiet: bool) -> bool:
+    """A progress line on a terminal only, and only when the renders take long enough to wonder about."""
+    return renders > 4 and not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class _Progress:
+    """`[3/6] rendered todo-backend (prod)` on one stderr line, erased when done; called from render threads."""
+
+    def __init__(self, total: int) -> None:
+        import threading
+
+        self.total = total
+        self.done = 0
+        self.lock = threading.Lock()
+
+    def advance(self, target: Any) -> None:
+        with self.lock:
+            self.done += 1
+            sys.stderr.write(f"\r\x1b[K[{self.done}/{self.total}] rendered {target.label}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        with self.lock:
+            if self.done:
+                sys.stderr.write("\r\x1b[K")
+                sys.stderr.flush()
 
 
 def _write_atomic(path: Path, write: Any) -> None:

@@ -1,4 +1,4 @@
-"""The engine loop: render → parse → validate → rules → severity and selection → sorted Result.
+"""The engine loop: render → parse → validate → rules → severity and selection → suppression → sorted Result.
 
 The engine never prints. A chart × environment that fails to render or parse becomes a finding and an
 error line; every other pair is still linted in full, and relational rules are shown only intact renders.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from todolint.parse import Loader, ParseProblem, parse_template
 from todolint.render import RenderedTemplate, Renderer, RenderError
 from todolint.render.helm_cli import split_stream
 from todolint.rules import EnvContext, Rule
+from todolint.suppress import Exemption, Suppressor
 
 STDIN_NAME = "<stdin>"
 
@@ -49,6 +50,8 @@ class Settings:
     #: Codes, code prefixes or names to run (empty: all) and to skip.
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    #: Config exemptions (each with a reason); annotations are read from the objects themselves.
+    exemptions: tuple[Exemption, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Plan:
     kube_version: str = ""
     timeout: float = 60.0
     settings: Settings = Settings()
+    #: Called after each chart × environment render (the CLI's progress display); never prints itself.
+    on_render: Callable[[Target], None] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -137,9 +142,15 @@ class Engine:
         # faster with threads, so it stays on one.
         workers = 1 if self.plan.renderer.name == "embedded" else max(1, min(len(targets), 4))
         if workers == 1:
-            return [(t, self._render(t)) for t in targets]
+            return [(t, self._render_reported(t)) for t in targets]
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(zip(targets, pool.map(self._render, targets), strict=True))
+            return list(zip(targets, pool.map(self._render_reported, targets), strict=True))
+
+    def _render_reported(self, target: Target) -> list[RenderedTemplate] | RenderError:
+        outcome = self._render(target)
+        if self.plan.on_render is not None:
+            self.plan.on_render(target)
+        return outcome
 
     def _break(self, target: Target, code: str, message: str, file: str, line: int | None) -> None:
         where = f"{file}:{line}" if line else file
@@ -268,6 +279,11 @@ class Engine:
             return False
         return not (settings.ignore and _matches(rule, settings.ignore))
 
+    def _counted(self, rule: Rule) -> bool:
+        # Engine rules about broken input always count: without them exit code 2 has no explanation.
+        # Suppression rules (TL09x) are about the user's own annotations and config: selectable.
+        return (rule.check is None and rule.category != "suppression") or self._selected(rule)
+
     def _severity(self, rule: Rule) -> Severity:
         overrides = self.plan.settings.severities
         return overrides.get(rule.code) or overrides.get(rule.name) or rule.severity
@@ -276,8 +292,7 @@ class Engine:
         rule = self.rules.get(code)
         if rule is None:
             raise KeyError(f"a rule raised {code}, which no rule defines")
-        # Engine rules about broken input always count: without them exit code 2 has no explanation.
-        if rule.check is not None and not self._selected(rule):
+        if not self._counted(rule):
             return None
         if hit.manifest is not None:
             manifest = hit.manifest
@@ -313,8 +328,7 @@ class Engine:
         self.read_streams()
         self.validate()
         self.check()
-        findings = [f for f in (self.stamp(code, hit) for code, hit in self.found.hits) if f is not None]
-        findings = sorted(set(findings), key=Finding.sort_key)
+        findings = self.suppress()
         targets = tuple(
             TargetResult(t, tuple(sorted(self.found.objects.get(t, ()))), self.found.broken.get(t))
             for t in sorted(self.found.objects, key=lambda t: (t.chart_path, t.chart, t.env))
@@ -328,8 +342,22 @@ class Engine:
             findings=tuple(findings),
             elapsed=time.perf_counter() - started,
             errors=tuple(sorted(self.found.broken.values())),
-            rules=self.plan.rules,
+            rules=tuple(r for r in self.plan.rules if self._counted(r)),
         )
+
+    # --- suppress --------------------------------------------------------------------------------
+
+    def _stamp_all(self, hits: Iterable[tuple[str, Hit]]) -> list[Finding]:
+        return [f for f in (self.stamp(code, hit) for code, hit in hits) if f is not None]
+
+    def suppress(self) -> list[Finding]:
+        """Stamp every hit, apply annotations and config exemptions, add suppression findings; sorted."""
+        suppressor = Suppressor(self.rules, self.plan.settings.exemptions, selected=self._counted)
+        problems = suppressor.read(self.found.manifests)
+        findings = suppressor.apply(self._stamp_all([*self.found.hits, *problems]))
+        linted = sorted(self.found.objects, key=lambda t: (t.chart_path, t.chart, t.env))
+        findings += suppressor.apply(self._stamp_all(suppressor.stale(linted, self.found.broken)))
+        return sorted(set(findings), key=Finding.sort_key)
 
 
 def run(plan: Plan) -> Result:

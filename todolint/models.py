@@ -33,6 +33,7 @@ CATEGORIES: tuple[str, ...] = (
     "api-url",
     "references",
     "chart",
+    "suppression",
 )
 
 

@@ -27,13 +27,16 @@ Reporter = Callable[[Result, TextIO, ReportOptions], None]
 
 def reporters() -> dict[str, Reporter]:
     """Format name → reporter (imported lazily so that `--format json` never loads rich)."""
+    from todolint.report import github, junit, sarif, text
     from todolint.report import json as json_report
-    from todolint.report import text
 
     return {
         "text": text.report,
         "json": json_report.report,
+        "sarif": sarif.report,
+        "junit": junit.report,
+        "github": github.report,
     }
 
 
-FORMATS: tuple[str, ...] = ("text", "json")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github")

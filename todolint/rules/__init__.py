@@ -133,6 +133,48 @@ def _engine_rules() -> list[Rule]:
             "Check the apiVersion and kind; if it is a CRD, exempt it in config.",
             "apiVersion: apps/v1beta9",
         ),
+        *_suppression_rules(),
+    ]
+
+
+def _suppression_rules() -> list[Rule]:
+    """Rules about suppressions themselves (raised by `todolint.suppress`)."""
+    return [
+        Rule(
+            "TL090",
+            "suppression-without-reason",
+            "suppression",
+            Severity.ERROR,
+            "A `todolint.io/ignore` entry names no rule or gives no reason.",
+            "A silenced finding without a reason is a decision nobody can review or revisit; the next reader cannot "
+            "tell a considered exception from a shortcut. The entry silences nothing until it has a reason.",
+            'Write the rule and the reason: `todolint.io/ignore: "TL203: readiness is a TCP probe until v2 ships"`.',
+            "metadata:\n  annotations:\n    todolint.io/ignore: TL203   # no reason",
+            suppressible=False,
+        ),
+        Rule(
+            "TL091",
+            "stale-suppression",
+            "suppression",
+            Severity.WARNING,
+            "A suppression (annotation or config exemption) matches no finding.",
+            "A suppression that silences nothing hides the next real finding of that rule on that object, "
+            "and it tells readers about a problem that no longer exists.",
+            "Remove the annotation entry or the config exemption, or correct the rule code it names.",
+            'todolint.io/ignore: "TL203: TCP probe"   # but the probe is HTTP now',
+        ),
+        Rule(
+            "TL092",
+            "suppression-not-allowed",
+            "suppression",
+            Severity.ERROR,
+            "A `todolint.io/ignore` annotation names a rule that cannot be suppressed by an annotation.",
+            "Some rules guard against harm no chart author may accept alone (secrets in plain text, a database "
+            "in the cluster, a chart that does not render); the finding stays, and so does this one.",
+            "Fix the finding instead; a team that truly needs an exception writes it in the todolint config.",
+            'todolint.io/ignore: "TL001: it renders on my machine"',
+            suppressible=False,
+        ),
     ]
 
 

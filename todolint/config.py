@@ -1,0 +1,239 @@
+"""User configuration: `.todolint.yaml`, or `[tool.todolint]` in pyproject.toml, validated by JSON Schema.
+
+The file is found from the working directory upward (stopping at the repository root), or named with
+`--config FILE`. In one folder `.todolint.yaml` wins over pyproject.toml. Paths in the file are relative
+to the file. The command line wins over the file, the file over the built-in defaults: every field here
+is None (or empty) when the file does not set it, so that the CLI can tell "unset" from "default".
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+import yaml
+
+from todolint.discover import display_path
+from todolint.models import Severity
+from todolint.rules import Rule
+from todolint.suppress import Exemption, rule_matches
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+YAML_NAMES = (".todolint.yaml", ".todolint.yml")
+PYPROJECT = "pyproject.toml"
+
+
+class ConfigError(Exception):
+    """The config file is unreadable or invalid; the message is one line naming the file and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the config file says; None means "not set here"."""
+
+    file: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    fail_on: Severity | None = None
+    environments: tuple[str, ...] | None = None
+    renderer: str | None = None
+    kube_version: str | None = None
+    contract: str | None = None
+    policies: tuple[str, ...] | None = None
+    baseline: str | None = None
+    exemptions: tuple[Exemption, ...] = ()
+
+
+def schema() -> dict[str, Any]:
+    text = resources.files("todolint").joinpath("config.schema.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _has_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # A broken pyproject.toml that may not even be ours: mention it only if it names todolint.
+        try:
+            return "[tool.todolint" in pyproject.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "todolint" in tool
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.todolint.yaml` or pyproject.toml with `[tool.todolint]`, from `start` up to the repo root."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        for name in YAML_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        if (folder / PYPROJECT).is_file() and _has_table(folder / PYPROJECT):
+            return folder / PYPROJECT
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _read_raw(path: Path) -> tuple[Any, str, dict[int, int]]:
+    """The config data, how to name where it sits, and the line of each exemption (by index)."""
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{shown}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{shown}: cannot read config: {exc}") from None
+    if path.suffix == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{shown}: not valid TOML: {exc}") from None
+        tool = data.get("tool")
+        raw = tool.get("todolint") if isinstance(tool, dict) else None
+        if raw is None:
+            raise ConfigError(f"{shown}: no [tool.todolint] table")
+        headers = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[tool.todolint.exemptions]]"]
+        return raw, f"{shown}: [tool.todolint]", dict(enumerate(headers))
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{shown}{where}: not valid YAML") from None
+    lines: dict[int, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "exemptions" and isinstance(value, yaml.SequenceNode):
+                lines = {n: item.start_mark.line + 1 for n, item in enumerate(value.value)}
+    return ({} if raw is None else raw), shown, lines
+
+
+def _where(path: Sequence[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _validate(raw: Any, where: str) -> None:
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if not errors:
+        return
+    error = errors[0]
+    at = _where(list(error.absolute_path))
+    prefix = f"{where}: {at}: " if at else f"{where}: "
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(k for k in error.instance if k not in allowed)[0]
+        close = difflib.get_close_matches(unknown, allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(allowed)})"
+        raise ConfigError(f"{prefix}unknown key {unknown!r}{hint}")
+    raise ConfigError(f"{prefix}{error.message}")
+
+
+def load_config(path: Path) -> Config:
+    """Read, validate and resolve one config file; raise ConfigError with one clear line."""
+    raw, where, exemption_lines = _read_raw(path)
+    _validate(raw, where)
+    base = path.resolve().parent
+    shown = display_path(path)
+
+    def rel(value: str) -> str:
+        return display_path(base / value)
+
+    def strings(key: str) -> tuple[str, ...] | None:
+        value = raw.get(key)
+        return None if value is None else tuple(value)
+
+    exemptions = tuple(
+        Exemption(
+            reason=item["reason"].strip(),
+            rules=tuple(item.get("rules", ())),
+            chart=item.get("chart", "*"),
+            env=item.get("env", "*"),
+            kind=item.get("kind", "*"),
+            name=item.get("name", "*"),
+            file=shown,
+            line=exemption_lines.get(n),
+        )
+        for n, item in enumerate(raw.get("exemptions", ()))
+    )
+    policies = raw.get("policies")
+    return Config(
+        file=shown,
+        select=strings("select"),
+        ignore=strings("ignore"),
+        severities={key: Severity.parse(value) for key, value in raw.get("severity", {}).items()},
+        fail_on=Severity.parse(raw["fail-on"]) if "fail-on" in raw else None,
+        environments=strings("environments"),
+        renderer=raw.get("renderer"),
+        kube_version=raw.get("kube-version"),
+        contract=rel(raw["contract"]) if "contract" in raw else None,
+        policies=None if policies is None else tuple(rel(p) for p in policies),
+        baseline=rel(raw["baseline"]) if "baseline" in raw else None,
+        exemptions=exemptions,
+    )
+
+
+def resolve_config(explicit: str | None, *, start: Path | None = None, disabled: bool = False) -> Config:
+    """`--config FILE`, else the nearest config file, else an empty Config (`--no-config`: always empty)."""
+    if disabled:
+        return Config()
+    if explicit is not None:
+        return load_config(Path(explicit))
+    found = find_config(start or Path.cwd())
+    return load_config(found) if found is not None else Config()
+
+
+def check_rule_names(config: Config, rules: Sequence[Rule]) -> None:
+    """Every code, prefix or name the config mentions must match a rule: a typo must not silently do nothing."""
+
+    def check(key: str, selectors: Sequence[str]) -> None:
+        for selector in selectors:
+            if not any(rule_matches(rule, selector) for rule in rules):
+                raise ConfigError(f"{config.file}: {key}: no rule matches {selector!r} (see `todolint rules`)")
+
+    check("select", config.select or ())
+    check("ignore", config.ignore or ())
+    check("severity", list(config.severities))
+    for n, exemption in enumerate(config.exemptions):
+        check(f"exemptions[{n}].rules", exemption.rules)
+
+
+def severities_for(rules: Sequence[Rule], overrides: Mapping[str, Severity]) -> dict[str, Severity]:
+    """Config severities by code, prefix or name → one severity per rule code; the longest match wins."""
+    out: dict[str, Severity] = {}
+    for rule in rules:
+        matching = [s for s in overrides if rule_matches(rule, s)]
+        if matching:
+            out[rule.code] = overrides[max(matching, key=lambda s: (s == rule.name, len(s)))]
+    return out
+
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "check_rule_names",
+    "find_config",
+    "load_config",
+    "resolve_config",
+    "schema",
+    "severities_for",
+]
