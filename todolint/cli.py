@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -44,22 +43,25 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _version_text() -> str:
+    # Asking helm for its version starts a process and loading the embedded SDK costs ~50 ms: both
+    # answers are remembered per executable/library (path, size, mtime) in the cache folder.
     from todolint import schema
-
-    lines = [f"todolint {__version__}"]
-    try:
-        import helm_python
-
-        lines.append(f"embedded Helm {helm_python.helm_sdk_version()} (helm-python-sdk {helm_python.__version__})")
-    except Exception as exc:  # a broken native library must not break --version
-        lines.append(f"embedded Helm: unavailable ({type(exc).__name__})")
+    from todolint.cache import RenderCache
     from todolint.render import helm_on_path
 
+    cache = RenderCache()
+    lines = [f"todolint {__version__}"]
+    try:
+        from todolint.render.helm_sdk import EmbeddedRenderer, describe_sdk
+
+        lines.append(f"embedded Helm {cache.remember(EmbeddedRenderer(), 'describe', describe_sdk)}")
+    except Exception as exc:  # a broken native library must not break --version
+        lines.append(f"embedded Helm: unavailable ({type(exc).__name__})")
     binary = helm_on_path()
     if binary:
         from todolint.render.helm_cli import HelmCliRenderer
 
-        lines.append(f"helm CLI {HelmCliRenderer(binary).version()} ({binary})")
+        lines.append(f"helm CLI {cache.renderer_version(HelmCliRenderer(binary))} ({binary})")
     else:
         lines.append("helm CLI: not on PATH")
     versions = schema.bundled_versions()
@@ -139,6 +141,9 @@ def main() -> None:
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these codes, prefixes or names.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only.")
+@click.option(
+    "--no-cache", is_flag=True, help="Render every chart again instead of reusing renders from the cache folder."
+)
 def check(**options: Any) -> None:
     """Render every chart for every environment and lint what Helm produced."""
     sys.exit(_guard(lambda: _check(**options)))
@@ -156,6 +161,8 @@ def _guard(action: Any) -> int:
         return EXIT_ERROR
     except Exception as exc:
         if os.environ.get("TODOLINT_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         click.echo(
             f"todolint: internal error: {type(exc).__name__}: {exc} (set TODOLINT_DEBUG=1 for details)", err=True
@@ -183,6 +190,7 @@ def _check(
     ignore: tuple[str, ...],
     color: str,
     quiet: bool,
+    no_cache: bool = False,
 ) -> int:
     from todolint import schema
     from todolint.contract import ContractError, load_contract
@@ -220,6 +228,10 @@ def _check(
             chosen = make_renderer(renderer)
         except RenderError as exc:
             fail(exc.message)
+        if not no_cache:
+            from todolint.cache import CachingRenderer, RenderCache
+
+            chosen = CachingRenderer(chosen, RenderCache())
     plan = Plan(
         contract=contract,
         rules=all_rules(contract),

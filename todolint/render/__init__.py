@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from todolint.models import Target
+if TYPE_CHECKING:
+    from todolint.models import Target
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,17 @@ class EmbeddedRenderer:
     name = "embedded"
 
     def __init__(self) -> None:
+        import importlib.util
+
+        if importlib.util.find_spec("helm_python") is None:
+            raise ImportError("helm_python (package helm-python-sdk) is not installed")
+
+    @cached_property
+    def _helm(self) -> Any:
+        # Loading the Go library costs ~50 ms: a run served from the render cache never pays it.
         import helm_python
 
-        self._helm = helm_python
+        return helm_python
 
     def version(self) -> str:
         return str(self._helm.helm_sdk_version())
@@ -127,9 +136,16 @@ class EmbeddedRenderer:
         return templates
 
 
+def describe_sdk() -> str:
+    """`v4.2.3 (helm-python-sdk 0.2.2)`: the Helm SDK compiled in, and the binding's version."""
+    import helm_python
+
+    return f"{helm_python.helm_sdk_version()} (helm-python-sdk {helm_python.__version__})"
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-__all__ = ["EmbeddedRenderer", "merge_values"]
+__all__ = ["EmbeddedRenderer", "describe_sdk", "merge_values"]
