@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,6 +134,8 @@ class Engine:
         workers = 1 if self.plan.renderer.name == "embedded" else max(1, min(len(targets), 4))
         if workers == 1:
             return [(t, self._render(t)) for t in targets]
+        from concurrent.futures import ThreadPoolExecutor  # only here: one render needs no pool
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(zip(targets, pool.map(self._render, targets), strict=True))
 
