@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHARTS, RunCli
-from todolint.cache import CachingRenderer, RenderCache, renderer_fingerprint
-from todolint.models import Target
+from todolint import schema
+from todolint.cache import CachingRenderer, RenderCache, SchemaMemo, renderer_fingerprint
+from todolint.models import Manifest, Target
+from todolint.parse import parse_template
 from todolint.render import RenderedTemplate, RenderError
 from todolint.render.helm_cli import HelmCliRenderer
 from todolint.render.helm_sdk import EmbeddedRenderer
@@ -231,3 +233,79 @@ def test_cli_uses_the_cache_unless_told_not_to(run_cli: RunCli, tmp_path: Path) 
 
     assert findings(cold.stdout) == findings(first.stdout) == findings(warm.stdout)
     assert (first.code, warm.code) == (0, 0)
+
+
+INVALID = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: two
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "web:1", bogus: 1}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+"""
+
+
+def _manifests(text: str) -> list[Manifest]:
+    target = Target(chart="-", chart_path="", env="-", release="", namespace="")
+    manifests, problems = parse_template(RenderedTemplate("x.yaml", text), target=target, file="x.yaml")
+    assert problems == []
+    return manifests
+
+
+def test_schema_memo_answers_as_validation_does(tmp_path: Path) -> None:
+    manifests = _manifests(INVALID)
+    fresh = [schema.validate(m, "1.37.0") for m in manifests]
+    expected = [None if f is None else sorted(f, key=repr) for f in fresh]
+    assert expected[1] is None and expected[0] is not None and len(expected[0]) == 2
+    cache = RenderCache(tmp_path / "cache")
+    first = SchemaMemo(cache, "1.37.0")
+    assert [None if v is None else sorted(v, key=repr) for v in map(first.validate, manifests)] == expected
+    first.save()
+    (memo_file,) = (tmp_path / "cache" / "schema-v1").glob("*.json")
+    assert stat.S_IMODE(memo_file.stat().st_mode) == 0o600
+    stored = json.loads(memo_file.read_text())["verdicts"]
+    assert len(stored) == 2
+    second = SchemaMemo(RenderCache(tmp_path / "cache"), "1.37.0")
+    assert second.known == stored
+    assert [None if v is None else sorted(v, key=repr) for v in map(second.validate, manifests)] == expected
+    # Another Kubernetes version is another memo.
+    assert SchemaMemo(RenderCache(tmp_path / "cache"), "1.30.0").known == {}
+
+
+def test_corrupt_schema_memo_is_ignored(tmp_path: Path) -> None:
+    manifests = _manifests(INVALID)
+    memo = SchemaMemo(RenderCache(tmp_path / "cache"), "1.37.0")
+    for manifest in manifests:
+        memo.validate(manifest)
+    memo.save()
+    (memo_file,) = (tmp_path / "cache" / "schema-v1").glob("*.json")
+    data = json.loads(memo_file.read_text())
+    data["verdicts"] = {key: [["spec", "not a path"]] for key in data["verdicts"]}  # wrong shape
+    memo_file.write_text(json.dumps(data))
+    again = SchemaMemo(RenderCache(tmp_path / "cache"), "1.37.0")
+    assert again.validate(manifests[1]) is None
+    assert len(again.validate(manifests[0]) or []) == 2
+    memo_file.write_text("{ truncated")
+    assert SchemaMemo(RenderCache(tmp_path / "cache"), "1.37.0").known == {}
+
+
+def test_cli_warm_run_reports_the_same_schema_findings(run_cli: RunCli, tmp_path: Path) -> None:
+    xdg = tmp_path / "xdg"
+    rendered = tmp_path / "rendered.yaml"
+    rendered.write_text(INVALID)
+    runs = [run_cli(str(rendered), "--format", "json", env={"XDG_CACHE_HOME": str(xdg)}) for _ in range(2)]
+    assert [r.code for r in runs] == [1, 1]
+    assert runs[0].stdout == runs[1].stdout
+    codes = sorted(f["code"] for f in json.loads(runs[0].stdout)["findings"])
+    assert codes == ["TL010", "TL010", "TL011"]
+    assert len(list((xdg / "todolint" / "schema-v1").glob("*.json"))) == 1

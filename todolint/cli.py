@@ -228,10 +228,13 @@ def _check(
             chosen = make_renderer(renderer)
         except RenderError as exc:
             fail(exc.message)
-        if not no_cache:
-            from todolint.cache import CachingRenderer, RenderCache
+    cache = None
+    if not no_cache:
+        from todolint.cache import CachingRenderer, RenderCache
 
-            chosen = CachingRenderer(chosen, RenderCache())
+        cache = RenderCache()
+        if chosen is not None:
+            chosen = CachingRenderer(chosen, cache)
     plan = Plan(
         contract=contract,
         rules=all_rules(contract),
@@ -243,6 +246,7 @@ def _check(
         renderer=chosen,
         kube_version=kube,
         timeout=timeout,
+        cache=cache,
         settings=Settings(fail_on=Severity.parse(fail_on), select=_split(select), ignore=_split(ignore)),
     )
     result = run(plan)

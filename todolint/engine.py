@@ -62,6 +62,8 @@ class Plan:
     kube_version: str = ""
     timeout: float = 60.0
     settings: Settings = Settings()
+    #: The render cache (todolint.cache.RenderCache); it also remembers schema verdicts. None: --no-cache.
+    cache: Any = None
 
 
 @dataclass
@@ -218,8 +220,13 @@ class Engine:
     # --- validate and check ----------------------------------------------------------------------
 
     def validate(self) -> None:
+        memo = None
+        if self.plan.cache is not None and self.found.manifests:
+            from todolint.cache import SchemaMemo
+
+            memo = SchemaMemo(self.plan.cache, self.kube_version)
         for manifest in self.found.manifests:
-            errors = schema.validate(manifest, self.kube_version)
+            errors = memo.validate(manifest) if memo else schema.validate(manifest, self.kube_version)
             if errors is None:
                 self.found.hits.append(
                     (
@@ -235,6 +242,8 @@ class Engine:
                 continue
             for error in errors:
                 self.found.hits.append(("TL010", Hit(error.message, manifest=manifest, path=error.path)))
+        if memo is not None:
+            memo.save()
 
     def check(self) -> None:
         active = [r for r in self.plan.rules if r.check is not None]

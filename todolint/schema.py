@@ -75,16 +75,20 @@ def schema_file_name(kind: str, api_version: str) -> str:
     return f"{kind.lower()}-{api}.json"
 
 
+def schema_dir(version: str) -> Path:
+    return _schema_root() / f"v{version}-local-strict"
+
+
 @cache
 def _definitions(version: str) -> dict[str, Any]:
-    raw = (_schema_root() / f"v{version}-local-strict" / "_definitions.json").read_text(encoding="utf-8")
+    raw = (schema_dir(version) / "_definitions.json").read_text(encoding="utf-8")
     defs: dict[str, Any] = json.loads(raw.replace(_DEFS_REF, "#/$defs/"))["$defs"]
     return defs
 
 
 @cache
 def _validator(version: str, kind: str, api_version: str) -> Any | None:
-    file = _schema_root() / f"v{version}-local-strict" / schema_file_name(kind, api_version)
+    file = schema_dir(version) / schema_file_name(kind, api_version)
     try:
         raw = file.read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
