@@ -12,10 +12,12 @@ import threading
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from todolint.models import Target
 from todolint.render import RenderedTemplate, RenderError, helm_error
+
+if TYPE_CHECKING:
+    from todolint.models import Target
 
 
 def merge_values(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
