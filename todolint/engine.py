@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,19 +127,23 @@ class Engine:
         except RenderError as exc:
             return exc
 
-    def _render_all(self) -> list[tuple[Target, list[RenderedTemplate] | RenderError]]:
+    def _render_all(self) -> Iterator[tuple[Target, list[RenderedTemplate] | RenderError]]:
+        """Each target with its render, in order, as soon as it is ready: the caller parses one render
+        while helm processes still run for the next ones."""
         targets = list(self.plan.targets)
         if not targets or self.plan.renderer is None:
-            return []
+            return
         # helm CLI renders are separate processes: use both cores. The embedded SDK measured no
         # faster with threads, so it stays on one.
         workers = 1 if self.plan.renderer.name == "embedded" else max(1, min(len(targets), 4))
         if workers == 1:
-            return [(t, self._render(t)) for t in targets]
+            for target in targets:
+                yield target, self._render(target)
+            return
         from concurrent.futures import ThreadPoolExecutor  # only here: one render needs no pool
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(zip(targets, pool.map(self._render, targets), strict=True))
+            yield from zip(targets, pool.map(self._render, targets), strict=True)
 
     def _break(self, target: Target, code: str, message: str, file: str, line: int | None) -> None:
         where = f"{file}:{line}" if line else file
