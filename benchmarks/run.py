@@ -552,7 +552,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--helm",
         default=os.environ.get("TODOLINT_HELM3")
         or shutil.which("helm")
-        or str(ROOT.parent / "main" / ".tools" / "helm" / "v3" / "helm"),
+        or str(ROOT / ".tools" / "helm" / "v3" / "helm"),
+        help="helm executable for B, C and the helm CLI renderer (default: $TODOLINT_HELM3, helm on PATH, "
+        ".tools/helm/v3/helm from scripts/install-helm)",
     )
     parser.add_argument("--checkov", help="an installed checkov executable (default: installed by this script)")
     parser.add_argument("--skip-checkov", action="store_true")
