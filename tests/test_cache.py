@@ -309,3 +309,12 @@ def test_cli_warm_run_reports_the_same_schema_findings(run_cli: RunCli, tmp_path
     codes = sorted(f["code"] for f in json.loads(runs[0].stdout)["findings"])
     assert codes == ["TL010", "TL010", "TL011"]
     assert len(list((xdg / "todolint" / "schema-v1").glob("*.json"))) == 1
+
+
+def test_a_fifo_in_the_chart_is_not_read(tmp_path: Path, chart: Path) -> None:
+    fifo = chart / "templates" / "pipe"
+    os.mkfifo(fifo)
+    with_fifo = RenderCache(tmp_path / "cache").key(_target(chart), renderer="embedded", version="v")
+    fifo.unlink()
+    assert with_fifo is not None
+    assert RenderCache(tmp_path / "cache").key(_target(chart), renderer="embedded", version="v") != with_fifo

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -67,8 +68,10 @@ def chart_digest(chart_path: str) -> str:
         for name in sorted(filenames):
             rel = (rel_dir / name).as_posix().encode("utf-8", "surrogateescape")
             digest.update(len(rel).to_bytes(4, "big") + rel)
+            path = Path(dirpath) / name
             try:
-                digest.update(b"F" + _file_digest(Path(dirpath) / name))
+                # Only regular files are read: opening a FIFO left in a chart folder would block.
+                digest.update(b"F" + _file_digest(path) if stat.S_ISREG(path.stat().st_mode) else b"S")
             except OSError:
                 digest.update(b"E")  # unreadable now: Helm will say so; the key changes once it is readable
     return digest.hexdigest()
