@@ -110,6 +110,10 @@ class EmbeddedRenderer:
             return rendered
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        try:
+            self._helm  # noqa: B018 - load the library here, so that --timeout bounds the render alone
+        except Exception as exc:  # a missing or broken native library
+            raise RenderError(f"embedded Helm could not be loaded: {_first_line(exc)}") from None
         outcome: dict[str, Any] = {}
 
         def work() -> None:
