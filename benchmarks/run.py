@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -42,6 +43,9 @@ CHARTS = ROOT / "charts"
 ENVS = ("dev", "staging", "prod")
 CHECKOV_VERSION = "3.3.30"
 STREAM_OBJECTS = 10_000
+#: Stream sizes the rules are timed at on the way to STREAM_OBJECTS, and the CPU seconds one size may take.
+RULE_SIZES = (1_000, 2_500, 5_000)
+RULES_BUDGET = 60.0
 TREE_SIZES = (25, 50, 100)
 MIB = 1024 * 1024
 
@@ -313,11 +317,18 @@ def bench_stream(b: Bench) -> None:
     n = d["objects"]
     b.figure("D", f"parse {n:,} objects (YAML + lines)", f"{n / d['parse']:,.0f} obj/s per core")
     b.figure("D", "schema validation alone", f"{n / d['schema']:,.0f} obj/s per core")
+    m = d["checked_objects"]
     b.figure(
         "D",
-        f"validation + all {d['rules']} rules (+ stamping {d['findings']:,} findings)",
-        f"{n / d['checked']:,.0f} obj/s per core",
+        f"validation + all {d['rules']} rules on {m:,} objects (+ stamping {d['findings']:,} findings)",
+        f"{m / d['checked']:,.0f} obj/s per core",
     )
+    growth = {int(k): v for k, v in d["growth"].items()}
+    b.figure(
+        "D", "  rules stage by stream size (CPU s)", ", ".join(f"{k:,}: {v:.2f}" for k, v in sorted(growth.items()))
+    )
+    if m < n:
+        b.figure("D", f"  {n:,} objects not run: the next size would pass the {RULES_BUDGET:.0f} s budget", "FAIL")
     b.figure(
         "D",
         f"kubernetes_validate.validate() ({d['kv_objects']} objects)",
@@ -362,40 +373,65 @@ def inner_stream(path: Path, runs: int) -> None:
         obj["metadata"]["name"] = f"{obj['metadata']['name']}-{i:05d}"
         text = yaml.dump(obj, Dumper=yaml.CSafeDumper, sort_keys=False)
         parts.append(f"---\n# Source: {source}\n{text}")
-    path.write_text("".join(parts))
-
     rules = all_rules(contract)
-    plan = Plan(contract=contract, rules=rules, inputs=(ManifestInput(str(path)),), stream=StreamContext(env="dev"))
+
+    def plan_for(count: int) -> Any:
+        part = path.with_name(f"{path.stem}-{count}{path.suffix}")
+        part.write_text("".join(parts[:count]))
+        return Plan(contract=contract, rules=rules, inputs=(ManifestInput(str(part)),), stream=StreamContext(env="dev"))
 
     def cpu(action: Callable[[], Any]) -> float:
         started = time.process_time()
         action()
         return time.process_time() - started
 
-    # Parsing is the engine's `read_streams`; the rest of `run` (validation, every rule, stamping and
-    # sorting the findings) is timed on an engine that has already read its input.
+    def checked_run(plan: Any) -> tuple[float, int]:
+        """CPU seconds of `Engine.run` after its input was read: validation, every rule, stamping, sorting."""
+        fresh = Engine(plan)
+        fresh.read_streams()
+        fresh.read_streams = lambda: None  # type: ignore[method-assign]  # read above
+        started = time.process_time()
+        result = fresh.run()
+        return time.process_time() - started, len(result.findings)
+
+    # Parsing and schema validation grow linearly: measured on the whole stream.
+    plan = plan_for(STREAM_OBJECTS)
     engine = Engine(plan)
     engine.read_streams()
     manifests = list(engine.found.manifests)
     version = engine.kube_version
-    Engine(plan).run()  # warm: each kind's validator is compiled once per process, as in any run
+    checked_run(plan_for(100))  # warm: each kind's validator is compiled once per process, as in any run
 
     def validate_all() -> None:
         for manifest in manifests:
             list(schema.validate(manifest, version) or ())
 
-    parse_t, schema_t, checked_t = [], [], []
-    findings = 0
+    parse_t, schema_t = [], []
     for _ in range(runs):
-        fresh = Engine(plan)
-        parse_t.append(cpu(fresh.read_streams))
-        fresh.read_streams = lambda: None  # type: ignore[method-assign]  # read above
-        started = time.process_time()
-        result = fresh.run()
-        checked_t.append(time.process_time() - started)
-        findings = len(result.findings)
+        parse_t.append(cpu(Engine(plan).read_streams))
         schema_t.append(cpu(validate_all))
-    checked = statistics.median(checked_t)
+
+    # Rules may grow faster than linearly (relations between objects): grow the stream and stop before
+    # the next size would take longer than the budget, so that the whole script stays under 10 minutes.
+    growth: dict[int, float] = {}
+    findings = 0
+    sizes = [n for n in RULE_SIZES if n < STREAM_OBJECTS] + [STREAM_OBJECTS]
+    for i, count in enumerate(sizes):
+        seconds, findings = checked_run(plan if count == STREAM_OBJECTS else plan_for(count))
+        growth[count] = seconds
+        if i + 1 == len(sizes):
+            break
+        exponent = 1.0
+        if i > 0:
+            prev = sizes[i - 1]
+            exponent = max(1.0, math.log(max(seconds, 1e-6) / max(growth[prev], 1e-6)) / math.log(count / prev))
+        if seconds * (sizes[i + 1] / count) ** exponent > RULES_BUDGET:
+            break
+    largest = max(growth)
+    repeats = [growth[largest]]
+    while len(repeats) < runs and sum(repeats) + growth[largest] <= RULES_BUDGET:
+        repeats.append(checked_run(plan if largest == STREAM_OBJECTS else plan_for(largest))[0])
+    checked = statistics.median(repeats)
 
     import kubernetes_validate
 
@@ -416,6 +452,8 @@ def inner_stream(path: Path, runs: int) -> None:
                 "parse": statistics.median(parse_t),
                 "schema": statistics.median(schema_t),
                 "checked": checked,
+                "checked_objects": largest,
+                "growth": growth,
                 "kv": kv_t,
                 "kv_objects": len(sample),
             }
@@ -499,9 +537,17 @@ def judge(b: Bench) -> None:
     b.target("A2c", "the same in CPU seconds", ratio, "≤ 1.5", ratio <= 1.5)
     n = d["D"]["objects"]
     schema_rate = n / d["D"]["schema"]
-    rules_rate = n / d["D"]["checked"]
+    m = d["D"]["checked_objects"]
+    rules_rate = m / d["D"]["checked"]
     b.target("D1", "schema validation, obj/s per core", schema_rate, "≥ 20,000", schema_rate >= 20_000)
-    b.target("D2", "validation + all rules, obj/s per core", rules_rate, "≥ 5,000", rules_rate >= 5_000)
+    # Reaching 10,000 objects is part of the target: a stage cut short by the budget grows too fast.
+    b.target(
+        "D2",
+        f"validation + all rules, obj/s per core ({m:,} objects)",
+        rules_rate,
+        "≥ 5,000",
+        m == n and rules_rate >= 5_000,
+    )
     e = d["E"]
     flat = e["net"][TREE_SIZES[-1]] / e["net"][TREE_SIZES[0]]
     b.target("E1", "time per chart, 100 vs 25 charts (net of fixed)", flat, "0.8 to 1.2", 0.8 <= flat <= 1.2)
