@@ -77,6 +77,8 @@ def run_cli(tmp_path: Path) -> RunCli:
         if helm:
             path_dirs.insert(0, str(Path(helm).parent))
         environ["PATH"] = os.pathsep.join(path_dirs)
+        # Each test gets its own, empty render cache: never the user's, never another test's.
+        environ["XDG_CACHE_HOME"] = str(tmp_path / "xdg-cache")
         environ.update(env or {})
         done = subprocess.run(
             [sys.executable, "-m", "todolint", *args],

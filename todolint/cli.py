@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -45,22 +44,25 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _version_text() -> str:
+    # Asking helm for its version starts a process and loading the embedded SDK costs ~50 ms: both
+    # answers are remembered per executable/library (path, size, mtime) in the cache folder.
     from todolint import schema
-
-    lines = [f"todolint {__version__}"]
-    try:
-        import helm_python
-
-        lines.append(f"embedded Helm {helm_python.helm_sdk_version()} (helm-python-sdk {helm_python.__version__})")
-    except Exception as exc:  # a broken native library must not break --version
-        lines.append(f"embedded Helm: unavailable ({type(exc).__name__})")
+    from todolint.cache import RenderCache
     from todolint.render import helm_on_path
 
+    cache = RenderCache()
+    lines = [f"todolint {__version__}"]
+    try:
+        from todolint.render.helm_sdk import EmbeddedRenderer, describe_sdk
+
+        lines.append(f"embedded Helm {cache.remember(EmbeddedRenderer(), 'describe', describe_sdk)}")
+    except Exception as exc:  # a broken native library must not break --version
+        lines.append(f"embedded Helm: unavailable ({type(exc).__name__})")
     binary = helm_on_path()
     if binary:
         from todolint.render.helm_cli import HelmCliRenderer
 
-        lines.append(f"helm CLI {HelmCliRenderer(binary).version()} ({binary})")
+        lines.append(f"helm CLI {cache.renderer_version(HelmCliRenderer(binary))} ({binary})")
     else:
         lines.append("helm CLI: not on PATH")
     versions = schema.bundled_versions()
@@ -231,6 +233,9 @@ def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only.")
 @click.option("--statistics", is_flag=True, help="Print one line per rule with its count instead of the findings.")
+@click.option(
+    "--no-cache", is_flag=True, help="Render every chart again instead of reusing renders from the cache folder."
+)
 @click.pass_context
 def check(ctx: click.Context, /, **options: Any) -> None:
     """Render every chart for every environment and lint what Helm produced."""
@@ -250,6 +255,8 @@ def _guard(action: Any) -> int:
         return EXIT_ERROR
     except Exception as exc:
         if os.environ.get("TODOLINT_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         click.echo(
             f"todolint: internal error: {type(exc).__name__}: {exc} (set TODOLINT_DEBUG=1 for details)", err=True
@@ -284,6 +291,7 @@ def _check(
     color: str,
     quiet: bool,
     statistics: bool,
+    no_cache: bool = False,
 ) -> int:
     from todolint import baseline as baselines
     from todolint import schema
@@ -354,6 +362,13 @@ def _check(
         except baselines.BaselineError as exc:
             fail(str(exc))
     progress = _Progress(len(targets)) if _show_progress(len(targets), quiet) else None
+    cache = None
+    if not no_cache:
+        from todolint.cache import CachingRenderer, RenderCache
+
+        cache = RenderCache()
+        if chosen is not None:
+            chosen = CachingRenderer(chosen, cache)
     plan = Plan(
         contract=contract,
         rules=rules,
@@ -371,6 +386,7 @@ def _check(
             exemptions=config.exemptions,
         ),
         on_render=progress.advance if progress else None,
+        cache=cache,
     )
     try:
         result = run(plan)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +68,8 @@ class Plan:
     settings: Settings = Settings()
     #: Called after each chart × environment render (the CLI's progress display); never prints itself.
     on_render: Callable[[Target], None] | None = field(default=None, compare=False)
+    #: The render cache (todolint.cache.RenderCache); it also remembers schema verdicts. None: --no-cache.
+    cache: Any = None
 
 
 @dataclass
@@ -134,17 +135,23 @@ class Engine:
         except RenderError as exc:
             return exc
 
-    def _render_all(self) -> list[tuple[Target, list[RenderedTemplate] | RenderError]]:
+    def _render_all(self) -> Iterator[tuple[Target, list[RenderedTemplate] | RenderError]]:
+        """Each target with its render, in order, as soon as it is ready: the caller parses one render
+        while helm processes still run for the next ones."""
         targets = list(self.plan.targets)
         if not targets or self.plan.renderer is None:
-            return []
+            return
         # helm CLI renders are separate processes: use both cores. The embedded SDK measured no
         # faster with threads, so it stays on one.
         workers = 1 if self.plan.renderer.name == "embedded" else max(1, min(len(targets), 4))
         if workers == 1:
-            return [(t, self._render_reported(t)) for t in targets]
+            for target in targets:
+                yield target, self._render_reported(target)
+            return
+        from concurrent.futures import ThreadPoolExecutor  # only here: one render needs no pool
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(zip(targets, pool.map(self._render_reported, targets), strict=True))
+            yield from zip(targets, pool.map(self._render_reported, targets), strict=True)
 
     def _render_reported(self, target: Target) -> list[RenderedTemplate] | RenderError:
         outcome = self._render(target)
@@ -231,8 +238,13 @@ class Engine:
     # --- validate and check ----------------------------------------------------------------------
 
     def validate(self) -> None:
+        memo = None
+        if self.plan.cache is not None and self.found.manifests:
+            from todolint.cache import SchemaMemo
+
+            memo = SchemaMemo(self.plan.cache, self.kube_version)
         for manifest in self.found.manifests:
-            errors = schema.validate(manifest, self.kube_version)
+            errors = memo.validate(manifest) if memo else schema.validate(manifest, self.kube_version)
             if errors is None:
                 self.found.hits.append(
                     (
@@ -248,6 +260,8 @@ class Engine:
                 continue
             for error in errors:
                 self.found.hits.append(("TL010", Hit(error.message, manifest=manifest, path=error.path)))
+        if memo is not None:
+            memo.save()
 
     def check(self) -> None:
         active = [r for r in self.plan.rules if r.check is not None]

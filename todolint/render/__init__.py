@@ -8,11 +8,11 @@ it is on PATH and the embedded SDK otherwise.
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from todolint.models import Target
+if TYPE_CHECKING:
+    from todolint.models import Target
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ def helm_error(chart_path: str, text: str) -> RenderError:
 
 
 def helm_on_path() -> str | None:
+    import shutil  # here: shutil pulls in bz2 and lzma, which a run never needs otherwise
+
     return shutil.which("helm")
 
 

@@ -10,9 +10,12 @@ import os
 import subprocess
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from todolint.models import Target
 from todolint.render import RenderedTemplate, RenderError, helm_error
+
+if TYPE_CHECKING:
+    from todolint.models import Target
 
 SOURCE_PREFIX = "# Source: "
 

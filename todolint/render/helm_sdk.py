@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from todolint.models import Target
 from todolint.render import RenderedTemplate, RenderError, helm_error
+
+if TYPE_CHECKING:
+    from todolint.models import Target
 
 
 def merge_values(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -35,9 +38,17 @@ class EmbeddedRenderer:
     name = "embedded"
 
     def __init__(self) -> None:
+        import importlib.util
+
+        if importlib.util.find_spec("helm_python") is None:
+            raise ImportError("helm_python (package helm-python-sdk) is not installed")
+
+    @cached_property
+    def _helm(self) -> Any:
+        # Loading the Go library costs ~50 ms: a run served from the render cache never pays it.
         import helm_python
 
-        self._helm = helm_python
+        return helm_python
 
     def version(self) -> str:
         return str(self._helm.helm_sdk_version())
@@ -100,6 +111,10 @@ class EmbeddedRenderer:
             return rendered
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        try:
+            self._helm  # noqa: B018 - load the library here, so that --timeout bounds the render alone
+        except Exception as exc:  # a missing or broken native library
+            raise RenderError(f"embedded Helm could not be loaded: {_first_line(exc)}") from None
         outcome: dict[str, Any] = {}
 
         def work() -> None:
@@ -128,9 +143,16 @@ class EmbeddedRenderer:
         return templates
 
 
+def describe_sdk() -> str:
+    """`v4.2.3 (helm-python-sdk 0.2.2)`: the Helm SDK compiled in, and the binding's version."""
+    import helm_python
+
+    return f"{helm_python.helm_sdk_version()} (helm-python-sdk {helm_python.__version__})"
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-__all__ = ["EmbeddedRenderer", "merge_values"]
+__all__ = ["EmbeddedRenderer", "describe_sdk", "merge_values"]

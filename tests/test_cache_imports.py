@@ -1,0 +1,61 @@
+"""Start-up stays lean: which heavy modules a command loads (no timing: the module list is exact).
+
+`--version` must load neither the Go library, nor a schema validator, nor rich; a warm run (render
+cache and schema verdicts filled) must not load the Go library or jsonschema-rs either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+HEAVY = ("helm_python", "jsonschema_rs", "jsonschema", "kubernetes_validate", "rich")
+
+PROBE = """
+import json, runpy, sys
+sys.argv = ["todolint", *json.loads(sys.argv[1])]
+try:
+    runpy.run_module("todolint", run_name="__main__")
+except SystemExit:
+    pass
+import os
+with open(os.environ["PROBE_OUT"], "w") as out:
+    json.dump(sorted(sys.modules), out)
+"""
+
+
+def _loaded(tmp_path: Path, *args: str) -> set[str]:
+    out = tmp_path / "modules.json"
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"), PROBE_OUT=str(out))
+    paths = [p for p in env.get("PATH", "").split(os.pathsep) if p and not (Path(p) / "helm").exists()]
+    env["PATH"] = os.pathsep.join(paths)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(args))],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return {m.split(".")[0] for m in json.loads(out.read_text())}
+
+
+def test_version_loads_nothing_heavy_once_remembered(tmp_path: Path) -> None:
+    first = _loaded(tmp_path, "--version")
+    assert "helm_python" in first  # the first time, the SDK is asked for its version
+    assert _loaded(tmp_path, "--version") & set(HEAVY) == set()
+
+
+def test_warm_run_loads_neither_the_sdk_nor_the_validator(tmp_path: Path) -> None:
+    cold = _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q")
+    assert {"helm_python", "jsonschema_rs"} <= cold
+    warm = _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q")
+    assert warm & {"helm_python", "jsonschema_rs", "kubernetes_validate"} == set()
+    assert _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q", "--no-cache") >= {"helm_python"}
