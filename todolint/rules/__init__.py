@@ -36,8 +36,18 @@ class EnvContext:
     #: Chart.yaml of each chart, by chart path.
     chart_meta: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
+    #: Facts derived once per environment and shared by every rule (kind lists, indexes, each object's
+    #: app): without it, relational rules that ask "which workloads does this Service select?" per object
+    #: grow with the square of the environment's size. Keys are tuples naming the fact.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
     def of_kind(self, *kinds: str) -> Iterable[Manifest]:
-        return (m for m in self.manifests if m.kind in kinds)
+        """Objects of these kinds, in the context's order."""
+        key = ("of-kind", kinds)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = tuple(m for m in self.manifests if m.kind in kinds)
+        return iter(found)
 
     def is_broken(self, chart_path: str) -> bool:
         return any(t.chart_path == chart_path for t in self.broken)

@@ -7,6 +7,7 @@ because third-party charts written for the same spec are linted too.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 import yaml
 
 from todolint.contract import Contract
-from todolint.models import FieldPath, Manifest
+from todolint.models import FieldPath, Manifest, Target
 from todolint.rules import EnvContext
 
 #: Kinds that run pods, and the path of their pod template (kube-linter's `DeploymentLike`, declared once).
@@ -238,6 +239,15 @@ def app_of(manifest: Manifest, contract: Contract) -> str | None:
     return None
 
 
+def app_in(ctx: EnvContext, manifest: Manifest) -> str | None:
+    """`app_of`, computed once per object and environment."""
+    key = ("app", id(manifest))
+    if key not in ctx.memo:
+        ctx.memo[key] = app_of(manifest, ctx.contract)
+    app: str | None = ctx.memo[key]
+    return app
+
+
 def app_containers(manifest: Manifest, app: str, contract: Contract) -> list[Container]:
     """The app's own containers: by name or image; else the first container (sidecars come later)."""
     found = containers(manifest)
@@ -248,7 +258,7 @@ def app_containers(manifest: Manifest, app: str, contract: Contract) -> list[Con
 
 def app_workloads(ctx: EnvContext) -> Iterator[tuple[Manifest, str]]:
     for manifest in ctx.of_kind(*WORKLOAD_KINDS):
-        app = app_of(manifest, ctx.contract)
+        app = app_in(ctx, manifest)
         if app is not None:
             yield manifest, app
 
@@ -275,7 +285,34 @@ def resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
     a Service belongs to the app of the workloads it selects, a ConfigMap to the app of the workloads that
     load it, anything else to the one app whose workloads the same (sub)chart renders.
     """
-    app = app_of(manifest, ctx.contract)
+    key = ("resolved-app", id(manifest))
+    if key not in ctx.memo:
+        ctx.memo[key] = _resolve_app(ctx, manifest)
+    app: str | None = ctx.memo[key]
+    return app
+
+
+def _workload_facts(ctx: EnvContext, target: Target) -> tuple[dict[str, set[str | None]], dict[str, set[str | None]]]:
+    """For one chart × environment: ConfigMap name → apps of the workloads that load it, and
+    subchart → apps of its workloads (built once, not once per object)."""
+    key = ("workload-facts", target)
+    facts = ctx.memo.get(key)
+    if facts is None:
+        by_config: dict[str, set[str | None]] = {}
+        by_subchart: dict[str, set[str | None]] = {}
+        for workload in ctx.of_kind(*WORKLOAD_KINDS):
+            if workload.target != target:
+                continue
+            app = app_in(ctx, workload)
+            for name in _config_map_names(workload):
+                by_config.setdefault(name, set()).add(app)
+            by_subchart.setdefault(subchart_of(workload), set()).add(app)
+        facts = ctx.memo[key] = (by_config, by_subchart)
+    return facts
+
+
+def _resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
+    app = app_in(ctx, manifest)
     if app is not None or manifest.kind in WORKLOAD_KINDS:
         return app
     hook = manifest.annotations.get("helm.sh/hook")
@@ -283,14 +320,13 @@ def resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
         return None
     if manifest.kind == "Service" and is_database_service(manifest, ctx.contract):
         return None
-    workloads = [w for w in ctx.of_kind(*WORKLOAD_KINDS) if w.target == manifest.target]
+    by_config, by_subchart = _workload_facts(ctx, manifest.target)
     if manifest.kind == "Service":
-        app = _only(app_of(w, ctx.contract) for w in selected_workloads(ctx, manifest))
+        app = _only(app_in(ctx, w) for w in selected_workloads(ctx, manifest))
     elif manifest.kind == "ConfigMap":
-        app = _only(app_of(w, ctx.contract) for w in workloads if manifest.name in _config_map_names(w))
+        app = _only(iter(by_config.get(manifest.name, ())))
     if app is None:
-        sub = subchart_of(manifest)
-        app = _only(app_of(w, ctx.contract) for w in workloads if subchart_of(w) == sub)
+        app = _only(iter(by_subchart.get(subchart_of(manifest), ())))
     return app
 
 
@@ -316,12 +352,52 @@ def same_namespace(a: Manifest, b: Manifest) -> bool:
 
 
 def selected_workloads(ctx: EnvContext, service: Manifest) -> list[Manifest]:
+    """The workloads whose pods `service` selects (same namespace), in the context's order.
+
+    Found through an index of pod labels, and remembered per (selector, namespace): Services that share
+    a selector share the answer.
+    """
     selector = as_map(dig(service.obj, ("spec", "selector")))
-    return [
-        w
-        for w in ctx.of_kind(*WORKLOAD_KINDS)
-        if same_namespace(service, w) and selects(selector, template_labels(w) if w.kind != "Pod" else w.labels)
-    ]
+    if not selector:
+        return []
+    namespace = service.metadata.get("namespace") or service.target.namespace
+    try:
+        key: Any = ("selected", tuple(sorted(selector.items())), namespace)
+        hash(key)
+    except TypeError:  # a list or map as a label value: never selects, nothing to remember
+        key = None
+    if key is not None and key in ctx.memo:
+        found: list[Manifest] = ctx.memo[key]
+        return found
+    first_key, first_value = next(iter(selector.items()))
+    index = _pods_by_label(ctx)
+    try:
+        candidates = index.get((first_key, first_value), [])
+    except TypeError:
+        candidates = list(ctx.of_kind(*WORKLOAD_KINDS))
+    found = [w for w in candidates if same_namespace(service, w) and selects(selector, _pod_labels(w))]
+    if key is not None:
+        ctx.memo[key] = found
+    return found
+
+
+def _pod_labels(workload: Manifest) -> Mapping[str, Any]:
+    return template_labels(workload) if workload.kind != "Pod" else workload.labels
+
+
+def _pods_by_label(ctx: EnvContext) -> dict[tuple[str, Any], list[Manifest]]:
+    """(label, value) → workloads whose pods carry it, in the context's order; built once."""
+    index: dict[tuple[str, Any], list[Manifest]] | None = ctx.memo.get(("pods-by-label",))
+    if index is None:
+        index = {}
+        for workload in ctx.of_kind(*WORKLOAD_KINDS):
+            for label, value in _pod_labels(workload).items():
+                try:
+                    index.setdefault((label, value), []).append(workload)
+                except TypeError:
+                    continue  # an unhashable value never equals a selector's string
+        ctx.memo[("pods-by-label",)] = index
+    return index
 
 
 # --- Chart.yaml --------------------------------------------------------------------------------------
@@ -343,9 +419,18 @@ def read_chart_yaml(chart_dir: Path) -> tuple[Mapping[str, Any], dict[FieldPath,
     """
     try:
         text = (chart_dir / "Chart.yaml").read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.BaseLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+    except (OSError, UnicodeDecodeError):
+        return {}, {}
+    return _parse_chart_yaml(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_chart_yaml(text: str) -> tuple[Mapping[str, Any], dict[FieldPath, int]]:
+    # Cached by content: rules ask for the same Chart.yaml once per object. Callers only read the result.
+    try:
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
+    except (yaml.YAMLError, ValueError):
         return {}, {}
     lines: dict[FieldPath, int] = {}
     if isinstance(node, yaml.MappingNode):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from todolint.models import Hit, Severity
@@ -12,16 +13,24 @@ from todolint.rules.apps import walk_strings, word_pattern
 def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:
     if ctx.env not in ctx.contract.environments:
         return  # pre-rendered input without --env: no way to know which namespaces are foreign
+    patterns_for: dict[tuple[str, str], list[tuple[str, str, re.Pattern[str]]]] = {}
     for manifest in ctx.manifests:
         chart = manifest.target.chart
-        foreign = {ctx.contract.namespace_for(chart, env): env for env in ctx.contract.environments if env != ctx.env}
         own = manifest.target.namespace or ctx.contract.namespace_for(chart, ctx.env)
-        patterns = [(ns, env, word_pattern(ns)) for ns, env in sorted(foreign.items()) if ns and ns != own]
+        patterns = patterns_for.get((chart, own))
+        if patterns is None:
+            foreign = {
+                ctx.contract.namespace_for(chart, env): env for env in ctx.contract.environments if env != ctx.env
+            }
+            patterns = patterns_for[(chart, own)] = [
+                (ns, env, word_pattern(ns)) for ns, env in sorted(foreign.items()) if ns and ns != own
+            ]
         for path, text in walk_strings(manifest.obj):
             if path == ("metadata", "namespace"):
                 continue  # object-namespace (TL121) reports the object's own namespace
             for namespace, env, pattern in patterns:
-                if pattern.search(text):
+                # The substring test is a cheap filter; the pattern decides (whole tokens only).
+                if namespace in text and pattern.search(text):
                     # The value itself is not quoted: it may be a credential-bearing URL.
                     yield Hit(
                         f"refers to namespace {namespace!r} of environment {env}; expected only {own!r}",

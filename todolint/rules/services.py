@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from todolint.models import Hit, Severity
+from todolint.models import Hit, Manifest, Severity
 from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import (
     app_containers,
+    app_in,
     app_objects,
-    app_of,
     app_port,
     as_list,
     containers,
@@ -32,14 +32,7 @@ def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
             target = entry.get("targetPort", entry.get("port"))
             path = ("spec", "ports", index, "targetPort" if "targetPort" in entry else "port")
             main = index == primary and want is not None
-            reached: set[int] = set()
-            for workload in workloads:
-                own = app_of(workload, ctx.contract) == app
-                pool = app_containers(workload, app, ctx.contract) if (main and own) else containers(workload)
-                for container in pool:
-                    number = resolve_port(container, target)
-                    if number is not None and (number in container.port_numbers() or main):
-                        reached.add(number)
+            reached = _reached_ports(ctx, workloads, app, target, main)
             if not reached:
                 yield Hit(
                     f"targetPort {target!r} reaches no container port of the selected pods"
@@ -54,6 +47,32 @@ def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
                     manifest=service,
                     path=path,
                 )
+
+
+def _reached_ports(ctx: EnvContext, workloads: list[Manifest], app: str, target: object, main: bool) -> set[int]:
+    """The container ports `target` reaches in `workloads`; remembered, since Services that share a
+    selector share their workloads (the same list object, from `selected_workloads`)."""
+    try:
+        key: object = ("reached-ports", id(workloads), app, target, main)
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None and key in ctx.memo:
+        # The list is kept beside the answer, so an id can never be reused by another list meanwhile.
+        kept, known = ctx.memo[key]
+        if kept is workloads:
+            return set(known)
+    reached: set[int] = set()
+    for workload in workloads:
+        own = app_in(ctx, workload) == app
+        pool = app_containers(workload, app, ctx.contract) if (main and own) else containers(workload)
+        for container in pool:
+            number = resolve_port(container, target)
+            if number is not None and (number in container.port_numbers() or main):
+                reached.add(number)
+    if key is not None:
+        ctx.memo[key] = (workloads, frozenset(reached))
+    return reached
 
 
 def rules() -> list[Rule]:
