@@ -96,6 +96,13 @@ def format_path(path: FieldPath) -> str:
     return out
 
 
+def printable(text: str) -> str:
+    """One line with no control characters: rendered text is anyone's, and must not drive a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else " " if c in "\t\r\n" else repr(c)[1:-1] for c in text)
+
+
 def _matches(rule: Rule, selectors: Iterable[str]) -> bool:
     return any(rule.code.startswith(s.upper()) or rule.name == s for s in selectors)
 
@@ -295,10 +302,10 @@ class Engine:
             env=target.env,
             release=target.release,
             namespace=target.namespace,
-            kind=kind,
-            object=name,
-            path=format_path(hit.path),
-            message=hit.message,
+            kind=printable(kind),
+            object=printable(name),
+            path=printable(format_path(hit.path)),
+            message=printable(hit.message),
             file=primary.file,
             line=primary.line,
             locations=locations,
@@ -324,7 +331,7 @@ class Engine:
             targets=targets,
             findings=tuple(findings),
             elapsed=time.perf_counter() - started,
-            errors=tuple(sorted(self.found.broken.values())),
+            errors=tuple(sorted(printable(line) for line in self.found.broken.values())),
             rules=self.plan.rules,
         )
 

@@ -21,9 +21,14 @@ from todolint.render import RenderedTemplate
 
 Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-#: Nodes one document may expand to (aliases count each time they are followed).
+#: Nodes one document may hold.
 MAX_NODES = 1_000_000
-MAX_DEPTH = 400
+#: Nodes one document may add by following aliases. Helm output has few aliases or none; a "billion
+#: laughs" document has a handful of lines and expands exponentially, so it is stopped here, fast.
+MAX_ALIAS_NODES = 10_000
+#: Real Kubernetes objects nest about 20 deep. The schema validator (jsonschema-rs) gives up past ~250
+#: levels, and libyaml past 1,000: stop well before either, with a message that says why.
+MAX_DEPTH = 100
 
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -84,6 +89,10 @@ class _Walker:
         self.lines: dict[FieldPath, int] = {}
         self.duplicates: list[tuple[FieldPath, int]] = []
         self.budget = MAX_NODES
+        self.alias_budget = MAX_ALIAS_NODES
+        #: Collections already built once: meeting one again means an alias is being followed.
+        self.built: set[int] = set()
+        self.in_alias = 0
 
     def line(self, node: Node) -> int:
         return int(node.start_mark.line) + self.line_base
@@ -91,11 +100,27 @@ class _Walker:
     def build(self, node: Node, path: FieldPath, depth: int) -> Any:
         self.budget -= 1
         if self.budget < 0:
-            raise _Abort(f"document expands to more than {MAX_NODES:,} nodes (an alias bomb?)", self.line(node))
+            raise _Abort(f"document has more than {MAX_NODES:,} nodes", self.line(node))
         if depth > MAX_DEPTH:
             raise _Abort(f"document is nested deeper than {MAX_DEPTH} levels", self.line(node))
+        if self.in_alias:
+            self.alias_budget -= 1
+            if self.alias_budget < 0:
+                raise _Abort(
+                    f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (an alias bomb?)", self.line(node)
+                )
         if isinstance(node, ScalarNode):
             return _scalar(node)
+        if id(node) in self.built:
+            self.in_alias += 1
+            try:
+                return self._collection(node, path, depth)
+            finally:
+                self.in_alias -= 1
+        self.built.add(id(node))
+        return self._collection(node, path, depth)
+
+    def _collection(self, node: Node, path: FieldPath, depth: int) -> Any:
         if isinstance(node, SequenceNode):
             items = []
             for index, item in enumerate(node.value):

@@ -106,9 +106,31 @@ def validate(manifest: Manifest, version: str) -> Iterator[SchemaError] | None:
 
 
 def _message(error: Any, manifest: Manifest) -> str:
-    # Messages quote the offending value; in a Secret that value may be a secret, so drop it there.
+    # jsonschema-rs quotes the offending value first ('"hunter2" is not of type "integer"'). A value
+    # may be a secret wherever it sits (a Secret, a ConfigMap, a literal env value): say what kind of
+    # value it is instead. Numbers, booleans and null stay: they help, and a secret is text.
     if manifest.kind == "Secret":
         where = ".".join(str(p) for p in error.instance_path) or "object"
         return f"{where}: value does not match the Secret schema"
     message = str(error.message)
+    instance = getattr(error, "instance", None)
+    if isinstance(instance, (str, list, dict)):
+        try:
+            quoted = json.dumps(instance, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            quoted = ""
+        described = _describe(instance)
+        if quoted and quoted in message:
+            message = message.replace(quoted, described)
+        elif isinstance(instance, str) and instance and instance in message:
+            message = message.replace(instance, described)
+    message = " ".join(message.split())
     return message if len(message) <= 300 else message[:297] + "..."
+
+
+def _describe(value: str | list[Any] | dict[str, Any]) -> str:
+    if isinstance(value, str):
+        return "a string" if value else "an empty string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
