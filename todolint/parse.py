@@ -106,9 +106,7 @@ class _Walker:
         if self.in_alias:
             self.alias_budget -= 1
             if self.alias_budget < 0:
-                raise _Abort(
-                    f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (an alias bomb?)", self.line(node)
-                )
+                raise _Abort(f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (an alias bomb?)", self.line(node))
         if isinstance(node, ScalarNode):
             return _scalar(node)
         if id(node) in self.built:

@@ -39,9 +39,7 @@ scalars = st.one_of(
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
     max_leaves=12,
 )
 
@@ -166,7 +164,9 @@ def streams(draw: st.DrawFn) -> str:
     for obj in docs:
         chart = draw(st.sampled_from(CHARTS))
         template = draw(st.sampled_from(["deployment.yaml", "service.yaml", "configmap.yaml", "secret.yaml"]))
-        parts.append(f"---\n# Source: {chart}/templates/{template}\n{dump(copy.deepcopy(obj), flow=draw(st.booleans()))}")
+        parts.append(
+            f"---\n# Source: {chart}/templates/{template}\n{dump(copy.deepcopy(obj), flow=draw(st.booleans()))}"
+        )
     return "".join(parts)
 
 
@@ -211,16 +211,16 @@ def alias_bomb(levels: int, width: int) -> str:
     for level in range(1, levels):
         refs = ", ".join([f"*a{level - 1}"] * width)
         lines.append(f"a{level}: &a{level} [{refs}]")
-    return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n" + "".join(
-        f"  {line}\n" for line in lines
-    )
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n" + "".join(f"  {line}\n" for line in lines)
 
 
 def deep(levels: int, *, flow: bool) -> str:
     if flow:
         return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: " + "[" * levels + "]" * levels + "\n"
     body = "".join("  " * i + f"k{i}:\n" for i in range(levels)) + "  " * levels + "v\n"
-    return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\nx:\n" + "".join("  " + ln + "\n" for ln in body.splitlines())
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\nx:\n" + "".join(
+        "  " + ln + "\n" for ln in body.splitlines()
+    )
 
 
 @st.composite

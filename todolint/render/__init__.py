@@ -14,6 +14,10 @@ from typing import Protocol
 
 from todolint.models import Target
 
+#: The most text one chart × environment may render (a documented limit: README "What todolint
+#: guarantees"). Helm holds a whole render in memory, and so does todolint; past this it is an error.
+MAX_RENDER_BYTES = 64 * 2**20
+
 
 @dataclass(frozen=True)
 class RenderedTemplate:

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from todolint.models import Target
-from todolint.render import RenderedTemplate, RenderError, helm_error
+from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, RenderError, helm_error
 
 SOURCE_PREFIX = "# Source: "
 
@@ -104,6 +104,8 @@ class HelmCliRenderer:
         stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
             raise helm_error(target.chart_path, stderr)
+        if len(done.stdout) > MAX_RENDER_BYTES:
+            raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB")
         try:
             text = done.stdout.decode("utf-8")
         except UnicodeDecodeError as exc:
