@@ -8,6 +8,7 @@ The walk is bounded, so an alias bomb or absurd nesting becomes a parse problem,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -144,6 +145,16 @@ class _Walker:
         raise _Abort(f"unsupported YAML node {type(node).__name__}", self.line(node))
 
 
+#: libyaml quotes alias and anchor names (`found undefined alias 'hunter2'`): in a Secret whose
+#: unquoted value starts with `*`, that name is the secret. Token names (`'<block end>'`) and single
+#: characters stay: they say what is wrong.
+_QUOTED_NAME = re.compile(r"'(?!<)[^']{2,}'")
+
+
+def _unquote(problem: str) -> str:
+    return _QUOTED_NAME.sub("'…'", problem)
+
+
 def _documents(text: str) -> Iterator[Node | None]:
     loader = Loader(text)
     try:
@@ -235,7 +246,10 @@ def parse_template(
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem_line = int(mark.line) + line_base if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problems.append(ParseProblem("TL002", f"invalid YAML: {problem}", problem_line, fatal=True))
+        context = getattr(exc, "context", None)
+        if context:
+            problem = f"{context}: {problem}"
+        problems.append(ParseProblem("TL002", f"invalid YAML: {_unquote(problem)}", problem_line, fatal=True))
     except (ValueError, TypeError) as exc:  # libyaml's reader rejects some byte sequences this way
         problems.append(ParseProblem("TL002", f"invalid YAML: {exc}", None, fatal=True))
     return manifests, problems

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from todolint.models import Target
-from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, RenderError, helm_error
+from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, RenderError, check_chart_tree, helm_error
 
 SOURCE_PREFIX = "# Source: "
 
@@ -87,6 +87,7 @@ class HelmCliRenderer:
         return cmd
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        check_chart_tree(target.chart_path)
         env = dict(os.environ, HELM_NO_PLUGINS="1")
         try:
             done = subprocess.run(

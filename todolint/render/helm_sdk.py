@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from todolint.models import Target
-from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, RenderError, helm_error
+from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, RenderError, check_chart_tree, helm_error
 
 
 def merge_values(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,7 +97,7 @@ class EmbeddedRenderer:
         try:
             chart = helm.Chart.load(target.chart_path)
         except helm.HelmError as exc:
-            raise RenderError(f"cannot load chart: {first_line(exc)}", file=f"{target.chart_path}/Chart.yaml") from None
+            raise helm_error(target.chart_path, str(exc)) from None
         with chart:
             self._check_dependencies(chart, target)
             values = self.compose_values(target)
@@ -112,6 +112,7 @@ class EmbeddedRenderer:
         return self._render(target)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        check_chart_tree(target.chart_path)
         with self._lock:
             outcome = self._ask_worker(target, timeout)
         templates: list[RenderedTemplate] = []
