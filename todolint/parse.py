@@ -242,6 +242,10 @@ def parse_template(
                     )
                 )
             manifests.append(manifest)
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (NUL, other controls)
+        line = rendered.text.count("\n", 0, max(exc.position, 0)) + line_base
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        problems.append(ParseProblem("TL002", f"invalid YAML: {exc.reason} (U+{char:04X})", line, fatal=True))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem_line = int(mark.line) + line_base if mark is not None else None

@@ -92,6 +92,8 @@ def redact(text: str) -> str:
 def one_line(text: str) -> str:
     """Helm's (possibly multi-line) error text as one line of at most 500 characters, values redacted."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not ln.startswith("Use --debug flag")]
+    # Helm 4 logs the error once more as `level=ERROR msg=...` before printing it.
+    lines = [ln for ln in lines if not ln.startswith("level=")] or lines
     lines = [redact(ln.removeprefix("Error: ")) for ln in lines]
     # Schema violations come one per line in Go map order, which changes from run to run: sort them.
     bullets = sorted(ln for ln in lines if ln.startswith("- "))
@@ -132,6 +134,19 @@ def helm_error(chart_path: str, text: str) -> RenderError:
     if named or "chart.metadata" in text:
         return RenderError(message, file=f"{chart_path}/{named.group(1) if named else 'Chart.yaml'}")
     return RenderError(message)
+
+
+#: Helm's rule for release names (pkg/chartutil ValidateReleaseName); the SDK leaves it to its caller.
+_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def check_release_name(name: str) -> None:
+    """Refuse a release name `helm template` would refuse, in Helm's words."""
+    if not _RELEASE_NAME.match(name) or len(name) > 53:
+        raise RenderError(
+            f'release name "{name}": invalid release name, must match regex {_RELEASE_NAME.pattern} '
+            "and the length must not be longer than 53"
+        )
 
 
 def check_chart_tree(chart_path: str) -> None:

@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from todolint.models import Target
-from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, RenderError, check_chart_tree, helm_error
+from todolint.render import (
+    MAX_RENDER_BYTES,
+    RenderedTemplate,
+    RenderError,
+    check_chart_tree,
+    check_release_name,
+    helm_error,
+)
 
 
 def merge_values(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -113,6 +120,7 @@ class EmbeddedRenderer:
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
         check_chart_tree(target.chart_path)
+        check_release_name(target.release)
         with self._lock:
             outcome = self._ask_worker(target, timeout)
         templates: list[RenderedTemplate] = []
