@@ -99,7 +99,7 @@ CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gen-config\ndat
 @pytest.mark.parametrize(
     ("name", "data", "want"),
     [
-        ("nul.yaml", CONFIGMAP.replace("value", "va\0lue").encode(), ("TL002", 6, "characters are not allowed (U+0000)")),
+        ("nul.yaml", CONFIGMAP.replace("value", "va\0lue").encode(), ("TL002", 6, "not allowed (U+0000)")),
         ("latin1.yaml", CONFIGMAP.replace("value", "caf\xe9").encode("latin-1"), ("TL002", None, "not valid UTF-8")),
         ("bom.yaml", b"\xef\xbb\xbf" + CONFIGMAP.encode(), None),
         ("crlf.yaml", CONFIGMAP.replace("\n", "\r\n").encode(), None),
