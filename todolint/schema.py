@@ -21,6 +21,8 @@ import jsonschema_rs
 from todolint.models import FieldPath, Manifest
 
 _DEFS_REF = "/api/_definitions.json#/$defs/"
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_API_VERSION = re.compile(r"(?:[a-z0-9][a-z0-9.-]*/)?v[0-9a-z]+")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,9 @@ def has_schema(manifest: Manifest, version: str) -> bool:
 
 def validate(manifest: Manifest, version: str) -> Iterator[SchemaError] | None:
     """Schema errors of `manifest`, or None when no schema is bundled for its kind (a CRD)."""
+    # kind and apiVersion become a file name: anything but a plain name (`../`, NUL) has no schema.
+    if not (_KIND.fullmatch(manifest.kind) and _API_VERSION.fullmatch(manifest.api_version)):
+        return None
     validator = _validator(version, manifest.kind, manifest.api_version)
     if validator is None:
         return None
