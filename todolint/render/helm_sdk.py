@@ -91,7 +91,8 @@ class EmbeddedRenderer:
             statuses = self._helm.dependency_list(target.chart_path)
         except self._helm.HelmError:
             return  # Helm reports its own problem with the chart on render
-        missing = sorted(str(d.get("name")) for d in statuses if d.get("status") != "ok")
+        # "unpacked": vendored as a folder rather than a .tgz, which Helm reads just the same.
+        missing = sorted(str(d.get("name")) for d in statuses if d.get("status") not in ("ok", "unpacked"))
         if missing:
             raise RenderError(
                 "dependencies declared in Chart.yaml are not in charts/ (todolint never downloads them; "
