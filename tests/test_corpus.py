@@ -293,3 +293,21 @@ def test_looping_template_does_not_hold_the_others(renderer: str, run_cli: RunCl
         ("long-loop", "dev", "error"), ("long-loop", "prod", "error"), ("long-loop", "staging", "error"),
         ("ok-minimal", "dev", "ok"), ("ok-minimal", "prod", "ok"), ("ok-minimal", "staging", "ok"),
     ]  # fmt: skip
+
+
+def test_stream_that_is_a_fifo(run_cli: RunCli, tmp_path: Path) -> None:
+    fifo = tmp_path / "rendered.yaml"
+    os.mkfifo(fifo)
+    done, _ = lint(run_cli, "embedded", None, str(fifo))
+    assert (done.code, done.stderr) == (2, f"todolint: error: {fifo}: not a regular file\n")
+
+
+def test_stream_over_the_cap(run_cli: RunCli, tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(CONFIGMAP)
+        out.write("  BLOB: " + "x" * (65 * 2**20) + "\n")
+    done, data = lint(run_cli, "embedded", None, str(path))
+    assert done.code == 2
+    assert done.stderr == f"todolint: error: - (dev): {path}: larger than 64 MiB\n"
+    assert [(f["code"], f["file"]) for f in data["findings"]] == [("TL002", str(path))]

@@ -153,6 +153,8 @@ def discover(paths: Sequence[str]) -> Inputs:
         if owner is not None:
             add_chart(owner)
         elif path.suffix.lower() in MANIFEST_SUFFIXES:
+            if not path.is_file():  # reading a FIFO or a device would block for ever
+                raise DiscoveryError(f"{raw}: not a regular file")
             manifests.append(ManifestInput(raw))
         elif path.name.lower().endswith((".tgz", ".tar.gz")):
             raise DiscoveryError(f"{raw}: a packaged chart; unpack it (tar xzf) and lint the chart folder")

@@ -21,7 +21,7 @@ from todolint.contract import Contract
 from todolint.discover import ManifestInput
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity, Target, TargetResult
 from todolint.parse import Loader, ParseProblem, parse_template
-from todolint.render import RenderedTemplate, Renderer, RenderError
+from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, Renderer, RenderError
 from todolint.render.helm_cli import split_stream
 from todolint.rules import EnvContext, Rule
 
@@ -107,6 +107,14 @@ def _matches(rule: Rule, selectors: Iterable[str]) -> bool:
     return any(rule.code.startswith(s.upper()) or rule.name == s for s in selectors)
 
 
+def _read_capped(path: str) -> bytes:
+    """At most one byte more than MAX_RENDER_BYTES of a file or stdin: enough to know it is too large."""
+    if path == "-":
+        return sys.stdin.buffer.read(MAX_RENDER_BYTES + 1)
+    with open(path, "rb") as handle:
+        return handle.read(MAX_RENDER_BYTES + 1)
+
+
 def _read_chart_meta(chart_path: str) -> Mapping[str, Any]:
     try:
         meta = yaml.load((Path(chart_path) / "Chart.yaml").read_bytes(), Loader=Loader)
@@ -190,9 +198,12 @@ class Engine:
         for item in self.plan.inputs:
             name = STDIN_NAME if item.path == "-" else item.path
             try:
-                data = sys.stdin.buffer.read() if item.path == "-" else Path(item.path).read_bytes()
+                data = _read_capped(item.path)
             except OSError as exc:
                 self._stream_error(name, f"cannot read: {exc.strerror or exc}")
+                continue
+            if len(data) > MAX_RENDER_BYTES:
+                self._stream_error(name, f"larger than {MAX_RENDER_BYTES // 2**20} MiB")
                 continue
             try:
                 text = data.decode("utf-8-sig")
