@@ -9,6 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -311,3 +315,39 @@ def test_stream_over_the_cap(run_cli: RunCli, tmp_path: Path) -> None:
     assert done.code == 2
     assert done.stderr == f"todolint: error: - (dev): {path}: larger than 64 MiB\n"
     assert [(f["code"], f["file"]) for f in data["findings"]] == [("TL002", str(path))]
+
+
+def _workers() -> set[int]:
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"todolint.render.embedded_worker" in (proc / "cmdline").read_bytes():
+                found.add(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find the worker")
+def test_interrupt_stops_a_hung_render_and_its_worker() -> None:
+    before = _workers()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "todolint", "--renderer", "embedded", "--timeout", "600", "--env", "dev",
+         "tests/corpus/charts/long-loop"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A shell's background jobs ignore SIGINT; a person's terminal does not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    try:
+        while not _workers() - before and process.poll() is None:
+            time.sleep(0.1)  # wait until the worker is rendering the loop
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert (process.returncode, stderr) == (2, "todolint: interrupted\n")
+    for _ in range(100):  # the worker dies with its parent; give the kernel a moment to reap it
+        if not _workers() - before:
+            break
+        time.sleep(0.1)
+    assert not _workers() - before
