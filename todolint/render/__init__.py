@@ -71,6 +71,7 @@ _TEMPLATE_POSITION = (
 #: Chart files Helm names in load errors ("cannot load values.yaml: ...", "Chart.yaml file is missing").
 _CHART_FILE = re.compile(r"\b(Chart\.yaml|Chart\.lock|values\.yaml|values\.schema\.json|requirements\.yaml)\b")
 #: Helm nests the error of each `include` in the one that called it; recursion repeats it 1,000 times.
+_POSITION_ONLY = re.compile(r"[^:\s]+/templates/[^:\s]+:\d+:\d+")
 _CALL_CHAIN = re.compile(r": error calling \w+: ")
 
 
@@ -100,6 +101,8 @@ def one_line(text: str) -> str:
     if bullets:
         first = next(i for i, ln in enumerate(lines) if ln.startswith("- "))
         lines = lines[:first] + bullets + [ln for ln in lines[first:] if not ln.startswith("- ")]
+    # The SDK puts the template position alone on a line; Helm 3 says "template: <position>: ...".
+    lines = [f"template: {ln}:" if _POSITION_ONLY.fullmatch(ln) else ln for ln in lines]
     shown = lines[:6]
     # Helm 3 and the SDK break one sentence after a colon; join those with a space, others with "; ".
     message = "".join(ln + (" " if ln.endswith(":") else "; ") for ln in shown).rstrip("; ")
