@@ -173,6 +173,7 @@ def test_broken_charts_are_isolated(run_cli: RunCli, tmp_path: Path, renderer: s
     [
         (["does-not-exist"], "does-not-exist: no such file or directory"),
         (["policies"], "policies: no Helm chart here"),
+        (["scripts"], "scripts: no Helm chart here"),  # tests/ holds the bad-input corpus charts
         (["--renderer", "helm", "charts/"], "no helm executable on PATH"),
         (["--kube-version", "1.2", "charts/"], "no bundled schemas that old"),
         (["-f", "nope.yaml", "charts/"], "nope.yaml: values file not found"),

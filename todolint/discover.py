@@ -60,12 +60,34 @@ def chart_name(chart_dir: Path) -> str:
 
     An unreadable Chart.yaml is not an error here: the renderer reports it with its own words.
     """
-    try:
-        meta = yaml.load((chart_dir / "Chart.yaml").read_bytes(), Loader=yaml.CSafeLoader)
-    except (OSError, yaml.YAMLError, ValueError):
-        return chart_dir.resolve().name
-    name = meta.get("name") if isinstance(meta, dict) else None
+    meta = chart_meta(chart_dir)
+    name = meta.get("name")
     return name if isinstance(name, str) and name.strip() else chart_dir.resolve().name
+
+
+def chart_meta(chart_dir: Path) -> dict[str, object]:
+    """Chart.yaml as a mapping; empty when it is missing, not a regular file, or not YAML."""
+    chart_yaml = chart_dir / "Chart.yaml"
+    # is_file first: reading a FIFO named Chart.yaml would block for ever.
+    if not chart_yaml.is_file():
+        return {}
+    try:
+        meta = yaml.load(chart_yaml.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError, ValueError, RecursionError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_library(chart_dir: Path) -> bool:
+    """Library charts hold only helpers: Helm renders them through the charts that depend on them."""
+    return chart_meta(chart_dir).get("type") == "library"
+
+
+def looks_like_chart(path: Path) -> bool:
+    """A chart folder, or one that lost its Chart.yaml (templates/ and values.yaml): the renderer says so."""
+    if (path / "Chart.yaml").is_file():
+        return True
+    return (path / "templates").is_dir() and (path / "values.yaml").is_file() and not (path / "Chart.yaml").exists()
 
 
 def owning_chart(path: Path) -> Path | None:
@@ -85,7 +107,7 @@ def owning_chart(path: Path) -> Path | None:
 def _charts_below(root: Path) -> list[Path]:
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        if "Chart.yaml" in filenames:
+        if "Chart.yaml" in filenames or looks_like_chart(Path(dirpath)):
             found.append(Path(dirpath))
             dirnames.clear()  # subcharts are rendered through their parent
             continue
@@ -97,10 +119,13 @@ def discover(paths: Sequence[str]) -> Inputs:
     """Sort the user's paths into charts and manifest inputs, each once, in a stable order."""
     charts: dict[Path, ChartRef] = {}
     manifests: list[ManifestInput] = []
+    libraries: list[str] = []
 
     def add_chart(chart_dir: Path) -> None:
         key = chart_dir.resolve()
-        if key not in charts:
+        if is_library(chart_dir):
+            libraries.append(display_path(chart_dir))
+        elif key not in charts:
             charts[key] = ChartRef(path=display_path(chart_dir), name=chart_name(chart_dir))
 
     for raw in paths:
@@ -111,7 +136,7 @@ def discover(paths: Sequence[str]) -> Inputs:
         if not path.exists():
             raise DiscoveryError(f"{raw}: no such file or directory")
         if path.is_dir():
-            if (path / "Chart.yaml").is_file():
+            if looks_like_chart(path):
                 add_chart(path)
                 continue
             below = _charts_below(path)
@@ -128,9 +153,17 @@ def discover(paths: Sequence[str]) -> Inputs:
         if owner is not None:
             add_chart(owner)
         elif path.suffix.lower() in MANIFEST_SUFFIXES:
+            if not path.is_file():  # reading a FIFO or a device would block for ever
+                raise DiscoveryError(f"{raw}: not a regular file")
             manifests.append(ManifestInput(raw))
+        elif path.name.lower().endswith((".tgz", ".tar.gz")):
+            raise DiscoveryError(f"{raw}: a packaged chart; unpack it (tar xzf) and lint the chart folder")
         else:
             raise DiscoveryError(f"{raw}: not a chart, a file in a chart, or a manifest file")
+    if libraries and not charts and not manifests:
+        raise DiscoveryError(
+            f"{libraries[0]}: a library chart; Helm renders it only through the charts that depend on it"
+        )
     ordered = sorted(charts.values(), key=lambda c: (c.path, c.name))
     return Inputs(charts=tuple(ordered), manifests=tuple(manifests))
 

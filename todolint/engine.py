@@ -21,7 +21,7 @@ from todolint.discover import ManifestInput
 from todolint.locate import Locator
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity, Target, TargetResult
 from todolint.parse import Loader, ParseProblem, parse_template
-from todolint.render import RenderedTemplate, Renderer, RenderError
+from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, Renderer, RenderError
 from todolint.render.helm_cli import split_stream
 from todolint.rules import EnvContext, Rule
 from todolint.suppress import Exemption, Suppressor
@@ -103,8 +103,23 @@ def format_path(path: FieldPath) -> str:
     return out
 
 
+def printable(text: str) -> str:
+    """One line with no control characters: rendered text is anyone's, and must not drive a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else " " if c in "\t\r\n" else repr(c)[1:-1] for c in text)
+
+
 def _matches(rule: Rule, selectors: Iterable[str]) -> bool:
     return any(rule.code.startswith(s.upper()) or rule.name == s for s in selectors)
+
+
+def _read_capped(path: str) -> bytes:
+    """At most one byte more than MAX_RENDER_BYTES of a file or stdin: enough to know it is too large."""
+    if path == "-":
+        return sys.stdin.buffer.read(MAX_RENDER_BYTES + 1)
+    with open(path, "rb") as handle:
+        return handle.read(MAX_RENDER_BYTES + 1)
 
 
 def _read_chart_meta(chart_path: str) -> Mapping[str, Any]:
@@ -204,9 +219,12 @@ class Engine:
         for item in self.plan.inputs:
             name = STDIN_NAME if item.path == "-" else item.path
             try:
-                data = sys.stdin.buffer.read() if item.path == "-" else Path(item.path).read_bytes()
+                data = _read_capped(item.path)
             except OSError as exc:
                 self._stream_error(name, f"cannot read: {exc.strerror or exc}")
+                continue
+            if len(data) > MAX_RENDER_BYTES:
+                self._stream_error(name, f"larger than {MAX_RENDER_BYTES // 2**20} MiB")
                 continue
             try:
                 text = data.decode("utf-8-sig")
@@ -327,10 +345,10 @@ class Engine:
             env=target.env,
             release=target.release,
             namespace=target.namespace,
-            kind=kind,
-            object=name,
-            path=format_path(hit.path),
-            message=hit.message,
+            kind=printable(kind),
+            object=printable(name),
+            path=printable(format_path(hit.path)),
+            message=printable(hit.message),
             file=primary.file,
             line=primary.line,
             locations=locations,
@@ -355,7 +373,7 @@ class Engine:
             targets=targets,
             findings=tuple(findings),
             elapsed=time.perf_counter() - started,
-            errors=tuple(sorted(self.found.broken.values())),
+            errors=tuple(sorted(printable(line) for line in self.found.broken.values())),
             rules=tuple(r for r in self.plan.rules if self._counted(r)),
         )
 

@@ -8,6 +8,7 @@ The walk is bounded, so an alias bomb or absurd nesting becomes a parse problem,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +22,14 @@ from todolint.render import RenderedTemplate
 
 Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-#: Nodes one document may expand to (aliases count each time they are followed).
+#: Nodes one document may hold.
 MAX_NODES = 1_000_000
-MAX_DEPTH = 400
+#: Nodes one document may add by following aliases. Helm output has few aliases or none; a "billion
+#: laughs" document has a handful of lines and expands exponentially, so it is stopped here, fast.
+MAX_ALIAS_NODES = 10_000
+#: Real Kubernetes objects nest about 20 deep. The schema validator (jsonschema-rs) gives up past ~250
+#: levels, and libyaml past 1,000: stop well before either, with a message that says why.
+MAX_DEPTH = 100
 
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -84,6 +90,10 @@ class _Walker:
         self.lines: dict[FieldPath, int] = {}
         self.duplicates: list[tuple[FieldPath, int]] = []
         self.budget = MAX_NODES
+        self.alias_budget = MAX_ALIAS_NODES
+        #: Collections already built once: meeting one again means an alias is being followed.
+        self.built: set[int] = set()
+        self.in_alias = 0
 
     def line(self, node: Node) -> int:
         return int(node.start_mark.line) + self.line_base
@@ -91,11 +101,25 @@ class _Walker:
     def build(self, node: Node, path: FieldPath, depth: int) -> Any:
         self.budget -= 1
         if self.budget < 0:
-            raise _Abort(f"document expands to more than {MAX_NODES:,} nodes (an alias bomb?)", self.line(node))
+            raise _Abort(f"document has more than {MAX_NODES:,} nodes", self.line(node))
         if depth > MAX_DEPTH:
             raise _Abort(f"document is nested deeper than {MAX_DEPTH} levels", self.line(node))
+        if self.in_alias:
+            self.alias_budget -= 1
+            if self.alias_budget < 0:
+                raise _Abort(f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (an alias bomb?)", self.line(node))
         if isinstance(node, ScalarNode):
             return _scalar(node)
+        if id(node) in self.built:
+            self.in_alias += 1
+            try:
+                return self._collection(node, path, depth)
+            finally:
+                self.in_alias -= 1
+        self.built.add(id(node))
+        return self._collection(node, path, depth)
+
+    def _collection(self, node: Node, path: FieldPath, depth: int) -> Any:
         if isinstance(node, SequenceNode):
             items = []
             for index, item in enumerate(node.value):
@@ -119,6 +143,16 @@ class _Walker:
                 self.lines[key_path] = self.line(key_node)
             return mapping
         raise _Abort(f"unsupported YAML node {type(node).__name__}", self.line(node))
+
+
+#: libyaml quotes alias and anchor names (`found undefined alias 'hunter2'`): in a Secret whose
+#: unquoted value starts with `*`, that name is the secret. Token names (`'<block end>'`) and single
+#: characters stay: they say what is wrong.
+_QUOTED_NAME = re.compile(r"'(?!<)[^']{2,}'")
+
+
+def _unquote(problem: str) -> str:
+    return _QUOTED_NAME.sub("'…'", problem)
 
 
 def _documents(text: str) -> Iterator[Node | None]:
@@ -208,11 +242,18 @@ def parse_template(
                     )
                 )
             manifests.append(manifest)
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (NUL, other controls)
+        line = rendered.text.count("\n", 0, max(exc.position, 0)) + line_base
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        problems.append(ParseProblem("TL002", f"invalid YAML: {exc.reason} (U+{char:04X})", line, fatal=True))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem_line = int(mark.line) + line_base if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problems.append(ParseProblem("TL002", f"invalid YAML: {problem}", problem_line, fatal=True))
+        context = getattr(exc, "context", None)
+        if context:
+            problem = f"{context}: {problem}"
+        problems.append(ParseProblem("TL002", f"invalid YAML: {_unquote(problem)}", problem_line, fatal=True))
     except (ValueError, TypeError) as exc:  # libyaml's reader rejects some byte sequences this way
         problems.append(ParseProblem("TL002", f"invalid YAML: {exc}", None, fatal=True))
     return manifests, problems

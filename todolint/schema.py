@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 _DEFS_REF = "/api/_definitions.json#/$defs/"
 _LOCAL_REF = "#/$defs/"
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_API_VERSION = re.compile(r"(?:[a-z0-9][a-z0-9.-]*/)?v[0-9a-z]+")
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ def has_schema(manifest: Manifest, version: str) -> bool:
 
 def validate(manifest: Manifest, version: str) -> Iterator[SchemaError] | None:
     """Schema errors of `manifest`, or None when no schema is bundled for its kind (a CRD)."""
+    # kind and apiVersion become a file name: anything but a plain name (`../`, NUL) has no schema.
+    if not (_KIND.fullmatch(manifest.kind) and _API_VERSION.fullmatch(manifest.api_version)):
+        return None
     validator = _validator(version, manifest.kind, manifest.api_version)
     if validator is None:
         return None
@@ -145,9 +150,31 @@ def validate(manifest: Manifest, version: str) -> Iterator[SchemaError] | None:
 
 
 def _message(error: Any, manifest: Manifest) -> str:
-    # Messages quote the offending value; in a Secret that value may be a secret, so drop it there.
+    # jsonschema-rs quotes the offending value first ('"hunter2" is not of type "integer"'). A value
+    # may be a secret wherever it sits (a Secret, a ConfigMap, a literal env value): say what kind of
+    # value it is instead. Numbers, booleans and null stay: they help, and a secret is text.
     if manifest.kind == "Secret":
         where = ".".join(str(p) for p in error.instance_path) or "object"
         return f"{where}: value does not match the Secret schema"
     message = str(error.message)
+    instance = getattr(error, "instance", None)
+    if isinstance(instance, (str, list, dict)):
+        try:
+            quoted = json.dumps(instance, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            quoted = ""
+        described = _describe(instance)
+        if quoted and quoted in message:
+            message = message.replace(quoted, described)
+        elif isinstance(instance, str) and instance and instance in message:
+            message = message.replace(instance, described)
+    message = " ".join(message.split())
     return message if len(message) <= 300 else message[:297] + "..."
+
+
+def _describe(value: str | list[Any] | dict[str, Any]) -> str:
+    if isinstance(value, str):
+        return "a string" if value else "an empty string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"

@@ -7,12 +7,19 @@ it is on PATH and the embedded SDK otherwise.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from todolint.models import Target
+
+#: The most text one chart × environment may render (a documented limit: README "What todolint
+#: guarantees"). Helm holds a whole render in memory, and so does todolint; past this it is an error.
+MAX_RENDER_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -56,19 +63,63 @@ _TEMPLATE_POSITION = (
     re.compile(r"template: (?P<file>[^:\s]+):(?P<line>\d+):\d+"),
     re.compile(r"error calling \w+: (?P<file>[^:\s]+):(?P<line>\d+):\d+"),
     re.compile(r"at \((?P<file>[^:\s()]+):(?P<line>\d+)(?::\d+)?\)"),
-    re.compile(r"(?:YAML parse error on|parse error in) (?P<file>[^:\s]+)"),
+    re.compile(r"(?m)^(?P<file>[^:\s]+/templates/[^:\s]+):(?P<line>\d+):\d+"),
+    re.compile(r"(?:YAML parse error on|parse error in) (?P<file>[^:\s]+)(?:.*?yaml: line (?P<line>\d+))?"),
 )
 
 
-def helm_error(chart_path: str, text: str) -> RenderError:
-    """Make Helm's error text one line, and point at the template file and line it names."""
+#: Chart files Helm names in load errors ("cannot load values.yaml: ...", "Chart.yaml file is missing").
+_CHART_FILE = re.compile(r"\b(Chart\.yaml|Chart\.lock|values\.yaml|values\.schema\.json|requirements\.yaml)\b")
+#: Helm nests the error of each `include` in the one that called it; recursion repeats it 1,000 times.
+_POSITION_ONLY = re.compile(r"[^:\s]+/templates/[^:\s]+:\d+:\d+")
+_CALL_CHAIN = re.compile(r": error calling \w+: ")
+
+
+#: Helm error phrases that quote a value (which may be a secret) or a piece of the rendered text.
+_QUOTES_VALUE = (
+    (re.compile(r"'(?:[^'\\]|\\.)*' (does not match|is not valid)"), r"value \1"),
+    (re.compile(r"unknown anchor '[^']*' referenced"), "unknown anchor referenced (quote values that start with *)"),
+    (re.compile(r"invalid map key: .*"), "invalid map key"),
+)
+
+
+def redact(text: str) -> str:
+    """Drop the values Helm quotes in its messages: they come from values files and may be secrets."""
+    for pattern, replacement in _QUOTES_VALUE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def one_line(text: str) -> str:
+    """Helm's (possibly multi-line) error text as one line of at most 500 characters, values redacted."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not ln.startswith("Use --debug flag")]
-    # Helm 3 prefixes "Error: "; schema failures span several lines, so keep them joined.
-    message = "; ".join(ln.removeprefix("Error: ") for ln in lines[:6]) or "helm failed with no message"
+    # Helm 4 logs the error once more as `level=ERROR msg=...` before printing it.
+    lines = [ln for ln in lines if not ln.startswith("level=")] or lines
+    lines = [redact(ln.removeprefix("Error: ")) for ln in lines]
+    # Schema violations come one per line in Go map order, which changes from run to run: sort them.
+    bullets = sorted(ln for ln in lines if ln.startswith("- "))
+    if bullets:
+        first = next(i for i, ln in enumerate(lines) if ln.startswith("- "))
+        lines = lines[:first] + bullets + [ln for ln in lines[first:] if not ln.startswith("- ")]
+    # The SDK puts the template position alone on a line; Helm 3 says "template: <position>: ...".
+    lines = [f"template: {ln}:" if _POSITION_ONLY.fullmatch(ln) else ln for ln in lines]
+    shown = lines[:6]
+    # Helm 3 and the SDK break one sentence after a colon; join those with a space, others with "; ".
+    message = "".join(ln + (" " if ln.endswith(":") else "; ") for ln in shown).rstrip("; ")
+    message = message or "helm failed with no message"
+    parts = _CALL_CHAIN.split(message)
+    if len(parts) > 2:  # keep where it started and the innermost error, not every level between
+        message = f"{parts[0]}: error calling include: ... ({len(parts) - 2} more levels): {parts[-1]}"
     if len(lines) > 6:
         message += f" (+{len(lines) - 6} more lines)"
     if len(message) > 500:
         message = message[:497] + "..."
+    return message
+
+
+def helm_error(chart_path: str, text: str) -> RenderError:
+    """Make Helm's error text one line, and point at the chart file and line it names."""
+    message = one_line(text)
     for pattern in _TEMPLATE_POSITION:
         match = pattern.search(text)
         if match:
@@ -82,7 +133,62 @@ def helm_error(chart_path: str, text: str) -> RenderError:
                 line=int(line) if line is not None else None,
                 code="TL002" if "YAML parse error" in text else "TL001",
             )
+    named = _CHART_FILE.search(text)
+    if named or "chart.metadata" in text:
+        return RenderError(message, file=f"{chart_path}/{named.group(1) if named else 'Chart.yaml'}")
     return RenderError(message)
+
+
+#: Helm's rule for release names (pkg/chartutil ValidateReleaseName); the SDK leaves it to its caller.
+_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def check_release_name(name: str) -> None:
+    """Refuse a release name `helm template` would refuse, in Helm's words."""
+    if not _RELEASE_NAME.match(name) or len(name) > 53:
+        raise RenderError(
+            f'release name "{name}": invalid release name, must match regex {_RELEASE_NAME.pattern} '
+            "and the length must not be longer than 53"
+        )
+
+
+def check_chart_tree(chart_path: str) -> None:
+    """Refuse, before Helm reads it, a chart that reaches outside itself or holds what cannot be read.
+
+    Helm follows symlinks: one pointing outside the chart would put that file's text into the
+    render (and so into the report); one pointing back up loops. A FIFO or a device blocks Helm's
+    read until --timeout. Each is one RenderError naming the entry.
+    """
+    root = Path(chart_path)
+    if not root.is_dir():
+        return  # a packaged chart or a missing folder: Helm says what is wrong with it
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(dirnames) + sorted(filenames):
+            entry = Path(dirpath) / name
+            rel = entry.relative_to(root).as_posix()
+            if entry.is_symlink():
+                target = Path(os.path.realpath(entry))
+                if not target.is_relative_to(real_root):
+                    raise RenderError(
+                        f"{rel} is a symlink to something outside the chart; todolint does not follow it",
+                        file=f"{chart_path}/{rel}",
+                    )
+                if target.is_dir() and entry.parent.resolve().is_relative_to(target):
+                    raise RenderError(
+                        f"{rel} is a symlink loop (it points at its own folder)", file=f"{chart_path}/{rel}"
+                    )
+                continue
+            try:
+                mode = entry.lstat().st_mode
+            except OSError as exc:
+                raise RenderError(f"{rel}: cannot read: {exc.strerror or exc}", file=f"{chart_path}/{rel}") from None
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                raise RenderError(
+                    f"{rel} is not a regular file (a FIFO, socket or device); Helm would block reading it",
+                    file=f"{chart_path}/{rel}",
+                )
 
 
 def helm_on_path() -> str | None:

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from todolint.render import RenderedTemplate, RenderError, helm_error
+from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, RenderError, check_chart_tree, helm_error
 
 if TYPE_CHECKING:
     from todolint.models import Target
@@ -90,6 +90,7 @@ class HelmCliRenderer:
         return cmd
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        check_chart_tree(target.chart_path)
         env = dict(os.environ, HELM_NO_PLUGINS="1")
         try:
             done = subprocess.run(
@@ -107,6 +108,8 @@ class HelmCliRenderer:
         stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
             raise helm_error(target.chart_path, stderr)
+        if len(done.stdout) > MAX_RENDER_BYTES:
+            raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB")
         try:
             text = done.stdout.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -2,19 +2,35 @@
 
 Values are composed as `helm template -f a -f b --set x` composes them: files merged in order (later
 wins, maps deep-merged), then `--set`; the SDK then coalesces them with the chart's values.yaml and
-enforces values.schema.json. The SDK cannot be interrupted, so each render runs on a daemon thread
-that the engine abandons when it overruns `--timeout`.
+enforces values.schema.json. The SDK cannot be interrupted, so renders run in a worker process
+(embedded_worker.py) that is killed when a render overruns `--timeout` and started again for the next.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
+import os
+import selectors
+import subprocess
+import sys
 import threading
+import time
+import weakref
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from todolint.render import RenderedTemplate, RenderError, helm_error
+from todolint.render import (
+    MAX_RENDER_BYTES,
+    RenderedTemplate,
+    RenderError,
+    check_chart_tree,
+    check_release_name,
+    helm_error,
+)
 
 if TYPE_CHECKING:
     from todolint.models import Target
@@ -42,6 +58,8 @@ class EmbeddedRenderer:
 
         if importlib.util.find_spec("helm_python") is None:
             raise ImportError("helm_python (package helm-python-sdk) is not installed")
+        self._lock = threading.Lock()
+        self._worker: subprocess.Popen[bytes] | None = None
 
     @cached_property
     def _helm(self) -> Any:
@@ -63,7 +81,7 @@ class EmbeddedRenderer:
             try:
                 loaded = self._helm.values_from_yaml(text) if text.strip() else {}
             except self._helm.HelmError as exc:
-                raise RenderError(f"values file is not valid YAML: {_first_line(exc)}", file=values_file) from None
+                raise RenderError(f"values file is not valid YAML: {first_line(exc)}", file=values_file) from None
             if loaded is None:
                 loaded = {}
             if not isinstance(loaded, dict):
@@ -73,7 +91,7 @@ class EmbeddedRenderer:
             try:
                 values = merge_values(values, self._helm.parse_set_string(expression))
             except self._helm.HelmError as exc:
-                raise RenderError(f"--set {expression!r}: {_first_line(exc)}") from None
+                raise RenderError(f"--set {expression!r}: {first_line(exc)}") from None
         return values
 
     def _check_dependencies(self, chart: Any, target: Target) -> None:
@@ -84,7 +102,7 @@ class EmbeddedRenderer:
             statuses = self._helm.dependency_list(target.chart_path)
         except self._helm.HelmError:
             return  # Helm reports its own problem with the chart on render
-        # "unpacked" is a subchart folder under charts/: Helm renders it like an archive.
+        # "unpacked": vendored as a folder rather than a .tgz, which Helm reads just the same.
         missing = sorted(str(d.get("name")) for d in statuses if d.get("status") not in ("ok", "unpacked"))
         if missing:
             raise RenderError(
@@ -98,9 +116,7 @@ class EmbeddedRenderer:
         try:
             chart = helm.Chart.load(target.chart_path)
         except helm.HelmError as exc:
-            raise RenderError(
-                f"cannot load chart: {_first_line(exc)}", file=f"{target.chart_path}/Chart.yaml"
-            ) from None
+            raise helm_error(target.chart_path, str(exc)) from None
         with chart:
             self._check_dependencies(chart, target)
             values = self.compose_values(target)
@@ -110,37 +126,108 @@ class EmbeddedRenderer:
                 raise helm_error(target.chart_path, str(exc)) from None
             return rendered
 
+    def render_here(self, target: Target) -> dict[str, str]:
+        """Render in this process (the worker's side): template name → text."""
+        return self._render(target)
+
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
-        try:
-            self._helm  # noqa: B018 - load the library here, so that --timeout bounds the render alone
-        except Exception as exc:  # a missing or broken native library
-            raise RenderError(f"embedded Helm could not be loaded: {_first_line(exc)}") from None
-        outcome: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                outcome["ok"] = self._render(target)
-            except RenderError as exc:
-                outcome["error"] = exc
-            except Exception as exc:  # a panic in the Go library must not take the run down
-                outcome["error"] = RenderError(f"embedded Helm failed: {_first_line(exc)}")
-
-        worker = threading.Thread(target=work, name=f"render {target.label}", daemon=True)
-        worker.start()
-        worker.join(timeout)
-        if worker.is_alive():
-            raise RenderError(f"render timed out after {timeout:g} s (--timeout)")
-        if "error" in outcome:
-            raise outcome["error"]
+        check_chart_tree(target.chart_path)
+        check_release_name(target.release)
+        with self._lock:
+            outcome = self._ask_worker(target, timeout)
         templates: list[RenderedTemplate] = []
-        for source in sorted(outcome["ok"]):
-            text = outcome["ok"][source]
+        for source in sorted(outcome):
+            text = outcome[source]
             base = source.rsplit("/", 1)[-1]
             # helm template prints neither NOTES.txt nor helpers; skip them for the same objects.
             if base.endswith(".txt") or base.startswith("_") or not text.strip():
                 continue
             templates.append(RenderedTemplate(source, text))
         return templates
+
+    # --- the worker process ------------------------------------------------------------------------
+
+    def _start_worker(self) -> subprocess.Popen[bytes]:
+        # The worker must import this same todolint, wherever it was run from.
+        package_root = str(Path(__file__).resolve().parent.parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "todolint.render.embedded_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        weakref.finalize(self, _stop, worker)
+        return worker
+
+    def _ask_worker(self, target: Target, timeout: float) -> dict[str, str]:
+        worker = self._worker
+        if worker is None or worker.poll() is not None:
+            worker = self._worker = self._start_worker()
+        assert worker.stdin is not None and worker.stdout is not None
+        request = json.dumps(dataclasses.asdict(target)).encode("utf-8", "surrogatepass") + b"\n"
+        deadline = time.monotonic() + timeout
+        try:
+            worker.stdin.write(request)
+            worker.stdin.flush()
+            reply = _read_line(worker.stdout, deadline, limit=2 * MAX_RENDER_BYTES + 4096)
+        except (OSError, _Overrun) as exc:
+            _stop(worker)
+            self._worker = None
+            if isinstance(exc, _Overrun) and exc.reason == "time":
+                raise RenderError(f"render timed out after {timeout:g} s (--timeout)") from None
+            if isinstance(exc, _Overrun) and exc.reason == "size":
+                raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB") from None
+            code = worker.poll()
+            raise RenderError(f"embedded Helm stopped unexpectedly (exit code {code})") from None
+        answer = json.loads(reply)
+        if "error" in answer:
+            error = answer["error"]
+            raise RenderError(
+                str(error["message"]), file=error.get("file"), line=error.get("line"), code=error.get("code", "TL001")
+            )
+        rendered: dict[str, str] = answer["ok"]
+        if sum(len(text) for text in rendered.values()) > MAX_RENDER_BYTES:
+            raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB")
+        return rendered
+
+
+class _Overrun(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _read_line(stream: IO[bytes], deadline: float, *, limit: int) -> bytes:
+    """One line from the worker, or _Overrun when the deadline passes or the line grows past `limit`."""
+    fd = stream.fileno()
+    chunks = bytearray()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                raise _Overrun("time")
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise OSError("worker closed its output")
+            chunks += chunk
+            if chunks.endswith(b"\n"):
+                return bytes(chunks)
+            if len(chunks) > limit:
+                raise _Overrun("size")
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        worker.kill()
+    worker.wait()
+    for stream in (worker.stdin, worker.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def describe_sdk() -> str:
@@ -150,9 +237,9 @@ def describe_sdk() -> str:
     return f"{helm_python.helm_sdk_version()} (helm-python-sdk {helm_python.__version__})"
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-__all__ = ["EmbeddedRenderer", "describe_sdk", "merge_values"]
+__all__ = ["EmbeddedRenderer", "describe_sdk", "first_line", "merge_values"]

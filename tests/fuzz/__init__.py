@@ -1,0 +1,1 @@
+"""Fuzzing todolint's parse → schema → rules path with generated rendered streams (see README)."""

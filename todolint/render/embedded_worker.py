@@ -1,0 +1,72 @@
+"""The process the embedded Helm SDK renders in: `python -m todolint.render.embedded_worker`.
+
+The Go library cannot be interrupted from Python, so a template that loops, or eats memory, would
+hold todolint with it. Rendering here instead lets EmbeddedRenderer kill this process when a render
+overruns --timeout, and survive it dying. Protocol: one JSON line in (a Target), one JSON line out
+(`{"ok": {template: text}}` or `{"error": {...}}`), on a private copy of stdout.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+from todolint.models import Target
+
+
+def _die_with_parent() -> None:
+    # If todolint itself is killed, this process must not render on alone (Linux only; elsewhere
+    # the closed pipe stops it at the next request).
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def target_from_json(data: dict[str, Any]) -> Target:
+    return Target(
+        chart=str(data["chart"]),
+        chart_path=str(data["chart_path"]),
+        env=str(data["env"]),
+        release=str(data["release"]),
+        namespace=str(data["namespace"]),
+        values_files=tuple(str(v) for v in data.get("values_files", ())),
+        set_values=tuple(str(v) for v in data.get("set_values", ())),
+        kube_version=str(data.get("kube_version", "")),
+    )
+
+
+def answer(line: bytes) -> dict[str, Any]:
+    from todolint.render import RenderError
+    from todolint.render.helm_sdk import EmbeddedRenderer, first_line
+
+    try:
+        target = target_from_json(json.loads(line))
+        return {"ok": EmbeddedRenderer().render_here(target)}
+    except RenderError as exc:
+        return {"error": {"message": exc.message, "file": exc.file, "line": exc.line, "code": exc.code}}
+    except Exception as exc:  # a panic in the Go library is an answer too, not a dead worker
+        return {"error": {"message": f"embedded Helm failed: {first_line(exc)}"}}
+
+
+def main() -> int:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is todolint's to handle, not ours
+    # Answers go to a private copy of stdout; anything the Go library prints goes to stderr instead.
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    for line in sys.stdin.buffer:
+        if not line.strip():
+            continue
+        replies.write(json.dumps(answer(line), ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
+        replies.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
