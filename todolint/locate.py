@@ -1063,8 +1063,40 @@ def code_frame(location: Location, *, masked: bool = False, cache: dict[str, lis
         mark = ">" if number == location.line else " "
         # `- name: API_KEY` then `value: ...`: the value is as secret as the name says.
         named = number > 1 and _SENSITIVE_NAME.search(lines[number - 2]) is not None
-        out.append(f"{mark} {number:>{width}} | {_mask(lines[number - 1], masked=masked or named)}")
+        line = lines[number - 1]
+        # A values file is where secrets live, under any key (`canary:` may feed DATABASE_URL): show its
+        # structure, numbers and booleans, never its text.
+        shown = _mask_strings(line) if location.kind == "values" else _mask(line, masked=masked or named)
+        out.append(f"{mark} {number:>{width}} | {shown}")
     return out
+
+
+#: Scalars a values frame may show: numbers, booleans, null, empty collections, block indicators.
+_PLAIN = re.compile(
+    r"""^(?:[-+]?(?:\d[\d_]*)(?:\.\d*)?(?:[eE][-+]?\d+)?|true|false|True|False|null|~|\{\}|\[\]|[|>][-+]?\d?|)$"""
+)
+
+
+def _unquote(value: str) -> str:
+    """`'5'` → `5`: a quoted number is still just a number (quoted text stays quoted, and masked)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" and _PLAIN.match(value[1:-1]):
+        return value[1:-1]
+    return value
+
+
+def _mask_strings(line: str) -> str:
+    body = line.split(" #", 1)[0].rstrip() if not line.lstrip().startswith("#") else ""
+    if not body.strip():
+        return line if not line.lstrip().startswith("#") else line[: len(line) - len(line.lstrip())] + "# ..."
+    key = _KEY.match(body)
+    if key is not None:
+        value = body[key.end() :].strip()
+        return body if _PLAIN.match(_unquote(value)) else f"{key.group(1)}: ***"
+    indent = body[: len(body) - len(body.lstrip())]
+    item = body.strip()
+    if item.startswith("- ") and _PLAIN.match(_unquote(item[2:].strip())):
+        return body
+    return indent + ("- ***" if item.startswith("-") else "***")
 
 
 _KEY = re.compile(r"^(\s*(?:- )?[^\s:#][^:]*?):(?:\s|$)")

@@ -182,9 +182,12 @@ class Finding:
     suppressed: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
+        # Within a chart × environment, what broke the render or the parse comes first: it explains
+        # the exit code 2 and why relational rules stayed silent there.
         return (
             self.chart,
             self.env,
+            self.category not in ("render", "parse"),
             self.file,
             self.line or 0,
             self.kind,
