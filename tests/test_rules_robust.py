@@ -270,3 +270,15 @@ def test_rules_never_raise_on_any_shape(objects: list[dict[str, Any]], chart: st
         assert rule.check is not None
         for hit in rule.check(ctx):
             assert isinstance(hit.message, str) and hit.message
+
+
+def test_service_port_that_is_a_list_is_the_schema_finding_only(run_cli: RunCli) -> None:
+    # Found by the fuzz run: a list as a Service port crashed the database-port rule (unhashable).
+    stream = (
+        "---\n# Source: db/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: db-dev\n"
+        "spec:\n  ports:\n    - port: [5432]\n      targetPort: http\n"
+    )
+    done = run_cli("-", "--env", "dev", "--format", "json", "--select", "TL010,TL32", stdin=stream)
+    assert done.code == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert [(f["code"], f["path"], f["line"]) for f in findings] == [("TL010", "spec.ports[0].port", 9)]

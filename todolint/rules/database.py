@@ -48,7 +48,9 @@ def check_database_port(ctx: EnvContext) -> Iterator[Hit]:
         for index, entry in enumerate(as_list(dig(service.obj, ("spec", "ports")))):
             entry = as_map(entry)
             for field in ("port", "targetPort"):
-                if entry.get(field) in ports and not isinstance(entry.get(field), bool):
+                value = entry.get(field)
+                # Only a whole number can be a port: a list or map here is the schema's finding, not ours.
+                if isinstance(value, int) and not isinstance(value, bool) and value in ports:
                     yield Hit(
                         f"Service {field} {entry[field]} is a database port: expected no database Service in the "
                         "cluster",
