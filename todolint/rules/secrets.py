@@ -43,7 +43,7 @@ def check_secret_key_ref(ctx: EnvContext) -> Iterator[Hit]:
             env = {
                 e.get("name"): (i, e)
                 for i, e in enumerate(as_list(container.spec.get("env")))
-                if isinstance(e, Mapping)
+                if isinstance(e, Mapping) and isinstance(e.get("name"), str)  # any other name: TL010's finding
             }
             for key in wanted:
                 if key not in env:
