@@ -10,17 +10,14 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from todolint import schema
 from todolint.contract import Contract
 from todolint.discover import ManifestInput
 from todolint.locate import Locator
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity, Target, TargetResult
-from todolint.parse import Loader, ParseProblem, parse_template
+from todolint.parse import ParseProblem, parse_template
 from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, Renderer, RenderError
 from todolint.render.helm_cli import split_stream
 from todolint.rules import EnvContext, Rule
@@ -120,14 +117,6 @@ def _read_capped(path: str) -> bytes:
         return sys.stdin.buffer.read(MAX_RENDER_BYTES + 1)
     with open(path, "rb") as handle:
         return handle.read(MAX_RENDER_BYTES + 1)
-
-
-def _read_chart_meta(chart_path: str) -> Mapping[str, Any]:
-    try:
-        meta = yaml.load((Path(chart_path) / "Chart.yaml").read_bytes(), Loader=Loader)
-    except (OSError, yaml.YAMLError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 class Engine:
@@ -283,7 +272,6 @@ class Engine:
 
     def check(self) -> None:
         active = [r for r in self.plan.rules if r.check is not None]
-        meta = {t.chart_path: _read_chart_meta(t.chart_path) for t in self.plan.targets}
         envs: dict[str, list[Manifest]] = {}
         for manifest in self.found.manifests:
             envs.setdefault(manifest.target.env, []).append(manifest)
@@ -294,9 +282,9 @@ class Engine:
             targets = {m.target for m in manifests} | {t for t in self.plan.targets if t.env == env}
             broken = tuple(sorted((t for t in targets if t in self.found.broken), key=lambda t: t.chart_path))
             intact = tuple(sorted((t for t in targets if t not in self.found.broken), key=lambda t: t.chart_path))
-            full = EnvContext(env, self.plan.contract, manifests, intact, broken, meta)
+            full = EnvContext(env, self.plan.contract, manifests, intact, broken)
             whole = EnvContext(
-                env, self.plan.contract, tuple(m for m in manifests if m.target in intact), intact, broken, meta
+                env, self.plan.contract, tuple(m for m in manifests if m.target in intact), intact, broken
             )
             for rule in active:
                 assert rule.check is not None

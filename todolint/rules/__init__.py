@@ -12,7 +12,7 @@ Three sources of rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,6 @@ class EnvContext:
     targets: tuple[Target, ...]
     #: Pairs that failed to render or parse: relational rules stay silent about what they lack.
     broken: tuple[Target, ...] = ()
-    #: Chart.yaml of each chart, by chart path.
-    chart_meta: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     #: Facts derived once per environment and shared by every rule (kind lists, indexes, each object's
     #: app): without it, relational rules that ask "which workloads does this Service select?" per object
