@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -36,6 +36,9 @@ class CountingRenderer:
 
     def version(self) -> str:
         return self.inner.version()
+
+    def prepare(self, targets: Sequence[Target]) -> None:
+        self.inner.prepare(targets)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
         self.calls += 1
@@ -179,7 +182,9 @@ def test_files_are_private(tmp_path: Path, chart: Path) -> None:
     root = tmp_path / "cache" / "todolint"
     root.mkdir(parents=True, mode=0o755)
     root.chmod(0o755)
-    CachingRenderer(CountingRenderer(), RenderCache(root)).render(_target(chart), timeout=60)
+    renderer = CachingRenderer(CountingRenderer(), RenderCache(root))
+    renderer.render(_target(chart), timeout=60)
+    renderer.version()
     folders = [root, *(p for p in root.rglob("*") if p.is_dir())]
     files = [p for p in root.rglob("*") if p.is_file()]
     assert {p.name for p in folders} == {"todolint", "render-v1", "renderer-v1"}

@@ -1,7 +1,8 @@
 """Start-up stays lean: which heavy modules a command loads (no timing: the module list is exact).
 
 `--version` must load neither the Go library, nor a schema validator, nor rich; a warm run (render
-cache and schema verdicts filled) must not load the Go library or jsonschema-rs either.
+cache and schema verdicts filled) must not load the Go library or jsonschema-rs either, and no run
+loads the Go library into todolint's own process (the render worker does).
 """
 
 from __future__ import annotations
@@ -55,7 +56,10 @@ def test_version_loads_nothing_heavy_once_remembered(tmp_path: Path) -> None:
 
 def test_warm_run_loads_neither_the_sdk_nor_the_validator(tmp_path: Path) -> None:
     cold = _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q")
-    assert {"helm_python", "jsonschema_rs"} <= cold
+    # The Go library is loaded by the render worker, never by todolint's own process.
+    assert "jsonschema_rs" in cold
+    assert "helm_python" not in cold
+    assert "rich" not in cold  # plain text to a pipe needs no rich
     warm = _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q")
     assert warm & {"helm_python", "jsonschema_rs", "kubernetes_validate"} == set()
-    assert _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q", "--no-cache") >= {"helm_python"}
+    assert "helm_python" not in _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q", "--no-cache")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,24 @@ def test_progress_on_a_terminal_never_in_a_pipe(run_cli: RunCli, tmp_path: Path)
     assert b"rendered" not in done.stdout
     piped = run_cli("--renderer", "embedded", "--format", "json", "charts/")
     assert (piped.code, piped.stderr) == (0, "")
+
+
+def test_colour_is_the_plain_text_with_styles(run_cli: RunCli, tmp_path: Path) -> None:
+    # An object whose name looks like rich markup is printed as it is, in colour and without.
+    stream = tmp_path / "markup.yaml"
+    stream.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {a: '[bold]'}\ndata:\n  k: '[/]'\n"
+        "---\napiVersion: v1\nkind: Nope\nmetadata:\n  name: '[red]y[/red]'\n"
+    )
+    plain = run_cli(str(stream), "--env", "dev", "--select", "TL0", "--fail-on", "warning", "--color", "never")
+    coloured = run_cli(str(stream), "--env", "dev", "--select", "TL0", "--fail-on", "warning", "--color", "always")
+    assert (plain.code, coloured.code) == (1, 1)
+    assert "\x1b[" not in plain.stdout
+    assert "  Nope/[red]y[/red]\n" in plain.stdout
+    assert "\x1b[1;31mwarning\x1b[0m" not in coloured.stdout  # warnings are yellow
+    assert "\x1b[33mwarning\x1b[0m" in coloured.stdout
+
+    def timeless(text: str) -> str:  # the summary ends with the elapsed time
+        return re.sub(r"· [0-9.]+ s\n$", "", text)
+
+    assert timeless(re.sub(r"\x1b\[[0-9;]*m", "", coloured.stdout)) == timeless(plain.stdout)

@@ -21,7 +21,7 @@ import json
 import os
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,6 +151,10 @@ class RenderCache:
 
     def _path(self, kind: str, key: str) -> Path:
         return self.root / f"{kind}-v{FORMAT}" / f"{key}.json"
+
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under `key` (it may still turn out corrupt when read)."""
+        return self._path("render", key).is_file()
 
     def get(self, key: str) -> list[RenderedTemplate] | None:
         """The templates stored under `key`, or None (absent, unreadable, corrupt or truncated)."""
@@ -311,6 +315,8 @@ class CachingRenderer:
         self.cache = cache
         self.name = inner.name
         self._version: str | None = None
+        self._identity: str | None = None
+        self._keys: dict[Target, str | None] = {}
         self._lock = threading.Lock()
 
     def version(self) -> str:
@@ -319,8 +325,31 @@ class CachingRenderer:
                 self._version = self.cache.renderer_version(self.inner)
             return self._version
 
+    def _key(self, target: Target) -> str | None:
+        with self._lock:
+            if self._identity is None:
+                # The renderer's build as a stat sees it stands for its version in the key: asking
+                # the version itself would start helm or load the Go library before knowing whether
+                # anything needs rendering.
+                self._identity = renderer_fingerprint(self.inner) or ""
+            if target in self._keys:
+                return self._keys[target]
+        key = self.cache.key(target, renderer=self.name, version=self._identity or self.version())
+        with self._lock:
+            self._keys[target] = key
+        return key
+
+    def prepare(self, targets: Sequence[Target]) -> None:
+        """Prepare the inner renderer for the targets the cache cannot answer (none on a warm run)."""
+        missing = []
+        for target in targets:
+            key = self._key(target)
+            if key is None or not self.cache.has(key):
+                missing.append(target)
+        self.inner.prepare(missing)
+
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
-        key = self.cache.key(target, renderer=self.name, version=self.version())
+        key = self._key(target)
         if key is not None:
             hit = self.cache.get(key)
             if hit is not None:

@@ -317,13 +317,7 @@ def _check(
             fail(f"{folder}: policy folder not found")
     try:
         contract = load_contract(contract_path)
-        rules = all_rules(contract, tuple(Path(p) for p in policies))
     except (ContractError, ValueError) as exc:
-        fail(str(exc))
-    try:
-        check_rule_names(config, rules)
-        severities = severities_for(rules, config.severities)
-    except ConfigError as exc:
         fail(str(exc))
     relint = _relints_everything(paths, policies, contract_path, config.file)
     try:
@@ -349,11 +343,32 @@ def _check(
     )
     targets = build_targets(inputs.charts, contract, matrix)
     chosen = None
+    cache = None
     if targets:
         try:
             chosen = make_renderer(renderer or config.renderer or "auto")
         except RenderError as exc:
             fail(exc.message)
+        if not no_cache:
+            from todolint.cache import CachingRenderer, RenderCache
+
+            cache = RenderCache()
+            chosen = CachingRenderer(chosen, cache)
+        # The embedded SDK's worker loads the Go library while the rules load below.
+        chosen.prepare(targets)
+    elif not no_cache and inputs.manifests:
+        from todolint.cache import RenderCache
+
+        cache = RenderCache()  # schema verdicts of piped or pre-rendered objects
+    try:
+        rules = all_rules(contract, tuple(Path(p) for p in policies))
+    except (ContractError, ValueError) as exc:
+        fail(str(exc))
+    try:
+        check_rule_names(config, rules)
+        severities = severities_for(rules, config.severities)
+    except ConfigError as exc:
+        fail(str(exc))
     baseline = None
     baseline_path = baseline_file or config.baseline
     if baseline_path and not write_baseline:
@@ -362,13 +377,6 @@ def _check(
         except baselines.BaselineError as exc:
             fail(str(exc))
     progress = _Progress(len(targets)) if _show_progress(len(targets), quiet) else None
-    cache = None
-    if not no_cache:
-        from todolint.cache import CachingRenderer, RenderCache
-
-        cache = RenderCache()
-        if chosen is not None:
-            chosen = CachingRenderer(chosen, cache)
     plan = Plan(
         contract=contract,
         rules=rules,

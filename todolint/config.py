@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]
 import yaml
 
 from todolint.discover import display_path
@@ -132,6 +131,9 @@ def _where(path: Sequence[Any]) -> str:
 
 
 def _validate(raw: Any, where: str) -> None:
+    # Imported here: jsonschema costs ~50 ms to import, and most runs have no config file to check.
+    import jsonschema  # type: ignore[import-untyped]
+
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if not errors:

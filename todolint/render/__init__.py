@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from todolint.models import Target
 
 #: The most text one chart × environment may render (a documented limit: README "What todolint
@@ -51,6 +53,10 @@ class Renderer(Protocol):
 
     def version(self) -> str:
         """The Helm version doing the rendering (for the report header and the cache key)."""
+        ...
+
+    def prepare(self, targets: Sequence[Target]) -> None:
+        """`targets` are about to be rendered: start what takes long to start, without waiting."""
         ...
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:

@@ -2,8 +2,10 @@
 
 The Go library cannot be interrupted from Python, so a template that loops, or eats memory, would
 hold todolint with it. Rendering here instead lets EmbeddedRenderer kill this process when a render
-overruns --timeout, and survive it dying. Protocol: one JSON line in (a Target), one JSON line out
-(`{"ok": {template: text}}` or `{"error": {...}}`), on a private copy of stdout.
+overruns --timeout, and survive it dying. Protocol, on a private copy of stdout: first, unasked, one
+line `{"hello": {"version": "v4.2.3"}}` once the Go library is loaded (todolint starts the worker
+early and goes on loading its rules meanwhile); then one JSON line in (a Target), one JSON line out
+(`{"ok": {template: text}}` or `{"error": {...}}`).
 """
 
 from __future__ import annotations
@@ -54,12 +56,24 @@ def answer(line: bytes) -> dict[str, Any]:
         return {"error": {"message": f"embedded Helm failed: {first_line(exc)}"}}
 
 
+def hello() -> dict[str, Any]:
+    """Load the Go library now, before the first request, and say which Helm it is."""
+    try:
+        import helm_python
+
+        return {"hello": {"version": str(helm_python.helm_sdk_version())}}
+    except Exception as exc:  # the renders will say what is wrong; the version is then unknown
+        return {"hello": {"error": f"{type(exc).__name__}: {exc}"}}
+
+
 def main() -> int:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is todolint's to handle, not ours
     # Answers go to a private copy of stdout; anything the Go library prints goes to stderr instead.
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
+    replies.write(json.dumps(hello()).encode("utf-8", "surrogatepass") + b"\n")
+    replies.flush()
     for line in sys.stdin.buffer:
         if not line.strip():
             continue

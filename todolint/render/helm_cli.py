@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, RenderError, check_chart_tree, helm_error
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from todolint.models import Target
 
 SOURCE_PREFIX = "# Source: "
@@ -72,6 +74,9 @@ class HelmCliRenderer:
 
     def version(self) -> str:
         return self._version
+
+    def prepare(self, targets: Sequence[Target]) -> None:
+        """Nothing to start: each render is its own `helm template` process."""
 
     def command(self, target: Target) -> list[str]:
         # Absolute paths: a chart folder named "-x" must never be read as a flag.

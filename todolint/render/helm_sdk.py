@@ -4,6 +4,8 @@ Values are composed as `helm template -f a -f b --set x` composes them: files me
 wins, maps deep-merged), then `--set`; the SDK then coalesces them with the chart's values.yaml and
 enforces values.schema.json. The SDK cannot be interrupted, so renders run in a worker process
 (embedded_worker.py) that is killed when a render overruns `--timeout` and started again for the next.
+`prepare()` starts the worker before the first render is asked for: loading the Go library there
+(~60 ms) overlaps with todolint loading its rules, on the second core.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -60,16 +62,31 @@ class EmbeddedRenderer:
             raise ImportError("helm_python (package helm-python-sdk) is not installed")
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
+        self._greeted = False  # the current worker's hello line has been read
+        self._version: str | None = None
 
     @cached_property
     def _helm(self) -> Any:
-        # Loading the Go library costs ~50 ms: a run served from the render cache never pays it.
+        # Loading the Go library costs ~60 ms: only the worker pays it, and only when it renders.
         import helm_python
 
         return helm_python
 
     def version(self) -> str:
-        return str(self._helm.helm_sdk_version())
+        """The Helm version compiled into the SDK, as the worker says when it has loaded the library."""
+        with self._lock:
+            if self._version is None:
+                try:
+                    self._ready(time.monotonic() + HELLO_TIMEOUT)
+                except (OSError, ValueError, _Overrun):
+                    self._discard()
+            return self._version or "unknown"
+
+    def prepare(self, targets: Sequence[Target]) -> None:
+        """Start the worker now when there is anything to render, without waiting for it."""
+        if targets:
+            with self._lock:
+                self._spawn()
 
     def compose_values(self, target: Target) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -162,25 +179,48 @@ class EmbeddedRenderer:
         weakref.finalize(self, _stop, worker)
         return worker
 
-    def _ask_worker(self, target: Target, timeout: float) -> dict[str, str]:
+    def _spawn(self) -> subprocess.Popen[bytes]:
         worker = self._worker
         if worker is None or worker.poll() is not None:
             worker = self._worker = self._start_worker()
-        assert worker.stdin is not None and worker.stdout is not None
+            self._greeted = False
+        return worker
+
+    def _ready(self, deadline: float) -> subprocess.Popen[bytes]:
+        """The running worker, once it has said hello (a new one is started if the last one died)."""
+        worker = self._spawn()
+        if not self._greeted:
+            assert worker.stdout is not None
+            hello = json.loads(_read_line(worker.stdout, deadline, limit=1 << 16)).get("hello")
+            self._greeted = True
+            if isinstance(hello, dict) and isinstance(hello.get("version"), str):
+                self._version = hello["version"]
+        return worker
+
+    def _discard(self) -> None:
+        if self._worker is not None:
+            _stop(self._worker)
+        self._worker = None
+
+    def _ask_worker(self, target: Target, timeout: float) -> dict[str, str]:
         request = json.dumps(dataclasses.asdict(target)).encode("utf-8", "surrogatepass") + b"\n"
+        # The timeout counts from the request: starting the worker and loading the library count too
+        # when this is the first render.
         deadline = time.monotonic() + timeout
+        worker = None
         try:
+            worker = self._ready(deadline)
+            assert worker.stdin is not None and worker.stdout is not None
             worker.stdin.write(request)
             worker.stdin.flush()
             reply = _read_line(worker.stdout, deadline, limit=2 * MAX_RENDER_BYTES + 4096)
-        except (OSError, _Overrun) as exc:
-            _stop(worker)
-            self._worker = None
+        except (OSError, ValueError, _Overrun) as exc:
+            self._discard()
             if isinstance(exc, _Overrun) and exc.reason == "time":
                 raise RenderError(f"render timed out after {timeout:g} s (--timeout)") from None
             if isinstance(exc, _Overrun) and exc.reason == "size":
                 raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB") from None
-            code = worker.poll()
+            code = worker.poll() if worker is not None else None
             raise RenderError(f"embedded Helm stopped unexpectedly (exit code {code})") from None
         answer = json.loads(reply)
         if "error" in answer:
@@ -192,6 +232,10 @@ class EmbeddedRenderer:
         if sum(len(text) for text in rendered.values()) > MAX_RENDER_BYTES:
             raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB")
         return rendered
+
+
+#: How long `version()` waits for a worker to load the library when no render has started it.
+HELLO_TIMEOUT = 60.0
 
 
 class _Overrun(Exception):

@@ -10,9 +10,6 @@ import os
 from itertools import groupby
 from typing import TextIO
 
-from rich.console import Console
-from rich.markup import escape
-
 from todolint import __version__
 from todolint.locate import code_frame, frame_location
 from todolint.models import Finding, Location, Result, Severity
@@ -22,21 +19,43 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 #: Categories whose findings are about a secret value: their code frame shows no value at all.
 _MASKED = frozenset({"secrets", "database"})
 
+#: A piece of a line and its rich style ("" for none). Pieces are plain text, never markup: what a
+#: chart names (an object called `[bold]`) is printed as it is.
+Piece = tuple[str, str]
 
-def _console(stream: TextIO, options: ReportOptions) -> Console:
+
+class _Plain:
+    """Lines without colour: piped output, NO_COLOR, `--color never` (and no rich to import)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def line(self, *pieces: Piece, style: str = "") -> None:
+        self.stream.write("".join(text for text, _ in pieces) + "\n")
+
+
+class _Coloured:
+    """Lines in colour on a terminal, through rich; lines never wrap."""
+
+    def __init__(self, stream: TextIO) -> None:
+        from rich.console import Console
+
+        self.console = Console(
+            file=stream, force_terminal=True, highlight=False, soft_wrap=True, emoji=False, markup=False
+        )
+
+    def line(self, *pieces: Piece, style: str = "") -> None:
+        from rich.text import Text
+
+        self.console.print(Text.assemble(*pieces, style=style))
+
+
+def _printer(stream: TextIO, options: ReportOptions) -> _Plain | _Coloured:
     if options.color is None:
         color = stream.isatty() and not os.environ.get("NO_COLOR")
     else:
         color = options.color
-    return Console(
-        file=stream,
-        force_terminal=color,
-        no_color=not color,
-        color_system="auto" if color else None,
-        highlight=False,
-        soft_wrap=True,
-        emoji=False,
-    )
+    return _Coloured(stream) if color else _Plain(stream)
 
 
 def _where(finding: Finding) -> str:
@@ -70,26 +89,26 @@ def _summary(result: Result) -> str:
     return " · ".join(parts)
 
 
-def _statistics(result: Result, console: Console) -> None:
+def _statistics(result: Result, out: _Plain | _Coloured) -> None:
     counts: dict[tuple[str, str, Severity], int] = {}
     for finding in result.active:
         key = (finding.code, finding.name, finding.severity)
         counts[key] = counts.get(key, 0) + 1
     for (code, name, severity), count in sorted(counts.items()):
-        console.print(f"{count:6d}  {code}  {name}  [{_STYLE[severity]}]{severity.label}[/]")
+        out.line((f"{count:6d}  {code}  {name}  ", ""), (severity.label, _STYLE[severity]))
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
-    console = _console(stream, options)
+    out = _printer(stream, options)
     if options.statistics:
-        _statistics(result, console)
+        _statistics(result, out)
         return
     if not options.quiet:
         helm = f", Helm {result.helm_version}" if result.helm_version else ""
-        console.print(
-            f"[bold]todolint {__version__}[/] · renderer {result.renderer}{helm} · "
-            f"Kubernetes schemas {result.kube_version}",
-            style="dim" if console.no_color is False else None,
+        out.line(
+            (f"todolint {__version__}", "bold"),
+            (f" · renderer {result.renderer}{helm} · Kubernetes schemas {result.kube_version}", ""),
+            style="dim",
         )
     active = result.active
     frames: dict[str, list[str]] = {}
@@ -97,26 +116,32 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
         items = list(chart_findings)
         first = items[0]
         release = f" — release {first.release}, namespace {first.namespace}" if first.release else ""
-        console.print()
-        console.print(f"[bold]{escape(chart)}[/] [magenta]{escape(env)}[/]{escape(release)}")
+        out.line()
+        out.line((chart, "bold"), (" ", ""), (env, "magenta"), (release, ""))
         by_object = sorted(items, key=lambda f: (f.kind, f.object, f.file, f.line or 0, f.code, f.path))
         for (kind, name), object_findings in groupby(by_object, key=lambda f: (f.kind, f.object)):
-            console.print(f"  [bold]{escape(kind)}/{escape(name)}[/]" if kind else "  [bold](chart)[/]")
+            out.line(("  ", ""), (f"{kind}/{name}" if kind else "(chart)", "bold"))
             for finding in object_findings:
-                style = _STYLE[finding.severity]
-                console.print(
-                    f"    {escape(_where(finding))}  [{style}]{finding.severity.label}[/]  "
-                    f"[bold]{finding.code}[/] {finding.name}"
-                )
-                field = f"{finding.path}: " if finding.path else ""
-                console.print(f"      {escape(field + finding.message)}")
-                where = frame_location(finding)
-                if where is not None:
-                    for text in code_frame(where, masked=finding.category in _MASKED, cache=frames):
-                        console.print(f"      {escape(text)}", style=None if text.startswith(">") else "dim")
-                related = [loc for loc in finding.locations[1:] if loc.line is not None or loc.kind == "values"]
-                if related:
-                    console.print(f"      see {escape(', '.join(_place(loc) for loc in related))}", style="dim")
+                _finding(out, finding, frames)
     if not options.quiet or active:
-        console.print()
-        console.print(_summary(result))
+        out.line()
+        out.line((_summary(result), ""))
+
+
+def _finding(out: _Plain | _Coloured, finding: Finding, frames: dict[str, list[str]]) -> None:
+    out.line(
+        (f"    {_where(finding)}  ", ""),
+        (finding.severity.label, _STYLE[finding.severity]),
+        ("  ", ""),
+        (finding.code, "bold"),
+        (f" {finding.name}", ""),
+    )
+    field = f"{finding.path}: " if finding.path else ""
+    out.line((f"      {field}{finding.message}", ""))
+    where = frame_location(finding)
+    if where is not None:
+        for text in code_frame(where, masked=finding.category in _MASKED, cache=frames):
+            out.line((f"      {text}", ""), style="" if text.startswith(">") else "dim")
+    related = [loc for loc in finding.locations[1:] if loc.line is not None or loc.kind == "values"]
+    if related:
+        out.line((f"      see {', '.join(_place(loc) for loc in related)}", ""), style="dim")
