@@ -37,8 +37,8 @@ class CountingRenderer:
     def version(self) -> str:
         return self.inner.version()
 
-    def prepare(self, targets: Sequence[Target]) -> None:
-        self.inner.prepare(targets)
+    def prepare(self, targets: Sequence[Target]) -> int:
+        return self.inner.prepare(targets)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
         self.calls += 1

@@ -339,14 +339,14 @@ class CachingRenderer:
             self._keys[target] = key
         return key
 
-    def prepare(self, targets: Sequence[Target]) -> None:
+    def prepare(self, targets: Sequence[Target]) -> int:
         """Prepare the inner renderer for the targets the cache cannot answer (none on a warm run)."""
         missing = []
         for target in targets:
             key = self._key(target)
             if key is None or not self.cache.has(key):
                 missing.append(target)
-        self.inner.prepare(missing)
+        return self.inner.prepare(missing)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
         key = self._key(target)

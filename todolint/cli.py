@@ -354,8 +354,10 @@ def _check(
 
             cache = RenderCache()
             chosen = CachingRenderer(chosen, cache)
-        # The embedded SDK's worker loads the Go library while the rules load below.
-        chosen.prepare(targets)
+        # The embedded SDK's worker loads the Go library while the rules load below; and what
+        # is rendered anew will need the Kubernetes definitions, which load meanwhile too.
+        if chosen.prepare(targets):
+            schema.warm_up(kube)
     elif not no_cache and inputs.manifests:
         from todolint.cache import RenderCache
 

@@ -145,12 +145,12 @@ class Engine:
         targets = list(self.plan.targets)
         if not targets or self.plan.renderer is None:
             return
-        # helm CLI renders are separate processes: use both cores. The embedded SDK measured no
-        # faster with threads, so it stays on one.
+        # helm CLI renders are separate processes: use both cores. The embedded SDK renders one at a
+        # time in its worker process (it measured no faster with threads), but from a thread of ours,
+        # so that its next render runs while this thread parses the last one.
         workers = 1 if self.plan.renderer.name == "embedded" else max(1, min(len(targets), 4))
-        if workers == 1:
-            for target in targets:
-                yield target, self._render_reported(target)
+        if len(targets) == 1:
+            yield targets[0], self._render_reported(targets[0])
             return
         from concurrent.futures import ThreadPoolExecutor  # only here: one render needs no pool
 

@@ -7,9 +7,11 @@ here the definitions are read once and one compiled validator (jsonschema-rs) is
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -81,11 +83,32 @@ def schema_dir(version: str) -> Path:
     return _schema_root() / f"v{version}-local-strict"
 
 
-@cache
+#: warm_up's thread and validation may both ask for the definitions: they are read once.
+_DEFINITIONS_LOCK = threading.Lock()
+
+
 def _definitions(version: str) -> dict[str, Any]:
+    with _DEFINITIONS_LOCK:
+        return _read_definitions(version)
+
+
+@cache
+def _read_definitions(version: str) -> dict[str, Any]:
     raw = (schema_dir(version) / "_definitions.json").read_text(encoding="utf-8")
     defs: dict[str, Any] = json.loads(raw.replace(_DEFS_REF, "#/$defs/"))["$defs"]
     return defs
+
+
+def warm_up(version: str) -> None:
+    """Read the definitions and load the validator library in the background (~35 ms), while the
+    main thread waits on a render anyway; validation then starts at once."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # validation reports any problem when it gets there
+            _definitions(version)
+            import jsonschema_rs  # noqa: F401
+
+    threading.Thread(target=load, name="todolint-schema-warm-up", daemon=True).start()
 
 
 @cache

@@ -55,8 +55,10 @@ class Renderer(Protocol):
         """The Helm version doing the rendering (for the report header and the cache key)."""
         ...
 
-    def prepare(self, targets: Sequence[Target]) -> None:
-        """`targets` are about to be rendered: start what takes long to start, without waiting."""
+    def prepare(self, targets: Sequence[Target]) -> int:
+        """`targets` are about to be rendered: start what takes long to start, without waiting.
+
+        Returns how many of them will really be rendered (not answered from a cache)."""
         ...
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:

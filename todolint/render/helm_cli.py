@@ -75,8 +75,9 @@ class HelmCliRenderer:
     def version(self) -> str:
         return self._version
 
-    def prepare(self, targets: Sequence[Target]) -> None:
+    def prepare(self, targets: Sequence[Target]) -> int:
         """Nothing to start: each render is its own `helm template` process."""
+        return len(targets)
 
     def command(self, target: Target) -> list[str]:
         # Absolute paths: a chart folder named "-x" must never be read as a flag.

@@ -82,11 +82,12 @@ class EmbeddedRenderer:
                     self._discard()
             return self._version or "unknown"
 
-    def prepare(self, targets: Sequence[Target]) -> None:
+    def prepare(self, targets: Sequence[Target]) -> int:
         """Start the worker now when there is anything to render, without waiting for it."""
         if targets:
             with self._lock:
                 self._spawn()
+        return len(targets)
 
     def compose_values(self, target: Target) -> dict[str, Any]:
         values: dict[str, Any] = {}

@@ -5,6 +5,7 @@ A reporter turns a finished Result into bytes on a stream and computes nothing o
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
@@ -25,18 +26,23 @@ class ReportOptions:
 Reporter = Callable[[Result, TextIO, ReportOptions], None]
 
 
-def reporters() -> dict[str, Reporter]:
-    """Format name → reporter (imported lazily so that `--format json` never loads rich)."""
-    from todolint.report import github, junit, sarif, text
-    from todolint.report import json as json_report
+def _load(module: str) -> Reporter:
+    """The reporter in todolint/report/<module>.py, imported when first called: a run imports only
+    the formats it writes (text never loads the XML or SARIF code, json never loads rich)."""
 
-    return {
-        "text": text.report,
-        "json": json_report.report,
-        "sarif": sarif.report,
-        "junit": junit.report,
-        "github": github.report,
-    }
+    def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
+        loaded: Reporter = importlib.import_module(f"todolint.report.{module}").report
+        loaded(result, stream, options)
+
+    return report
 
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github")
+
+#: Format name → reporter.
+REPORTERS: dict[str, Reporter] = {name: _load(name) for name in FORMATS}
+
+
+def reporters() -> dict[str, Reporter]:
+    """Format name → reporter."""
+    return dict(REPORTERS)
