@@ -1,4 +1,4 @@
-"""The process the embedded Helm SDK renders in: `python -m todolint.render.embedded_worker`.
+"""The process the embedded Helm SDK renders in: `python .../todolint/render/embedded_worker.py`.
 
 The Go library cannot be interrupted from Python, so a template that loops, or eats memory, would
 hold todolint with it. Rendering here instead lets EmbeddedRenderer kill this process when a render
@@ -10,14 +10,17 @@ early and goes on loading its rules meanwhile); then one JSON line in (a Target)
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
 import signal
 import sys
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
-from todolint.models import Target
+if TYPE_CHECKING:
+    from todolint.models import Target
 
 
 def _die_with_parent() -> None:
@@ -31,6 +34,8 @@ def _die_with_parent() -> None:
 
 
 def target_from_json(data: dict[str, Any]) -> Target:
+    from todolint.models import Target
+
     return Target(
         chart=str(data["chart"]),
         chart_path=str(data["chart_path"]),
@@ -66,13 +71,27 @@ def hello() -> dict[str, Any]:
         return {"hello": {"error": f"{type(exc).__name__}: {exc}"}}
 
 
+def _import_renderer() -> None:
+    with contextlib.suppress(Exception):  # answer() meets any import problem again, and reports it
+        import todolint.models
+        import todolint.render.helm_sdk  # noqa: F401
+
+
 def main() -> int:
+    # Run as a script, this folder heads sys.path; todolint comes from PYTHONPATH instead.
+    if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
+        del sys.path[0]
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is todolint's to handle, not ours
     # Answers go to a private copy of stdout; anything the Go library prints goes to stderr instead.
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
-    replies.write(json.dumps(hello()).encode("utf-8", "surrogatepass") + b"\n")
+    # Loading the Go library (dlopen, ~60 ms) releases the GIL: import our own code meanwhile.
+    ours = threading.Thread(target=_import_renderer)
+    ours.start()
+    greeting = hello()
+    ours.join()
+    replies.write(json.dumps(greeting).encode("utf-8", "surrogatepass") + b"\n")
     replies.flush()
     for line in sys.stdin.buffer:
         if not line.strip():

@@ -170,8 +170,10 @@ class EmbeddedRenderer:
         package_root = str(Path(__file__).resolve().parent.parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        # Run as a script, not `-m`: that would import the todolint packages before the Go library
+        # starts loading; the worker imports them while it loads instead.
         worker = subprocess.Popen(
-            [sys.executable, "-m", "todolint.render.embedded_worker"],
+            [sys.executable, str(Path(__file__).resolve().with_name("embedded_worker.py"))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
