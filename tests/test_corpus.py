@@ -321,7 +321,7 @@ def _workers() -> set[int]:
     found = set()
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and b"todolint.render.embedded_worker" in (proc / "cmdline").read_bytes():
+            if proc.name.isdigit() and b"render/embedded_worker.py" in (proc / "cmdline").read_bytes():
                 found.add(int(proc.name))
         except OSError:
             continue
