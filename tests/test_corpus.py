@@ -339,8 +339,10 @@ def test_interrupt_stops_a_hung_render_and_its_worker() -> None:
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
-        while not _workers() - before and process.poll() is None:
+        deadline = time.monotonic() + 60
+        while not _workers() - before and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)  # wait until the worker is rendering the loop
+        assert _workers() - before, "no SDK worker process appeared"
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
