@@ -108,7 +108,8 @@ def warm_up(version: str) -> None:
             _definitions(version)
             import jsonschema_rs  # noqa: F401
 
-    threading.Thread(target=load, name="todolint-schema-warm-up", daemon=True).start()
+    # Not a daemon: exit waits for it, rather than finalizing Python under an import (which aborts).
+    threading.Thread(target=load, name="todolint-schema-warm-up").start()
 
 
 @cache
