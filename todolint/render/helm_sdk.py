@@ -1,9 +1,10 @@
-"""Render in-process with the embedded Helm Go SDK (`helm_python`): no helm binary needed.
+"""Render with the embedded Helm Go SDK (`helm_python`): no helm binary needed.
 
 Values are composed as `helm template -f a -f b --set x` composes them: files merged in order (later
 wins, maps deep-merged), then `--set`; the SDK then coalesces them with the chart's values.yaml and
 enforces values.schema.json. The SDK cannot be interrupted, so renders run in a worker process
-(embedded_worker.py) that is killed when a render overruns `--timeout` and started again for the next.
+(embedded_worker.py, which holds the SDK calls) that is killed when a render overruns `--timeout` and
+started again for the next.
 `prepare()` starts the worker before the first render is asked for: loading the Go library there
 (~60 ms) overlaps with todolint loading its rules, on the second core.
 """
@@ -20,10 +21,9 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
-from functools import cached_property
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from todolint.render import (
     MAX_RENDER_BYTES,
@@ -36,18 +36,6 @@ from todolint.render import (
 
 if TYPE_CHECKING:
     from todolint.models import Target
-
-
-def merge_values(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's mergeMaps: nested maps merge key by key, anything else is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        old = merged.get(key)
-        if isinstance(old, dict) and isinstance(value, Mapping):
-            merged[key] = merge_values(old, value)
-        else:
-            merged[key] = value
-    return merged
 
 
 class EmbeddedRenderer:
@@ -65,13 +53,6 @@ class EmbeddedRenderer:
         self._greeted = False  # the current worker's hello line has been read
         self._version: str | None = None
 
-    @cached_property
-    def _helm(self) -> Any:
-        # Loading the Go library costs ~60 ms: only the worker pays it, and only when it renders.
-        import helm_python
-
-        return helm_python
-
     def version(self) -> str:
         """The Helm version compiled into the SDK, as the worker says when it has loaded the library."""
         with self._lock:
@@ -88,65 +69,6 @@ class EmbeddedRenderer:
             with self._lock:
                 self._spawn()
         return len(targets)
-
-    def compose_values(self, target: Target) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for values_file in target.values_files:
-            try:
-                text = Path(values_file).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise RenderError(f"cannot read values file: {exc}", file=values_file) from None
-            try:
-                loaded = self._helm.values_from_yaml(text) if text.strip() else {}
-            except self._helm.HelmError as exc:
-                raise RenderError(f"values file is not valid YAML: {first_line(exc)}", file=values_file) from None
-            if loaded is None:
-                loaded = {}
-            if not isinstance(loaded, dict):
-                raise RenderError("values file must hold a mapping", file=values_file)
-            values = merge_values(values, loaded)
-        for expression in target.set_values:
-            try:
-                values = merge_values(values, self._helm.parse_set_string(expression))
-            except self._helm.HelmError as exc:
-                raise RenderError(f"--set {expression!r}: {first_line(exc)}") from None
-        return values
-
-    def _check_dependencies(self, chart: Any, target: Target) -> None:
-        declared = chart.metadata.get("dependencies") or []
-        if not declared:
-            return
-        try:
-            statuses = self._helm.dependency_list(target.chart_path)
-        except self._helm.HelmError:
-            return  # Helm reports its own problem with the chart on render
-        # "unpacked": vendored as a folder rather than a .tgz, which Helm reads just the same.
-        missing = sorted(str(d.get("name")) for d in statuses if d.get("status") not in ("ok", "unpacked"))
-        if missing:
-            raise RenderError(
-                "dependencies declared in Chart.yaml are not in charts/ (todolint never downloads them; "
-                f"run `helm dependency build`): {', '.join(missing)}",
-                file=f"{target.chart_path}/Chart.yaml",
-            )
-
-    def _render(self, target: Target) -> dict[str, str]:
-        helm = self._helm
-        try:
-            chart = helm.Chart.load(target.chart_path)
-        except helm.HelmError as exc:
-            raise helm_error(target.chart_path, str(exc)) from None
-        with chart:
-            self._check_dependencies(chart, target)
-            values = self.compose_values(target)
-            try:
-                rendered: dict[str, str] = chart.render(values, name=target.release, namespace=target.namespace)
-            except helm.HelmError as exc:
-                raise helm_error(target.chart_path, str(exc)) from None
-            return rendered
-
-    def render_here(self, target: Target) -> dict[str, str]:
-        """Render in this process (the worker's side): template name → text."""
-        return self._render(target)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
         check_chart_tree(target.chart_path)
@@ -166,10 +88,6 @@ class EmbeddedRenderer:
     # --- the worker process ------------------------------------------------------------------------
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
-        # The worker must import this same todolint, wherever it was run from.
-        package_root = str(Path(__file__).resolve().parent.parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
         # Run as a script, not `-m`: that would import the todolint packages before the Go library
         # starts loading; the worker imports them while it loads instead.
         worker = subprocess.Popen(
@@ -177,7 +95,6 @@ class EmbeddedRenderer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=env,
         )
         weakref.finalize(self, _stop, worker)
         return worker
@@ -226,11 +143,11 @@ class EmbeddedRenderer:
             code = worker.poll() if worker is not None else None
             raise RenderError(f"embedded Helm stopped unexpectedly (exit code {code})") from None
         answer = json.loads(reply)
+        if "helm" in answer:
+            raise helm_error(target.chart_path, str(answer["helm"]))
         if "error" in answer:
             error = answer["error"]
-            raise RenderError(
-                str(error["message"]), file=error.get("file"), line=error.get("line"), code=error.get("code", "TL001")
-            )
+            raise RenderError(str(error["message"]), file=error.get("file"))
         rendered: dict[str, str] = answer["ok"]
         if sum(len(text) for text in rendered.values()) > MAX_RENDER_BYTES:
             raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB")
@@ -284,9 +201,4 @@ def describe_sdk() -> str:
     return f"{helm_python.helm_sdk_version()} (helm-python-sdk {helm_python.__version__})"
 
 
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-__all__ = ["EmbeddedRenderer", "describe_sdk", "first_line", "merge_values"]
+__all__ = ["EmbeddedRenderer", "describe_sdk"]
