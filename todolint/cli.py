@@ -293,16 +293,13 @@ def _check(
     statistics: bool,
     no_cache: bool = False,
 ) -> int:
-    from todolint import baseline as baselines
+    # What finds the charts and starts the renderer first; the engine, rules and reporters load
+    # below, while the embedded SDK's worker loads the Go library.
     from todolint import schema
     from todolint.config import ConfigError, check_rule_names, resolve_config, severities_for
     from todolint.contract import ContractError, load_contract
     from todolint.discover import DiscoveryError, MatrixOptions, build_targets, discover
-    from todolint.engine import Plan, Settings, StreamContext, run
-    from todolint.models import Severity
     from todolint.render import RenderError, make_renderer
-    from todolint.report import ReportOptions, reporters
-    from todolint.rules import all_rules
 
     reports = pair_reports(report_order)
     try:
@@ -362,6 +359,12 @@ def _check(
         from todolint.cache import RenderCache
 
         cache = RenderCache()  # schema verdicts of piped or pre-rendered objects
+    from todolint import baseline as baselines
+    from todolint.engine import Plan, Settings, StreamContext, run
+    from todolint.models import Severity
+    from todolint.report import ReportOptions, reporters
+    from todolint.rules import all_rules
+
     try:
         rules = all_rules(contract, tuple(Path(p) for p in policies))
     except (ContractError, ValueError) as exc:
