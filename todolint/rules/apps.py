@@ -451,6 +451,38 @@ def word_pattern(word: str) -> re.Pattern[str]:
     return re.compile(_WORD.format(re.escape(word)))
 
 
+def all_text(obj: Any) -> str:
+    """Every string value and mapping key of an object (as `walk_strings` sees them), joined by NUL.
+
+    A cheap first look, about three times faster than `walk_strings`: a word absent from this text is in
+    no string of the object. A word found here may still straddle two strings; `walk_strings` decides.
+    """
+    parts: list[Any] = []
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        # The parser's exact types first: an isinstance check against an ABC costs far more.
+        if kind is str:
+            parts.append(node)
+        elif kind is dict:
+            parts.extend(node)
+            stack.extend(node.values())
+        elif kind is list:
+            stack.extend(node)
+        elif isinstance(node, str):
+            parts.append(node)
+        elif isinstance(node, Mapping):
+            parts.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    try:
+        return "\0".join(parts)
+    except TypeError:  # a key that is not a string (never from the parser): as walk_strings shows it
+        return "\0".join(map(str, parts))
+
+
 def walk_strings(obj: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
     """Every string value (and mapping key) in an object with its path."""
     if isinstance(obj, str):
