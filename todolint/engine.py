@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from todolint import schema
@@ -315,8 +316,13 @@ class Engine:
             broken = tuple(sorted((t for t in targets if t in self.found.broken), key=lambda t: t.chart_path))
             intact = tuple(sorted((t for t in targets if t not in self.found.broken), key=lambda t: t.chart_path))
             full = EnvContext(env, self.plan.contract, manifests, intact, broken)
-            whole = EnvContext(
-                env, self.plan.contract, tuple(m for m in manifests if m.target in intact), intact, broken
+            complete = tuple(m for m in manifests if m.target in intact)
+            # With nothing broken both are the same context: one memo, so each object's app, containers
+            # and kind lists are worked out once for every rule, not once per context.
+            whole = (
+                full
+                if len(complete) == len(manifests)
+                else EnvContext(env, self.plan.contract, complete, intact, broken)
             )
             for rule in active:
                 assert rule.check is not None
@@ -433,9 +439,26 @@ class Engine:
         findings = suppressor.apply(self._stamp_all([*self.found.hits, *problems]))
         linted = sorted(self.found.objects, key=lambda t: (t.chart_path, t.chart, t.env))
         findings += suppressor.apply(self._stamp_all(suppressor.stale(linted, self.found.broken)))
-        # Duplicates dropped in order (not through a set): the findings come in runs already sorted (each
-        # rule reports object after object), which the sort then merges cheaply.
-        return sorted(dict.fromkeys(findings), key=Finding.sort_key)
+        return _sorted_unique(findings)
+
+
+def _sorted_unique(findings: list[Finding]) -> list[Finding]:
+    """The findings in report order, each once (the first of equal findings where the order is a tie).
+
+    Equal findings have equal sort keys, so after a stable sort they sit in one run of equal keys: only
+    there are findings compared, instead of hashing every one of them (16 fields and its locations).
+    The input comes in runs already sorted (each rule reports object after object): a cheap merge.
+    """
+    out: list[Finding] = []
+    run_start = 0
+    previous: tuple[Any, ...] | None = None
+    for key, finding in sorted(((f.sort_key(), f) for f in findings), key=itemgetter(0)):
+        if key != previous:
+            run_start, previous = len(out), key
+        elif finding in out[run_start:]:
+            continue
+        out.append(finding)
+    return out
 
 
 def run(plan: Plan) -> Result:

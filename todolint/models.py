@@ -112,6 +112,9 @@ class Manifest:
     line_offset: int = 0
     #: Index of the document within its source, for stable ordering.
     index: int = 0
+    #: Facts the rules derive from `obj` alone (its containers, ...), each worked out once per object
+    #: (todolint.rules.apps); not part of the value.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # Derived from `obj`, which nothing changes after parsing: computed once, since every rule asks for
     # them of every object (functools.cached_property writes the instance dict, so frozen is kept).
@@ -148,7 +151,10 @@ class Manifest:
 
     def line_of(self, path: FieldPath) -> int | None:
         """The line of `path`, or of its nearest ancestor that exists (a missing field's parent)."""
-        for end in range(len(path), -1, -1):
+        line = self.lines.get(path)  # the field itself, most often: no prefix to cut
+        if line is not None:
+            return line
+        for end in range(len(path) - 1, -1, -1):
             line = self.lines.get(path[:end])
             if line is not None:
                 return line

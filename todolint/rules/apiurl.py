@@ -24,7 +24,7 @@ def _url_sites(ctx: EnvContext, app: str, key: str) -> Iterator[tuple[Manifest, 
     for manifest, owner in app_workloads(ctx):
         if owner != app:
             continue
-        for container in app_containers(manifest, app, ctx.contract):
+        for container in app_containers(ctx, manifest, app):
             for index, entry in enumerate(as_list(container.spec.get("env"))):
                 entry = as_map(entry)
                 if entry.get("name") == key and "value" in entry:

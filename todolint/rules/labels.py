@@ -11,6 +11,8 @@ from todolint.rules.apps import as_map, chart_meta, dig, pod_template_path, reso
 
 
 def _text(value: Any) -> str | None:
+    if isinstance(value, str):  # most label values: the slower checks below are for the rest
+        return str(value)
     if isinstance(value, bool) or value is None or isinstance(value, Mapping | list):
         return None
     return str(value)

@@ -408,7 +408,6 @@ def _candidates(policy: Policy, ctx: EnvContext) -> Iterator[Manifest]:
 
 def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | None, FieldPath, Any]]:
     """(object, app, base path, instance) for every part of every object the policy looks at."""
-    contract = ctx.contract
     for manifest in _candidates(policy, ctx):
         if policy.kinds and manifest.kind not in policy.kinds:
             continue
@@ -430,7 +429,7 @@ def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | No
         elif target == "app-containers":
             if app is None:
                 continue
-            for container in app_containers(manifest, app, contract):
+            for container in app_containers(ctx, manifest, app):
                 yield manifest, app, container.path, container.spec
         else:
             yield manifest, app, (), manifest.obj
