@@ -865,6 +865,7 @@ class Locator:
         self._skeletons: dict[tuple[str, Target], _Skeletons] = {}
         self._files: dict[str, _TemplateFile | None] = {}
         self._sources: dict[str, _Source | None] = {}
+        self._source_locations: dict[str, Location] = {}
 
     @property
     def files_read(self) -> int:
@@ -919,12 +920,12 @@ class Locator:
         """Up to three locations for a finding on `path` of `manifest`, most editable first."""
         rendered = manifest.rendered_location(path)
         target = manifest.target
-        template_file = self._template_file(manifest)
         if not target.chart_path:
             # Pre-rendered input: the input file is what a person has; `# Source:` names the template.
             if manifest.source and manifest.source != manifest.file:
-                return (rendered, Location("template", manifest.source))
+                return (rendered, self._source_location(manifest.source))
             return (rendered,)
+        template_file = self._template_file(manifest)
         if template_file is None:
             return (rendered, Location("template", manifest.file))
         try:
@@ -951,6 +952,13 @@ class Locator:
         return tuple(
             sorted(located, key=lambda loc: (loc.line is None and loc.kind != "values", KIND_ORDER.index(loc.kind)))
         )
+
+    def _source_location(self, source: str) -> Location:
+        """The template a `# Source:` comment names: one Location per name, shared by its findings."""
+        location = self._source_locations.get(source)
+        if location is None:
+            location = self._source_locations[source] = Location("template", source)
+        return location
 
     @staticmethod
     def _template_file(manifest: Manifest) -> str | None:

@@ -7,6 +7,7 @@ and so that results can be sorted, hashed and compared for determinism.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,7 +77,13 @@ class Target:
         return f"{self.chart} ({self.env})"
 
 
-@dataclass(frozen=True)
+# Location, Hit and Finding are built once per finding, tens of thousands of times on a large stream.
+# A frozen dataclass's generated __init__ sets each field through object.__setattr__ (about 0.3 µs a
+# field); their own __init__ fills the instance dict at once instead (init=False keeps it; the fields,
+# their order and defaults stay the dataclass's: tests/test_models.py holds the two in step).
+
+
+@dataclass(frozen=True, init=False)
 class Location:
     """A place a person can open: `kind` is values, template or rendered (most editable first)."""
 
@@ -84,6 +91,9 @@ class Location:
     file: str
     line: int | None = None
     column: int | None = None
+
+    def __init__(self, kind: str, file: str, line: int | None = None, column: int | None = None) -> None:
+        self.__dict__.update(kind=kind, file=file, line=line, column=column)
 
 
 @dataclass(frozen=True)
@@ -102,40 +112,49 @@ class Manifest:
     line_offset: int = 0
     #: Index of the document within its source, for stable ordering.
     index: int = 0
+    #: Facts the rules derive from `obj` alone (its containers, ...), each worked out once per object
+    #: (todolint.rules.apps); not part of the value.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    # Derived from `obj`, which nothing changes after parsing: computed once, since every rule asks for
+    # them of every object (functools.cached_property writes the instance dict, so frozen is kept).
+
+    @functools.cached_property
     def kind(self) -> str:
         kind = self.obj.get("kind")
         return kind if isinstance(kind, str) else ""
 
-    @property
+    @functools.cached_property
     def api_version(self) -> str:
         api = self.obj.get("apiVersion")
         return api if isinstance(api, str) else ""
 
-    @property
+    @functools.cached_property
     def metadata(self) -> Mapping[str, Any]:
         meta = self.obj.get("metadata")
         return meta if isinstance(meta, Mapping) else {}
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         name = self.metadata.get("name")
         return name if isinstance(name, str) else ""
 
-    @property
+    @functools.cached_property
     def annotations(self) -> Mapping[str, Any]:
         ann = self.metadata.get("annotations")
         return ann if isinstance(ann, Mapping) else {}
 
-    @property
+    @functools.cached_property
     def labels(self) -> Mapping[str, Any]:
         labels = self.metadata.get("labels")
         return labels if isinstance(labels, Mapping) else {}
 
     def line_of(self, path: FieldPath) -> int | None:
         """The line of `path`, or of its nearest ancestor that exists (a missing field's parent)."""
-        for end in range(len(path), -1, -1):
+        line = self.lines.get(path)  # the field itself, most often: no prefix to cut
+        if line is not None:
+            return line
+        for end in range(len(path) - 1, -1, -1):
             line = self.lines.get(path[:end])
             if line is not None:
                 return line
@@ -146,7 +165,7 @@ class Manifest:
         return Location("rendered", self.file, None if line is None else line - self.line_offset)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Hit:
     """What a rule reports: the object and field at fault and a message (no severity, no code)."""
 
@@ -158,8 +177,18 @@ class Hit:
     #: For findings with no object: where to point (a chart file such as Chart.yaml).
     location: Location | None = None
 
+    def __init__(
+        self,
+        message: str,
+        manifest: Manifest | None = None,
+        path: FieldPath = (),
+        target: Target | None = None,
+        location: Location | None = None,
+    ) -> None:
+        self.__dict__.update(message=message, manifest=manifest, path=path, target=target, location=location)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Finding:
     """A rule's hit, stamped by the engine with code, severity and context."""
 
@@ -180,6 +209,44 @@ class Finding:
     locations: tuple[Location, ...] = ()
     #: The justification when the finding is suppressed; None when it counts.
     suppressed: str | None = None
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        category: str,
+        severity: Severity,
+        chart: str,
+        env: str,
+        release: str,
+        namespace: str,
+        kind: str,
+        object: str,
+        path: str,
+        message: str,
+        file: str,
+        line: int | None,
+        locations: tuple[Location, ...] = (),
+        suppressed: str | None = None,
+    ) -> None:
+        self.__dict__.update(
+            code=code,
+            name=name,
+            category=category,
+            severity=severity,
+            chart=chart,
+            env=env,
+            release=release,
+            namespace=namespace,
+            kind=kind,
+            object=object,
+            path=path,
+            message=message,
+            file=file,
+            line=line,
+            locations=locations,
+            suppressed=suppressed,
+        )
 
     def sort_key(self) -> tuple[Any, ...]:
         # Within a chart × environment, what broke the render or the parse comes first: it explains

@@ -120,9 +120,13 @@ def _annotation_values(manifest: Manifest) -> Iterable[tuple[FieldPath, object]]
     for path in ANNOTATION_PATHS:
         node: object = manifest.obj
         for part in path:
-            node = node.get(part) if isinstance(node, Mapping) else None
-        if isinstance(node, Mapping) and ANNOTATION in node:
-            yield (*path, ANNOTATION), node[ANNOTATION]
+            # Parsed objects are dicts: that check first, the Mapping ABC's is slow (once per object).
+            if not isinstance(node, (dict, Mapping)):
+                break
+            node = node.get(part)
+        else:
+            if isinstance(node, (dict, Mapping)) and ANNOTATION in node:
+                yield (*path, ANNOTATION), node[ANNOTATION]
 
 
 class Suppressor:
@@ -181,6 +185,8 @@ class Suppressor:
 
     def apply(self, findings: Iterable[Finding]) -> list[Finding]:
         """Mark findings that an annotation or an exemption covers; remember which suppressions were used."""
+        if not self.placed and not self.exemptions:
+            return list(findings)  # nothing can suppress anything (most runs)
         by_object: dict[tuple[str, str, str, str], list[int]] = {}
         for index, placed in enumerate(self.placed):
             by_object.setdefault(placed.key, []).append(index)

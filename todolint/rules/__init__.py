@@ -44,7 +44,16 @@ class EnvContext:
         key = ("of-kind", kinds)
         found = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = tuple(m for m in self.manifests if m.kind in kinds)
+            # From one index of every object by kind, built on first use (rules ask for a dozen lists).
+            by_kind: dict[str, list[tuple[int, Manifest]]] | None = self.memo.get(("by-kind",))
+            if by_kind is None:
+                by_kind = self.memo[("by-kind",)] = {}
+                for position, manifest in enumerate(self.manifests):
+                    by_kind.setdefault(manifest.kind, []).append((position, manifest))
+            chosen = [entry for kind in dict.fromkeys(kinds) for entry in by_kind.get(kind, ())]
+            if len(kinds) > 1:
+                chosen.sort(key=lambda entry: entry[0])
+            found = self.memo[key] = tuple(manifest for _position, manifest in chosen)
         return iter(found)
 
     def is_broken(self, chart_path: str) -> bool:

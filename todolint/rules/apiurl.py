@@ -24,7 +24,7 @@ def _url_sites(ctx: EnvContext, app: str, key: str) -> Iterator[tuple[Manifest, 
     for manifest, owner in app_workloads(ctx):
         if owner != app:
             continue
-        for container in app_containers(manifest, app, ctx.contract):
+        for container in app_containers(ctx, manifest, app):
             for index, entry in enumerate(as_list(container.spec.get("env"))):
                 entry = as_map(entry)
                 if entry.get("name") == key and "value" in entry:
@@ -54,9 +54,12 @@ def check_api_url(ctx: EnvContext) -> Iterator[Hit]:
     expected = _expected_urls(ctx, backend, pattern)
     if not expected:
         return  # api-url-unverified says so
+    # With many backends (a large stream) the list is long: built once, looked up as a set.
+    wanted = set(expected)
+    shown = " or ".join(repr(u) for u in expected)
     for manifest, path, value in _url_sites(ctx, frontend, key):
-        if value not in expected:
-            shown = " or ".join(repr(u) for u in expected)
+        # The expected URLs are strings: any other value (a number, a list) is wrong, and may be unhashable.
+        if not isinstance(value, str) or value not in wanted:
             yield Hit(f"{key}: expected {shown}, found {value!r}", manifest=manifest, path=path)
 
 

@@ -35,23 +35,29 @@ WORKLOAD_KINDS: tuple[str, ...] = (*POD_TEMPLATE_PATHS, "Pod")
 SELECTOR_KINDS: tuple[str, ...] = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 
 
+# These run millions of times on a large stream: each checks for the parser's own types (dict, list)
+# first, which is fast, before the Mapping ABC, whose check costs ten times more.
+
+
 def as_map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, (dict, Mapping)) else {}
 
 
 def as_list(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else ()
+    return value if isinstance(value, (list, tuple)) else ()
 
 
 def dig(obj: Any, path: FieldPath) -> Any:
     """The value at `path`, or None when any step is missing or of the wrong type."""
     for part in path:
-        if isinstance(part, int):
-            if not isinstance(obj, list | tuple) or not -len(obj) <= part < len(obj):
+        if type(obj) is dict and type(part) is str:  # the common step, in one check
+            obj = obj.get(part)
+        elif isinstance(part, int):
+            if not isinstance(obj, (list, tuple)) or not -len(obj) <= part < len(obj):
                 return None
             obj = obj[part]
         else:
-            if not isinstance(obj, Mapping):
+            if not isinstance(obj, (dict, Mapping)):
                 return None
             obj = obj.get(part)
     return obj
@@ -116,18 +122,31 @@ class Container:
         }
 
 
-def containers(manifest: Manifest, *, init: bool = False) -> list[Container]:
-    """The containers (or init containers) of a workload, in order."""
-    spec_path = pod_spec_path(manifest)
-    if spec_path is None:
-        return []
+def containers(manifest: Manifest, *, init: bool = False) -> tuple[Container, ...]:
+    """The containers (or init containers) of a workload, in order (worked out once per object)."""
     key = "initContainers" if init else "containers"
-    items = as_list(dig(manifest.obj, (*spec_path, key)))
-    return [Container((*spec_path, key, i), c) for i, c in enumerate(items) if isinstance(c, Mapping)]
+    found: tuple[Container, ...] | None = manifest.memo.get(key)
+    if found is None:
+        spec_path = pod_spec_path(manifest)
+        found = ()
+        if spec_path is not None:
+            items = as_list(dig(manifest.obj, (*spec_path, key)))
+            found = tuple(Container((*spec_path, key, i), c) for i, c in enumerate(items) if isinstance(c, Mapping))
+        manifest.memo[key] = found
+    return found
 
 
+def all_containers(manifest: Manifest) -> tuple[Container, ...]:
+    """Init containers, then containers."""
+    return containers(manifest, init=True) + containers(manifest)
+
+
+@functools.lru_cache(maxsize=4096)
 def image_repository(image: str) -> str:
-    """`registry.io:5000/bitnami/postgresql:16@sha256:...` → `bitnami/postgresql` (registry, tag, digest dropped)."""
+    """`registry.io:5000/bitnami/postgresql:16@sha256:...` → `bitnami/postgresql` (registry, tag, digest dropped).
+
+    Remembered: the same few images come back on every workload of a stream.
+    """
     name = image.split("@", 1)[0]
     last = name.rsplit("/", 1)
     if ":" in last[-1]:
@@ -157,7 +176,7 @@ def image_matches(image: str, names: Sequence[Any]) -> bool:
 
 
 def app_spec(contract: Contract, app: str) -> Mapping[str, Any]:
-    return as_map(contract.apps.get(app))
+    return as_map(as_map(contract.data.get("apps")).get(app))  # contract.apps, with the fast checks
 
 
 def app_port(contract: Contract, app: str) -> int | None:
@@ -180,6 +199,15 @@ def name_for(contract: Contract, kind: str, release: str) -> str | None:
         return None
 
 
+def name_in(ctx: EnvContext, kind: str, release: str) -> str | None:
+    """`name_for`, once per kind and release in an environment (every object of a kind asks)."""
+    key = ("name-for", kind, release)
+    if key not in ctx.memo:
+        ctx.memo[key] = name_for(ctx.contract, kind, release)
+    name: str | None = ctx.memo[key]
+    return name
+
+
 def database_images(contract: Contract) -> list[Any]:
     return contract_list(contract, "database", "images")
 
@@ -189,34 +217,57 @@ def database_images(contract: Contract) -> list[Any]:
 
 def subchart_of(manifest: Manifest) -> str:
     """`umbrella/charts/todo-backend/templates/x.yaml` → `todo-backend` (innermost subchart), else ""."""
-    parts = manifest.source.split("/")
+    return _subchart(manifest.source)
+
+
+@functools.lru_cache(maxsize=4096)
+def _subchart(source: str) -> str:
+    # Remembered: a chart has a few templates, and every object of each asks.
+    parts = source.split("/")
     names = [parts[i + 1] for i in range(len(parts) - 2) if parts[i] == "charts"]
     return names[-1] if names else ""
 
 
-def is_database_workload(manifest: Manifest, contract: Contract) -> bool:
+def _contract_list(ctx: EnvContext, *path: str) -> list[Any]:
+    """`contract_list`, read once per environment."""
+    key = ("contract-list", path)
+    found: list[Any] | None = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = contract_list(ctx.contract, *path)
+    return found
+
+
+def is_database_image(ctx: EnvContext, image: str) -> bool:
+    """Whether `image` is one of the contract's database images; once per image and environment."""
+    key = ("database-image", image)
+    found: bool | None = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = image_matches(image, _contract_list(ctx, "database", "images"))
+    return found
+
+
+def is_database_workload(ctx: EnvContext, manifest: Manifest) -> bool:
     found = containers(manifest)
-    images = database_images(contract)
-    return bool(found) and all(image_matches(c.image, images) for c in found)
+    return bool(found) and all(is_database_image(ctx, c.image) for c in found)
 
 
-def is_database_service(manifest: Manifest, contract: Contract) -> bool:
+def is_database_service(ctx: EnvContext, manifest: Manifest) -> bool:
     ports = [as_map(p).get("port") for p in as_list(dig(manifest.obj, ("spec", "ports")))]
-    wanted = contract_list(contract, "database", "ports")
+    wanted = _contract_list(ctx, "database", "ports")
     return bool(ports) and all(p in wanted for p in ports)
 
 
-def app_of(manifest: Manifest, contract: Contract) -> str | None:
+def app_of(ctx: EnvContext, manifest: Manifest) -> str | None:
     """The app an object belongs to: chart name, else `app.kubernetes.io/name`, else a container image.
 
     The chart name is the subchart's when the object comes from one (umbrella charts). A workload that
     runs only a database image, or a Service only on database ports, is never an app's (the database rules
     report them), nor is a `helm test` hook.
     """
-    apps = contract.apps
-    if manifest.kind in WORKLOAD_KINDS and is_database_workload(manifest, contract):
+    apps = ctx.contract.apps
+    if manifest.kind in WORKLOAD_KINDS and is_database_workload(ctx, manifest):
         return None
-    if manifest.kind == "Service" and is_database_service(manifest, contract):
+    if manifest.kind == "Service" and is_database_service(ctx, manifest):
         return None
     hook = manifest.annotations.get("helm.sh/hook")
     if isinstance(hook, str) and "test" in hook:
@@ -243,17 +294,24 @@ def app_in(ctx: EnvContext, manifest: Manifest) -> str | None:
     """`app_of`, computed once per object and environment."""
     key = ("app", id(manifest))
     if key not in ctx.memo:
-        ctx.memo[key] = app_of(manifest, ctx.contract)
+        ctx.memo[key] = app_of(ctx, manifest)
     app: str | None = ctx.memo[key]
     return app
 
 
-def app_containers(manifest: Manifest, app: str, contract: Contract) -> list[Container]:
-    """The app's own containers: by name or image; else the first container (sidecars come later)."""
-    found = containers(manifest)
-    image = app_spec(contract, app).get("image", app)
-    own = [c for c in found if c.name == app or image_matches(c.image, [image, app])]
-    return own or found[:1]
+def app_containers(ctx: EnvContext, manifest: Manifest, app: str) -> tuple[Container, ...]:
+    """The app's own containers: by name or image; else the first container (sidecars come later).
+
+    Worked out once per object, app and environment: most rules ask.
+    """
+    key = ("app-containers", id(manifest), app)
+    own: tuple[Container, ...] | None = ctx.memo.get(key)
+    if own is None:
+        found = containers(manifest)
+        image = app_spec(ctx.contract, app).get("image", app)
+        own = tuple(c for c in found if c.name == app or image_matches(c.image, [image, app])) or found[:1]
+        ctx.memo[key] = own
+    return own
 
 
 def app_workloads(ctx: EnvContext) -> Iterator[tuple[Manifest, str]]:
@@ -265,7 +323,7 @@ def app_workloads(ctx: EnvContext) -> Iterator[tuple[Manifest, str]]:
 
 def _config_map_names(workload: Manifest) -> set[str]:
     names: set[str] = set()
-    for container in [*containers(workload, init=True), *containers(workload)]:
+    for container in all_containers(workload):
         for entry in as_list(container.spec.get("envFrom")):
             names.add(str(dig(entry, ("configMapRef", "name"))))
         for entry in as_list(container.spec.get("env")):
@@ -318,7 +376,7 @@ def _resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
     hook = manifest.annotations.get("helm.sh/hook")
     if isinstance(hook, str) and "test" in hook:
         return None
-    if manifest.kind == "Service" and is_database_service(manifest, ctx.contract):
+    if manifest.kind == "Service" and is_database_service(ctx, manifest):
         return None
     by_config, by_subchart = _workload_facts(ctx, manifest.target)
     if manifest.kind == "Service":
@@ -369,11 +427,17 @@ def selected_workloads(ctx: EnvContext, service: Manifest) -> list[Manifest]:
     if key is not None and key in ctx.memo:
         found: list[Manifest] = ctx.memo[key]
         return found
-    first_key, first_value = next(iter(selector.items()))
+    # Every selected workload carries each label of the selector: the shortest of those lists is enough.
     index = _pods_by_label(ctx)
-    try:
-        candidates = index.get((first_key, first_value), [])
-    except TypeError:
+    candidates: list[Manifest] | None = None
+    for item in selector.items():
+        try:
+            carrying = index.get(item, [])
+        except TypeError:  # a list or map as the value: in no index
+            continue
+        if candidates is None or len(carrying) < len(candidates):
+            candidates = carrying
+    if candidates is None:
         candidates = list(ctx.of_kind(*WORKLOAD_KINDS))
     found = [w for w in candidates if same_namespace(service, w) and selects(selector, _pod_labels(w))]
     if key is not None:
@@ -449,6 +513,38 @@ _WORD = r"(?<![A-Za-z0-9-]){}(?![A-Za-z0-9-])"
 def word_pattern(word: str) -> re.Pattern[str]:
     """A regex finding `word` as a whole DNS-ish token (`todo-prod` in `x.todo-prod.svc`, not in `todo-prod2`)."""
     return re.compile(_WORD.format(re.escape(word)))
+
+
+def all_text(obj: Any) -> str:
+    """Every string value and mapping key of an object (as `walk_strings` sees them), joined by NUL.
+
+    A cheap first look, about three times faster than `walk_strings`: a word absent from this text is in
+    no string of the object. A word found here may still straddle two strings; `walk_strings` decides.
+    """
+    parts: list[Any] = []
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        # The parser's exact types first: an isinstance check against an ABC costs far more.
+        if kind is str:
+            parts.append(node)
+        elif kind is dict:
+            parts.extend(node)
+            stack.extend(node.values())
+        elif kind is list:
+            stack.extend(node)
+        elif isinstance(node, str):
+            parts.append(node)
+        elif isinstance(node, Mapping):
+            parts.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    try:
+        return "\0".join(parts)
+    except TypeError:  # a key that is not a string (never from the parser): as walk_strings shows it
+        return "\0".join(map(str, parts))
 
 
 def walk_strings(obj: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from todolint.models import Hit, Severity
 from todolint.rules import EnvContext, Rule
-from todolint.rules.apps import app_containers, app_objects, app_spec, app_workloads, as_list, as_map, name_for
+from todolint.rules.apps import app_containers, app_objects, app_spec, app_workloads, as_list, as_map, name_in
 
 
 def _keys(ctx: EnvContext, app: str) -> list[str]:
@@ -18,7 +18,7 @@ def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
     maps = {(m.target, m.name): (m, app) for m, app in app_objects(ctx, "ConfigMap")}
     seen: set[tuple[object, str]] = set()
     for manifest, app in [*app_objects(ctx, "ConfigMap"), *app_workloads(ctx)]:
-        name = name_for(ctx.contract, "ConfigMap", manifest.target.release)
+        name = name_in(ctx, "ConfigMap", manifest.target.release)
         keys = _keys(ctx, app)
         if name is None or not keys or (manifest.target, app) in seen:
             continue
@@ -45,10 +45,10 @@ def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
 
 def check_config_envfrom(ctx: EnvContext) -> Iterator[Hit]:
     for manifest, app in app_workloads(ctx):
-        name = name_for(ctx.contract, "ConfigMap", manifest.target.release)
+        name = name_in(ctx, "ConfigMap", manifest.target.release)
         if name is None or not _keys(ctx, app):
             continue
-        for container in app_containers(manifest, app, ctx.contract):
+        for container in app_containers(ctx, manifest, app):
             refs = [as_map(as_map(e).get("configMapRef")).get("name") for e in as_list(container.spec.get("envFrom"))]
             if name not in refs:
                 found = ", ".join(repr(r) for r in refs if r) or "none"

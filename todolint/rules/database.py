@@ -13,6 +13,7 @@ from todolint.models import Hit, Location, Severity
 from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import (
     WORKLOAD_KINDS,
+    all_containers,
     as_list,
     as_map,
     containers,
@@ -110,7 +111,7 @@ def check_database_url(ctx: EnvContext) -> Iterator[Hit]:
                 if _in_cluster(_host(value), services):
                     yield Hit(message, manifest=manifest, path=(section, key))
     for manifest in ctx.of_kind(*WORKLOAD_KINDS):
-        for container in [*containers(manifest, init=True), *containers(manifest)]:
+        for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("env"))):
                 entry = as_map(entry)
                 value = entry.get("value")

@@ -7,10 +7,12 @@ from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
 from todolint.rules import EnvContext, Rule
-from todolint.rules.apps import as_map, chart_meta, dig, pod_template_path, resolve_app
+from todolint.rules.apps import as_map, chart_meta, dig, pod_template_path, resolve_app, subchart_of
 
 
 def _text(value: Any) -> str | None:
+    if isinstance(value, str):  # most label values: the slower checks below are for the rest
+        return str(value)
     if isinstance(value, bool) or value is None or isinstance(value, Mapping | list):
         return None
     return str(value)
@@ -72,9 +74,15 @@ def _check_labels(
 
 
 def check_standard_labels(ctx: EnvContext) -> Iterator[Hit]:
+    # What the labels should be depends only on this key: worked out once per key, not once per object.
+    known: dict[tuple[str | None, str, str, str], dict[str, str | None]] = {}
     for manifest in ctx.manifests:
         app = resolve_app(ctx, manifest)
-        expected = expected_labels(ctx, manifest, app)
+        target = manifest.target
+        key = (app, target.release, target.chart_path, subchart_of(manifest) if target.chart_path else "")
+        expected = known.get(key)
+        if expected is None:
+            expected = known[key] = expected_labels(ctx, manifest, app)
         if not expected:
             return
         yield from _check_labels(manifest, ("metadata", "labels"), expected, manifest.kind or "object")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from todolint.models import Hit, Manifest, Severity
 from todolint.rules import EnvContext, Rule
-from todolint.rules.apps import app_objects, as_map, name_for
+from todolint.rules.apps import app_objects, as_map, name_in
 
 #: Kinds the contract names that a chart renders (the Secret is pre-created: see the secrets rules).
 RENDERED_NAMED_KINDS = ("Deployment", "Service", "ConfigMap")
@@ -17,7 +17,7 @@ def check_object_names(ctx: EnvContext) -> Iterator[Hit]:
     names = as_map(ctx.contract.data.get("names"))
     kinds = [k for k in RENDERED_NAMED_KINDS if k in names]
     for manifest, _app in app_objects(ctx, *kinds):
-        expected = name_for(ctx.contract, manifest.kind, manifest.target.release)
+        expected = name_in(ctx, manifest.kind, manifest.target.release)
         if expected is not None and manifest.name != expected:
             yield Hit(
                 f"{manifest.kind} name: expected {expected!r}, found {manifest.name!r}",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from todolint.models import Hit, Severity
+from todolint.models import Hit, Manifest, Severity
 from todolint.rules import EnvContext, Rule
-from todolint.rules.apps import walk_strings, word_pattern
+from todolint.rules.apps import all_text, walk_strings, word_pattern
 
 
 def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:
@@ -25,6 +25,10 @@ def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:
             patterns = patterns_for[(chart, own)] = [
                 (ns, env, word_pattern(ns)) for ns, env in sorted(foreign.items()) if ns and ns != own
             ]
+        if not patterns:
+            continue
+        if not _may_refer(manifest, [namespace for namespace, _env, _pattern in patterns]):
+            continue  # most objects name no foreign namespace: skip the walk that builds every path
         for path, text in walk_strings(manifest.obj):
             if path == ("metadata", "namespace"):
                 continue  # object-namespace (TL121) reports the object's own namespace
@@ -38,6 +42,28 @@ def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:
                         path=path,
                     )
                     break
+
+
+def _may_refer(manifest: Manifest, namespaces: list[str]) -> bool:
+    """Whether a string of the object other than metadata.namespace (skipped below) may contain one of
+    `namespaces`: a quick count over the object's text instead of a walk that builds every path.
+
+    In the NUL-joined text a name without NUL cannot straddle two strings, so its count there is the sum
+    of its counts in each string; more than metadata.namespace's own (key and value) means another has it.
+    """
+    everything = all_text(manifest.obj)
+    metadata = manifest.obj.get("metadata")
+    skipped: list[str] = []
+    if isinstance(metadata, Mapping) and "namespace" in metadata:
+        skipped.append("namespace")  # walk_strings yields the key at that path as well
+        if isinstance(metadata["namespace"], str):
+            skipped.append(metadata["namespace"])
+    for namespace in namespaces:
+        if "\0" in namespace:
+            return True
+        if everything.count(namespace) > sum(text.count(namespace) for text in skipped):
+            return True
+    return False
 
 
 def rules() -> list[Rule]:

@@ -9,6 +9,11 @@ that reads `app.` is checked only on objects recognised as one of the contract's
 `hide_values: true` keeps found values out of messages.
 
 A policy file that is malformed raises PolicyError with one line naming the file and the problem.
+
+Schemas are checked and evaluated by jsonschema-rs, compiled and fast. python-jsonschema (~100 ms to
+import) is loaded only to word what is wrong: a policy file that is malformed, an object that fails a
+policy. It alone evaluates a schema whose reading could differ between the two (see `_rs_exact`), so
+that findings and messages are python-jsonschema's in every case.
 """
 
 from __future__ import annotations
@@ -17,14 +22,12 @@ import functools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema_rs
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, ValidationError  # type: ignore[import-untyped]
 
 from todolint.contract import Contract, ContractError
 from todolint.models import CATEGORIES, FieldPath, Hit, Manifest, Severity
@@ -37,6 +40,10 @@ from todolint.rules.apps import (
     pod_template_path,
     resolve_app,
 )
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
 TARGETS: tuple[str, ...] = ("object", "workload", "pod-template", "app-containers", "service", "configmap")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
@@ -144,20 +151,193 @@ def substitute(value: Any, params: Mapping[str, Any], contract: Contract) -> Any
     return value
 
 
+# --- jsonschema-rs, with python-jsonschema's verdicts ---------------------------------------------
+
+#: libyaml's loader: the pure-Python one costs ~3 ms per policy file at every start.
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: Keywords whose value is one subschema, a list of subschemas, or a map of names to subschemas.
+_ONE_SCHEMA = frozenset({"not", "if", "then", "else", "items", "contains", "additionalProperties", "propertyNames"})
+_SCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_MAP = frozenset({"properties", "dependentSchemas"})
+#: Keywords both libraries apply alike to any parsed value: counts, names, annotations.
+_ALIKE = frozenset(
+    {
+        "required",
+        "dependentRequired",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "minProperties",
+        "maxProperties",
+        "minContains",
+        "title",
+        "description",
+        "$comment",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
+)
+_BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+#: Where a subschema's verdict is negated or picks a branch, so that jsonschema-rs must agree exactly.
+_EXACT = frozenset({"not", "if", "oneOf"})
+#: Integers both libraries compare exactly with any float (jsonschema-rs may compare as doubles).
+_EXACT_INT = 2**53
+
+
+def _plain(value: Any) -> bool:
+    """A value `const` and `enum` compare alike in both libraries: JSON without floats or huge integers."""
+    if value is None or isinstance(value, str | bool):
+        return True
+    if isinstance(value, int):
+        return -_EXACT_INT <= value <= _EXACT_INT
+    if isinstance(value, list):
+        return all(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _plain(item) for key, item in value.items())
+    return False
+
+
+def _rs_exact(schema: Any, exact: bool = False) -> bool:
+    """Whether jsonschema-rs reaches python-jsonschema's verdict with this schema on any parsed value.
+
+    They differ on regular expressions (Rust's dialect against Python's `re`), formats, references and
+    float arithmetic: keywords left out of the lists above. And jsonschema-rs takes an infinite or NaN
+    float (YAML's `.inf`) for no type at all where python-jsonschema sees a number. Where a verdict may
+    only come out stricter (an object that fails is then judged again by python-jsonschema anyway), number
+    types are fine, and so are bounds beside a `type`, which turns such a float away first; where the
+    verdict must be exact (`_EXACT`), neither is.
+    """
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict):
+        return False
+    for key, value in schema.items():
+        inner = exact or key in _EXACT
+        if key in _ONE_SCHEMA:
+            alike = _rs_exact(value, inner)
+        elif key in _SCHEMA_LIST:
+            alike = isinstance(value, list) and all(_rs_exact(item, inner) for item in value)
+        elif key in _SCHEMA_MAP:
+            alike = isinstance(value, dict) and all(_rs_exact(item, inner) for item in value.values())
+        elif key in _BOUNDS:
+            number = isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _EXACT_INT
+            alike = not exact and "type" in schema and number
+        elif key == "type":
+            types = value if isinstance(value, list) else [value]
+            alike = not (exact and ("number" in types or "integer" in types))
+        elif key in ("const", "enum"):
+            alike = _plain(value)
+        else:
+            alike = key in _ALIKE
+        if not alike:
+            return False
+    return True
+
+
+def _compiled(schema: Any) -> jsonschema_rs.Validator | None:
+    """jsonschema-rs's validator for `schema` when it decides as python-jsonschema does, else None.
+
+    Compiling also checks the schema against the JSON Schema metaschema: None for an invalid one too.
+    """
+    if not _rs_exact(schema):
+        return None
+    try:
+        return jsonschema_rs.Draft202012Validator(schema)
+    except Exception:  # an invalid schema, or a value jsonschema-rs cannot take: python-jsonschema decides
+        return None
+
+
+@functools.cache
+def _policy_file_validator() -> jsonschema_rs.Validator:
+    return jsonschema_rs.Draft202012Validator(dict(POLICY_SCHEMA))
+
+
+def _shape_problem(raw: Any) -> str | None:
+    """What makes `raw` no policy file (`where: message`, python-jsonschema's best match), or None.
+
+    jsonschema-rs answers for a valid file. POLICY_SCHEMA's keywords read alike in both libraries except
+    its patterns, which end in `$`: Python's `re` also matches that before a final newline, Rust's regex
+    only at the end, so what jsonschema-rs accepts python-jsonschema accepts too.
+    """
+    try:
+        if _policy_file_validator().is_valid(raw):
+            return None
+    except Exception:  # a value jsonschema-rs cannot take (a YAML date, a number as a key)
+        pass
+    import jsonschema  # only here, to word the problem
+
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(POLICY_SCHEMA).iter_errors(raw))
+    if problem is None:
+        return None
+    where = ".".join(str(p) for p in problem.absolute_path) or "policy"
+    return f"{where}: {problem.message}"
+
+
+def _schema_problem(schema: Any) -> str | None:
+    """Why `schema` is not a valid JSON Schema (python-jsonschema's message), or None when it is."""
+    if _compiled(schema) is not None:
+        return None
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        return str(exc.message)
+    return None
+
+
+@dataclass
+class _Schema:
+    """One policy schema with its placeholders filled: decided by jsonschema-rs where it reads the schema
+    as python-jsonschema does, and worded by python-jsonschema (built on first need) for what fails."""
+
+    schema: Any
+    fast: jsonschema_rs.Validator | None
+    slow: Draft202012Validator | None = field(default=None, repr=False)
+
+    def errors(self, instance: Any) -> list[ValidationError]:
+        """python-jsonschema's errors for `instance`, ordered by path: none for most objects."""
+        if self.fast is not None:
+            try:
+                if self.fast.is_valid(instance):
+                    return []
+            except Exception:  # a value jsonschema-rs cannot take: python-jsonschema decides
+                pass
+        if self.slow is None:
+            from jsonschema import Draft202012Validator
+
+            self.slow = Draft202012Validator(self.schema)
+        return sorted(self.slow.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+
+
+def _read_yaml(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError:
+        # libyaml places some errors on another line than PyYAML's own parser, and rejects a few documents
+        # it reads: a file libyaml cannot read gets PyYAML's answer, as it always did.
+        return yaml.safe_load(text)
+
+
 def load_policy_file(path: Path, contract: Contract) -> tuple[Rule, Policy]:
     """Read and check one policy file against POLICY_SCHEMA and the contract."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _read_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: cannot read policy: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise PolicyError(f"{path}{where}: policy is not valid YAML") from None
-    problem = jsonschema.exceptions.best_match(Draft202012Validator(POLICY_SCHEMA).iter_errors(raw))
-    if problem is not None:
-        where = ".".join(str(p) for p in problem.absolute_path) or "policy"
-        raise PolicyError(f"{path}: {where}: {problem.message}")
+    shape = _shape_problem(raw)
+    if shape is not None:
+        raise PolicyError(f"{path}: {shape}")
     uses_app = _uses_app(raw["schema"]) or _uses_app(raw.get("message", ""))
     apps = list(contract.apps) if uses_app else [None]
     sample = {"release": "release", "namespace": "namespace", "env": "env", "chart": "chart"}
@@ -168,10 +348,9 @@ def load_policy_file(path: Path, contract: Contract) -> tuple[Rule, Policy]:
             if str(exc.args[0]).startswith("app."):
                 continue  # this app lacks the value: the policy skips its objects
             raise PolicyError(f"{path}: placeholder {{{{ {exc.args[0]} }}}} has no value in the contract") from None
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            raise PolicyError(f"{path}: schema is not a valid JSON Schema: {exc.message}") from None
+        problem = _schema_problem(schema)
+        if problem is not None:
+            raise PolicyError(f"{path}: schema is not a valid JSON Schema: {problem}")
     docs = raw.get("docs", "")
     rationale = raw["rationale"] + (f"\n{docs}" if docs else "")
     policy = Policy(
@@ -214,10 +393,22 @@ def load_policies(folders: Sequence[Path], contract: Contract) -> list[Rule]:
 # --- checking ------------------------------------------------------------------------------------
 
 
+def _candidates(policy: Policy, ctx: EnvContext) -> Iterator[Manifest]:
+    """The objects of the kinds a policy can look at, in the context's order (the kind lists are shared)."""
+    if policy.kinds:
+        return iter(ctx.of_kind(*policy.kinds))
+    if policy.target == "service":
+        return iter(ctx.of_kind("Service"))
+    if policy.target == "configmap":
+        return iter(ctx.of_kind("ConfigMap"))
+    if policy.target in ("workload", "pod-template", "app-containers"):
+        return iter(ctx.of_kind(*WORKLOAD_KINDS))
+    return iter(ctx.manifests)
+
+
 def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | None, FieldPath, Any]]:
     """(object, app, base path, instance) for every part of every object the policy looks at."""
-    contract = ctx.contract
-    for manifest in ctx.manifests:
+    for manifest in _candidates(policy, ctx):
         if policy.kinds and manifest.kind not in policy.kinds:
             continue
         target = policy.target
@@ -238,14 +429,14 @@ def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | No
         elif target == "app-containers":
             if app is None:
                 continue
-            for container in app_containers(manifest, app, contract):
+            for container in app_containers(ctx, manifest, app):
                 yield manifest, app, container.path, container.spec
         else:
             yield manifest, app, (), manifest.obj
 
 
 def check_policy(policy: Policy, ctx: EnvContext) -> Iterator[Hit]:
-    cache: dict[tuple[str | None, str, str, str], Draft202012Validator | None] = {}
+    cache: dict[tuple[str | None, str, str, str], _Schema | None] = {}
     for manifest, app, base, instance in _parts(policy, ctx):
         target = manifest.target
         key = (app, target.release, target.namespace, target.chart)
@@ -258,13 +449,15 @@ def check_policy(policy: Policy, ctx: EnvContext) -> Iterator[Hit]:
                 "chart": target.chart,
             }
             try:
-                cache[key] = Draft202012Validator(substitute(policy.schema, params, ctx.contract))
+                schema = substitute(policy.schema, params, ctx.contract)
             except KeyError:
                 cache[key] = None  # a value this object's app or target lacks (pre-rendered input, no release)
-        validator = cache[key]
-        if validator is None:
+            else:
+                cache[key] = _Schema(schema, _compiled(schema))
+        compiled = cache[key]
+        if compiled is None:
             continue
-        for error in sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
+        for error in compiled.errors(instance):
             path, detail = describe_error(error, hide=policy.hide_values)
             message = policy.message
             for slot, value in (("{detail}", detail), ("{app}", app or ""), ("{kind}", manifest.kind)):

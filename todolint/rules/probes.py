@@ -17,13 +17,18 @@ HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 
 
 def _probe_contract(ctx: EnvContext, app: str, kind: str) -> Mapping[str, Any]:
-    return as_map(as_map(app_spec(ctx.contract, app).get("probes")).get(kind))
+    """The contract's probe settings for an app, read once per environment (every container asks)."""
+    key = ("probe-contract", app, kind)
+    found: Mapping[str, Any] | None = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = as_map(as_map(app_spec(ctx.contract, app).get("probes")).get(kind))
+    return found
 
 
 def _each_probe(ctx: EnvContext) -> Iterator[tuple[Any, str, Container, str, str, Mapping[str, Any]]]:
     """(manifest, app, container, probe kind, probe field, probe) for every contract probe that exists."""
     for manifest, app in app_workloads(ctx):
-        for container in app_containers(manifest, app, ctx.contract):
+        for container in app_containers(ctx, manifest, app):
             for kind, key in PROBES.items():
                 probe = container.spec.get(key)
                 if isinstance(probe, Mapping) and _probe_contract(ctx, app, kind):
@@ -32,7 +37,7 @@ def _each_probe(ctx: EnvContext) -> Iterator[tuple[Any, str, Container, str, str
 
 def check_probe_missing(ctx: EnvContext) -> Iterator[Hit]:
     for manifest, app in app_workloads(ctx):
-        for container in app_containers(manifest, app, ctx.contract):
+        for container in app_containers(ctx, manifest, app):
             for kind, key in PROBES.items():
                 if _probe_contract(ctx, app, kind) and not isinstance(container.spec.get(key), Mapping):
                     yield Hit(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
 from todolint.rules import EnvContext, Rule
-from todolint.rules.apps import WORKLOAD_KINDS, as_list, as_map, containers, dig, pod_spec_path
+from todolint.rules.apps import WORKLOAD_KINDS, all_containers, as_list, as_map, dig, pod_spec_path
 
 Ref = tuple[str, str, FieldPath, bool]  # (kind, name, path, optional)
 
@@ -21,7 +21,7 @@ def _refs(manifest: Manifest) -> Iterator[Ref]:
             if isinstance(name, str) and name and name != "default":
                 yield "ServiceAccount", name, (*spec_path, key), False
                 break
-        for container in [*containers(manifest, init=True), *containers(manifest)]:
+        for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("envFrom"))):
                 ref = as_map(as_map(entry).get("configMapRef"))
                 if isinstance(ref.get("name"), str):

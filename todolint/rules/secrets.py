@@ -10,15 +10,15 @@ from todolint.models import Hit, Severity
 from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import (
     WORKLOAD_KINDS,
+    all_containers,
     app_containers,
     app_spec,
     app_workloads,
     as_list,
     as_map,
-    containers,
     contract_list,
     dig,
-    name_for,
+    name_in,
     pod_spec_path,
 )
 
@@ -29,6 +29,15 @@ def secret_like(contract: Contract, name: str) -> bool:
     return any(isinstance(p, str) and p.upper() in upper for p in contract_list(contract, "secret_name_patterns"))
 
 
+def _secret_like(ctx: EnvContext, name: str) -> bool:
+    """`secret_like`, once per name in an environment: a stream repeats the same keys on every object."""
+    key = ("secret-like", name)
+    found: bool | None = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = secret_like(ctx.contract, name)
+    return found
+
+
 def _secret_names(ctx: EnvContext, app: str) -> list[str]:
     return [k for k in as_list(app_spec(ctx.contract, app).get("secret_keys")) if isinstance(k, str)]
 
@@ -36,10 +45,10 @@ def _secret_names(ctx: EnvContext, app: str) -> list[str]:
 def check_secret_key_ref(ctx: EnvContext) -> Iterator[Hit]:
     for manifest, app in app_workloads(ctx):
         wanted = _secret_names(ctx, app)
-        secret = name_for(ctx.contract, "Secret", manifest.target.release)
+        secret = name_in(ctx, "Secret", manifest.target.release)
         if not wanted:
             continue
-        for container in app_containers(manifest, app, ctx.contract):
+        for container in app_containers(ctx, manifest, app):
             env = {
                 e.get("name"): (i, e)
                 for i, e in enumerate(as_list(container.spec.get("env")))
@@ -76,11 +85,10 @@ def check_secret_key_ref(ctx: EnvContext) -> Iterator[Hit]:
 
 
 def check_plain_text(ctx: EnvContext) -> Iterator[Hit]:
-    contract = ctx.contract
     for manifest in ctx.of_kind("ConfigMap"):
         for section in ("data", "binaryData"):
             for key in sorted(as_map(manifest.obj.get(section))):
-                if secret_like(contract, str(key)):
+                if _secret_like(ctx, str(key)):
                     yield Hit(
                         f"ConfigMap key {key} looks like a secret: expected it in the pre-created Secret "
                         "through secretKeyRef, found it in plain text (value not shown)",
@@ -88,10 +96,10 @@ def check_plain_text(ctx: EnvContext) -> Iterator[Hit]:
                         path=(section, key),
                     )
     for manifest in ctx.of_kind(*WORKLOAD_KINDS):
-        for container in [*containers(manifest, init=True), *containers(manifest)]:
+        for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("env"))):
                 name = as_map(entry).get("name")
-                if isinstance(name, str) and "value" in as_map(entry) and secret_like(contract, name):
+                if isinstance(name, str) and "value" in as_map(entry) and _secret_like(ctx, name):
                     yield Hit(
                         f"env {name} looks like a secret: expected valueFrom.secretKeyRef, found a literal value "
                         "(not shown)",
@@ -102,7 +110,7 @@ def check_plain_text(ctx: EnvContext) -> Iterator[Hit]:
 
 def check_not_key_ref(ctx: EnvContext) -> Iterator[Hit]:
     for manifest in ctx.of_kind(*WORKLOAD_KINDS):
-        for container in [*containers(manifest, init=True), *containers(manifest)]:
+        for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("envFrom"))):
                 ref = as_map(entry).get("secretRef")
                 if isinstance(ref, Mapping):

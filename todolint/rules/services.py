@@ -65,7 +65,7 @@ def _reached_ports(ctx: EnvContext, workloads: list[Manifest], app: str, target:
     reached: set[int] = set()
     for workload in workloads:
         own = app_in(ctx, workload) == app
-        pool = app_containers(workload, app, ctx.contract) if (main and own) else containers(workload)
+        pool = app_containers(ctx, workload, app) if (main and own) else containers(workload)
         for container in pool:
             number = resolve_port(container, target)
             if number is not None and (number in container.port_numbers() or main):
