@@ -175,11 +175,12 @@ class Engine:
         if not targets or self.plan.renderer is None:
             return
         # helm CLI renders are separate processes: use both cores. The embedded SDK renders one at a
-        # time in its worker process (it measured no faster with threads), but from a thread of ours,
-        # so that its next render runs while this thread parses the last one.
+        # time, from this thread: a render thread would hold the exit on Ctrl-C until the SDK worker
+        # answered (its worker ignores SIGINT and is stopped only when this process exits).
         workers = 1 if self.plan.renderer.name == "embedded" else max(1, min(len(targets), 4))
-        if len(targets) == 1:
-            yield targets[0], self._render_reported(targets[0])
+        if workers == 1 or len(targets) == 1:
+            for target in targets:
+                yield target, self._render_reported(target)
             return
         from concurrent.futures import ThreadPoolExecutor  # only here: one render needs no pool
 
