@@ -296,6 +296,7 @@ def _check(
     # What finds the charts and starts the renderer first; the engine, rules and reporters load
     # below, while the embedded SDK's worker loads the Go library.
     from todolint import schema
+    from todolint.cache import CachingRenderer, RenderCache
     from todolint.config import ConfigError, check_rule_names, resolve_config, severities_for
     from todolint.contract import ContractError, load_contract
     from todolint.discover import DiscoveryError, MatrixOptions, build_targets, discover
@@ -339,26 +340,20 @@ def _check(
         kube_version=kube,
     )
     targets = build_targets(inputs.charts, contract, matrix)
+    # Renders and the schema verdicts of every object, rendered here or piped in.
+    cache = None if no_cache else RenderCache()
     chosen = None
-    cache = None
     if targets:
         try:
             chosen = make_renderer(renderer or config.renderer or "auto")
         except RenderError as exc:
             fail(exc.message)
-        if not no_cache:
-            from todolint.cache import CachingRenderer, RenderCache
-
-            cache = RenderCache()
+        if cache is not None:
             chosen = CachingRenderer(chosen, cache)
         # The embedded SDK's worker loads the Go library while the rules load below; and what
         # is rendered anew will need the Kubernetes definitions, which load meanwhile too.
         if chosen.prepare(targets):
             schema.warm_up(kube)
-    elif not no_cache and inputs.manifests:
-        from todolint.cache import RenderCache
-
-        cache = RenderCache()  # schema verdicts of piped or pre-rendered objects
     from todolint import baseline as baselines
     from todolint.engine import Plan, Settings, StreamContext, run
     from todolint.models import Severity

@@ -119,7 +119,7 @@ def answer(helm: Any, line: bytes, *, unloaded: str = "") -> dict[str, Any]:
     except Exception as exc:
         if isinstance(exc, helm.HelmError):
             return {"helm": str(exc)}
-        # A panic in the Go library, or a library that would not load, is an answer too.
+        # A panic in the Go library is an answer too, not a dead worker.
         return {"error": {"message": f"embedded Helm failed: {first_line(exc)}", "file": None}}
 
 

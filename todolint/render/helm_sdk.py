@@ -88,8 +88,8 @@ class EmbeddedRenderer:
     # --- the worker process ------------------------------------------------------------------------
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
-        # Run as a script, not `-m`: that would import the todolint packages before the Go library
-        # starts loading; the worker imports them while it loads instead.
+        # Run as a script, not `-m`: that would import the todolint packages, which the worker does
+        # not use, before the Go library starts loading.
         worker = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve().with_name("embedded_worker.py"))],
             stdin=subprocess.PIPE,
