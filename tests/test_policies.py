@@ -56,7 +56,8 @@ SCHEMAS: list[tuple[Any, bool]] = [
     ({"contains": {"type": "number"}, "maxContains": 1}, False),
     ({"uniqueItems": True}, False),
 ]
-SCALARS: list[Any] = [INF, -INF, NAN, 2**70, -(2**70), 2**53 + 1, 1.0, 5, 11, 0, -1, True, False, None, "a", "a\n", "ab"]
+SCALARS: list[Any] = [INF, -INF, NAN, 2**70, -(2**70), 2**53 + 1, 1.0, 5, 11, 0, -1, True, False, None]
+SCALARS += ["a", "a\n", "ab"]
 INSTANCES: list[Any] = [
     *SCALARS,
     *({"replicas": v, "a": v, "spec": {"type": v, "ports": [{"port": v, "nodePort": v}]}} for v in SCALARS),
@@ -92,7 +93,8 @@ def test_clean_objects_never_load_python_jsonschema() -> None:
         "from todolint.rules import all_rules\n"
         "contract = load_contract()\n"
         f"inputs = (ManifestInput({str(PASSING)!r}),)\n"
-        "result = run(Plan(contract=contract, rules=all_rules(contract), inputs=inputs, stream=StreamContext(env='dev')))\n"
+        "plan = Plan(contract=contract, rules=all_rules(contract), inputs=inputs, stream=StreamContext(env='dev'))\n"
+        "result = run(plan)\n"
         "print(len(result.findings), sorted(m for m in sys.modules if m.split('.')[0] == 'jsonschema'))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

@@ -172,6 +172,10 @@ def image_matches(image: str, names: Sequence[Any]) -> bool:
     return False
 
 
+#: Not yet worked out (None is an answer: no app).
+_UNKNOWN: Any = object()
+
+
 # --- the contract, read defensively --------------------------------------------------------------
 
 
@@ -292,10 +296,10 @@ def app_of(ctx: EnvContext, manifest: Manifest) -> str | None:
 
 def app_in(ctx: EnvContext, manifest: Manifest) -> str | None:
     """`app_of`, computed once per object and environment."""
-    key = ("app", id(manifest))
-    if key not in ctx.memo:
-        ctx.memo[key] = app_of(ctx, manifest)
-    app: str | None = ctx.memo[key]
+    known = ctx.table("app")
+    app: str | None = known.get(id(manifest), _UNKNOWN)
+    if app is _UNKNOWN:
+        app = known[id(manifest)] = app_of(ctx, manifest)
     return app
 
 
@@ -304,13 +308,14 @@ def app_containers(ctx: EnvContext, manifest: Manifest, app: str) -> tuple[Conta
 
     Worked out once per object, app and environment: most rules ask.
     """
-    key = ("app-containers", id(manifest), app)
-    own: tuple[Container, ...] | None = ctx.memo.get(key)
+    known = ctx.table("app-containers")
+    key = (id(manifest), app)
+    own: tuple[Container, ...] | None = known.get(key)
     if own is None:
         found = containers(manifest)
         image = app_spec(ctx.contract, app).get("image", app)
         own = tuple(c for c in found if c.name == app or image_matches(c.image, [image, app])) or found[:1]
-        ctx.memo[key] = own
+        known[key] = own
     return own
 
 
@@ -343,10 +348,10 @@ def resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
     a Service belongs to the app of the workloads it selects, a ConfigMap to the app of the workloads that
     load it, anything else to the one app whose workloads the same (sub)chart renders.
     """
-    key = ("resolved-app", id(manifest))
-    if key not in ctx.memo:
-        ctx.memo[key] = _resolve_app(ctx, manifest)
-    app: str | None = ctx.memo[key]
+    known = ctx.table("resolved-app")
+    app: str | None = known.get(id(manifest), _UNKNOWN)
+    if app is _UNKNOWN:
+        app = known[id(manifest)] = _resolve_app(ctx, manifest)
     return app
 
 
@@ -413,8 +418,16 @@ def selected_workloads(ctx: EnvContext, service: Manifest) -> list[Manifest]:
     """The workloads whose pods `service` selects (same namespace), in the context's order.
 
     Found through an index of pod labels, and remembered per (selector, namespace): Services that share
-    a selector share the answer.
+    a selector share the answer. Remembered per Service too: several rules ask.
     """
+    known = ctx.table("selected")
+    found: list[Manifest] | None = known.get(id(service))
+    if found is None:
+        found = known[id(service)] = _selected_workloads(ctx, service)
+    return found
+
+
+def _selected_workloads(ctx: EnvContext, service: Manifest) -> list[Manifest]:
     selector = as_map(dig(service.obj, ("spec", "selector")))
     if not selector:
         return []
