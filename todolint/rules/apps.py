@@ -104,7 +104,7 @@ class Container:
 
     def ports(self) -> Iterator[tuple[int, Mapping[str, Any]]]:
         for index, port in enumerate(as_list(self.spec.get("ports"))):
-            if isinstance(port, Mapping):
+            if isinstance(port, (dict, Mapping)):
                 yield index, port
 
     def port_by_name(self, name: str) -> int | None:
@@ -131,7 +131,9 @@ def containers(manifest: Manifest, *, init: bool = False) -> tuple[Container, ..
         found = ()
         if spec_path is not None:
             items = as_list(dig(manifest.obj, (*spec_path, key)))
-            found = tuple(Container((*spec_path, key, i), c) for i, c in enumerate(items) if isinstance(c, Mapping))
+            found = tuple(
+                Container((*spec_path, key, i), c) for i, c in enumerate(items) if isinstance(c, (dict, Mapping))
+            )
         manifest.memo[key] = found
     return found
 
@@ -179,8 +181,12 @@ _UNKNOWN: Any = object()
 # --- the contract, read defensively --------------------------------------------------------------
 
 
+def contract_apps(contract: Contract) -> Mapping[str, Any]:
+    return as_map(contract.data.get("apps"))  # contract.apps, with the fast checks
+
+
 def app_spec(contract: Contract, app: str) -> Mapping[str, Any]:
-    return as_map(as_map(contract.data.get("apps")).get(app))  # contract.apps, with the fast checks
+    return as_map(contract_apps(contract).get(app))
 
 
 def app_port(contract: Contract, app: str) -> int | None:
@@ -268,7 +274,7 @@ def app_of(ctx: EnvContext, manifest: Manifest) -> str | None:
     runs only a database image, or a Service only on database ports, is never an app's (the database rules
     report them), nor is a `helm test` hook.
     """
-    apps = ctx.contract.apps
+    apps = contract_apps(ctx.contract)
     if manifest.kind in WORKLOAD_KINDS and is_database_workload(ctx, manifest):
         return None
     if manifest.kind == "Service" and is_database_service(ctx, manifest):
@@ -549,6 +555,8 @@ def all_text(obj: Any) -> str:
             stack.extend(node)
         elif isinstance(node, str):
             parts.append(node)
+        elif isinstance(node, (int, float)) or node is None:
+            continue  # a scalar: no text
         elif isinstance(node, Mapping):
             parts.extend(node)
             stack.extend(node.values())
