@@ -102,3 +102,13 @@ def test_manifest_reads_any_shape(
         assert (manifest.kind, manifest.api_version, manifest.name) == (kind, api_version, name)
         assert (manifest.labels, manifest.annotations) == (labels, annotations)
     assert manifest == Manifest(TARGET, "c/templates/x.yaml", "x.yaml", obj, {(): 1})
+
+
+def test_findings_are_sorted_once_each() -> None:
+    from todolint.engine import _sorted_unique
+
+    a, b = _finding(line=5), _finding(line=2)
+    twin = _finding(line=5, release="other")  # the same sort key as `a`, another finding
+    findings = [a, b, _finding(line=5), twin, _finding(line=2), a, _finding(message="n", line=2)]
+    assert _sorted_unique(findings) == [b, _finding(message="n", line=2), a, twin]
+    assert _sorted_unique([b, a]) == [b, a] and _sorted_unique([]) == []

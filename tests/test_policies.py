@@ -1,5 +1,6 @@
-"""Policies are decided by jsonschema-rs and worded by python-jsonschema: the findings must be exactly
-python-jsonschema's, for every schema and every value YAML can give (infinities, NaN, huge integers)."""
+"""Policies are decided by todolint itself for the keywords they use, and worded by python-jsonschema:
+the findings must be exactly python-jsonschema's, for every schema and every value YAML can give
+(infinities, NaN, huge integers, booleans against numbers), and a malformed schema must be caught."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
 from tests.conftest import ROOT
 from todolint.contract import load_contract, policies_dir
-from todolint.rules.policies import _compiled, _Schema, load_policies, substitute
+from todolint.rules.policies import _decidable, _Schema, _schema_problem, load_policies, substitute
 
 CONTRACT = load_contract()
 PARAMS = {"release": "r", "namespace": "n", "env": "dev", "chart": "c"}
@@ -30,31 +32,49 @@ def _shipped() -> list[Any]:
 
 
 INF, NAN = float("inf"), float("nan")
-#: (schema, whether jsonschema-rs may decide it).
+#: (schema, whether todolint decides it without python-jsonschema).
 SCHEMAS: list[tuple[Any, bool]] = [
     *((schema, True) for schema in _shipped()),
     ({"properties": {"replicas": {"type": "integer", "minimum": 1, "maximum": 10}}}, True),
     ({"properties": {"replicas": {"type": "number", "exclusiveMaximum": 10}}}, True),
+    ({"properties": {"replicas": {"maximum": 10, "exclusiveMinimum": 0.5}}}, True),
     ({"items": {"type": ["number", "null"], "maximum": 5}}, True),
     ({"not": {"const": "Secret"}}, True),
-    ({"not": {"enum": [1, "x", None, True]}}, True),
+    ({"not": {"enum": [1, "x", None, True, [1.0], {"a": 0}]}}, True),
+    ({"not": {"type": "number"}}, True),
+    ({"properties": {"a": {"const": 0.5}}, "required": ["a"]}, True),
     ({"contains": {"type": "number"}, "minContains": 2}, True),
+    ({"contains": {"type": "number"}, "maxContains": 1}, True),
+    ({"contains": {"type": "integer"}, "minContains": 0}, True),
     ({"if": {"required": ["a"]}, "then": {"properties": {"a": {"type": "number", "minimum": 0}}}}, True),
-    ({"anyOf": [{"type": "string", "minLength": 2}, {"type": "integer"}]}, True),
+    ({"if": {"type": "number"}, "then": {"const": 1}, "else": {"const": 2}}, True),
+    ({"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "number"}]}, True),
+    ({"anyOf": [{"type": "string", "minLength": 2}, {"type": "integer"}], "title": "t"}, True),
+    ({"allOf": [{"maxLength": 1}, {"pattern": "^a$"}]}, True),  # Python's re, as python-jsonschema's
     ({"propertyNames": {"maxLength": 3}, "additionalProperties": {"type": "object"}}, True),
-    # Where the two libraries could disagree, python-jsonschema alone decides:
-    ({"properties": {"replicas": {"maximum": 10}}}, False),  # a bound with no type beside it
-    ({"not": {"type": "number"}}, False),  # jsonschema-rs: an infinite float is no number
-    ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, False),
-    ({"if": {"type": "number"}, "then": {"const": 1}, "else": {"const": 2}}, False),
-    ({"properties": {"a": {"pattern": "^a$"}}}, False),  # Python's re against Rust's regex
+    ({"properties": {"a": {}}, "additionalProperties": False, "minProperties": 1, "maxProperties": 2}, True),
+    ({"dependentRequired": {"a": ["spec"]}, "dependentSchemas": {"spec": {"required": ["kind"]}}}, True),
+    ({"prefixItems": [{"type": "number"}], "items": False, "minItems": 1, "maxItems": 2}, True),
+    (True, True),
+    (False, True),
+    # Other keywords, and values the metaschema refuses, are python-jsonschema's alone:
     ({"properties": {"a": {"format": "email"}}}, False),
     ({"properties": {"a": {"multipleOf": 2}}}, False),
-    ({"properties": {"a": {"const": 0.5}}}, False),
-    ({"properties": {"a": {"type": "integer", "maximum": 2**60}}}, False),
     ({"$defs": {"a": {"type": "string"}}, "properties": {"a": {"$ref": "#/$defs/a"}}}, False),
-    ({"contains": {"type": "number"}, "maxContains": 1}, False),
     ({"uniqueItems": True}, False),
+    ({"patternProperties": {"^a": {"type": "string"}}}, False),
+    ({"type": "strin"}, False),
+    ({"type": ["string", "string"]}, False),
+    ({"required": ["a", "a"]}, False),
+    ({"minLength": -1}, False),
+    ({"minLength": 1.5}, False),
+    ({"maximum": "10"}, False),
+    ({"maximum": True}, False),
+    ({"pattern": "(?<x>a)"}, False),
+    ({"allOf": []}, False),
+    ({"enum": "a"}, False),
+    ({"title": 5}, False),
+    ({1: 2}, False),
 ]
 SCALARS: list[Any] = [
     INF,
@@ -84,6 +104,12 @@ INSTANCES: list[Any] = [
     {"abcd": {}, "ab": 1},
     {"ports": [{"containerPort": 8000}], "name": "todo-backend"},
     {"ports": [{"containerPort": INF}]},
+    [1.0],
+    [1, 2.5, "x"],
+    {"a": 0},
+    {"a": False},
+    {"a": [1]},
+    "Secret",
 ]
 
 
@@ -92,15 +118,22 @@ def _python(schema: Any, instance: Any) -> list[tuple[list[Any], str]]:
     return [(list(e.absolute_path), e.message) for e in errors]
 
 
-@pytest.mark.parametrize(("schema", "fast"), SCHEMAS, ids=[str(s)[:60] for s, _ in SCHEMAS])
-def test_errors_are_python_jsonschemas(schema: Any, fast: bool) -> None:
-    compiled = _Schema(schema, _compiled(schema))
-    assert (compiled.fast is not None) == fast
+@pytest.mark.parametrize(("schema", "decidable"), SCHEMAS, ids=[str(s)[:60] for s, _ in SCHEMAS])
+def test_errors_are_python_jsonschemas(schema: Any, decidable: bool) -> None:
+    assert _decidable(schema) == decidable
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        assert not decidable
+        assert _schema_problem(schema) == exc.message
+        return
+    assert _schema_problem(schema) is None
+    compiled = _Schema(schema, decidable)
     for instance in INSTANCES:
         assert [(list(e.absolute_path), e.message) for e in compiled.errors(instance)] == _python(schema, instance)
 
 
-def test_clean_objects_never_load_python_jsonschema() -> None:
+def test_clean_objects_load_no_schema_library() -> None:
     # python-jsonschema takes ~100 ms to import: only a policy file or an object that fails needs it.
     code = (
         "import sys\n"

@@ -7,7 +7,6 @@ and so that results can be sorted, hashed and compared for determinism.
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,38 +115,28 @@ class Manifest:
     #: (todolint.rules.apps); not part of the value.
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    # Derived from `obj`, which nothing changes after parsing: computed once, since every rule asks for
-    # them of every object (functools.cached_property writes the instance dict, so frozen is kept).
+    # What every rule asks of every object, read from `obj` when the object is made (nothing changes `obj`
+    # after parsing): a kind, apiVersion or name that is not a string is "", metadata, annotations or
+    # labels that are not mappings are {}.
+    kind: str = field(init=False, compare=False, repr=False)
+    api_version: str = field(init=False, compare=False, repr=False)
+    metadata: Mapping[str, Any] = field(init=False, compare=False, repr=False)
+    name: str = field(init=False, compare=False, repr=False)
+    annotations: Mapping[str, Any] = field(init=False, compare=False, repr=False)
+    labels: Mapping[str, Any] = field(init=False, compare=False, repr=False)
 
-    @functools.cached_property
-    def kind(self) -> str:
-        kind = self.obj.get("kind")
-        return kind if isinstance(kind, str) else ""
-
-    @functools.cached_property
-    def api_version(self) -> str:
-        api = self.obj.get("apiVersion")
-        return api if isinstance(api, str) else ""
-
-    @functools.cached_property
-    def metadata(self) -> Mapping[str, Any]:
-        meta = self.obj.get("metadata")
-        return meta if isinstance(meta, Mapping) else {}
-
-    @functools.cached_property
-    def name(self) -> str:
-        name = self.metadata.get("name")
-        return name if isinstance(name, str) else ""
-
-    @functools.cached_property
-    def annotations(self) -> Mapping[str, Any]:
-        ann = self.metadata.get("annotations")
-        return ann if isinstance(ann, Mapping) else {}
-
-    @functools.cached_property
-    def labels(self) -> Mapping[str, Any]:
-        labels = self.metadata.get("labels")
-        return labels if isinstance(labels, Mapping) else {}
+    def __post_init__(self) -> None:
+        kind, api_version, metadata = self.obj.get("kind"), self.obj.get("apiVersion"), self.obj.get("metadata")
+        metadata = metadata if isinstance(metadata, Mapping) else {}
+        name, annotations, labels = metadata.get("name"), metadata.get("annotations"), metadata.get("labels")
+        self.__dict__.update(  # frozen: set once, here
+            kind=kind if isinstance(kind, str) else "",
+            api_version=api_version if isinstance(api_version, str) else "",
+            metadata=metadata,
+            name=name if isinstance(name, str) else "",
+            annotations=annotations if isinstance(annotations, Mapping) else {},
+            labels=labels if isinstance(labels, Mapping) else {},
+        )
 
     def line_of(self, path: FieldPath) -> int | None:
         """The line of `path`, or of its nearest ancestor that exists (a missing field's parent)."""

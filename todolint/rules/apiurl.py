@@ -54,13 +54,18 @@ def check_api_url(ctx: EnvContext) -> Iterator[Hit]:
     expected = _expected_urls(ctx, backend, pattern)
     if not expected:
         return  # api-url-unverified says so
-    # With many backends (a large stream) the list is long: built once, looked up as a set.
+    # With many backends (a large stream) the list is long: built once, looked up as a set, and each
+    # message (it lists every expected URL) written once per wrong value, then shared.
     wanted = set(expected)
     shown = " or ".join(repr(u) for u in expected)
+    messages: dict[str, str] = {}
     for manifest, path, value in _url_sites(ctx, frontend, key):
         # The expected URLs are strings: any other value (a number, a list) is wrong, and may be unhashable.
         if not isinstance(value, str) or value not in wanted:
-            yield Hit(f"{key}: expected {shown}, found {value!r}", manifest=manifest, path=path)
+            found = repr(value)
+            if found not in messages:
+                messages[found] = f"{key}: expected {shown}, found {found}"
+            yield Hit(messages[found], manifest=manifest, path=path)
 
 
 def check_api_url_unverified(ctx: EnvContext) -> Iterator[Hit]:

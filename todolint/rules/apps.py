@@ -104,7 +104,7 @@ class Container:
 
     def ports(self) -> Iterator[tuple[int, Mapping[str, Any]]]:
         for index, port in enumerate(as_list(self.spec.get("ports"))):
-            if isinstance(port, Mapping):
+            if isinstance(port, (dict, Mapping)):
                 yield index, port
 
     def port_by_name(self, name: str) -> int | None:
@@ -131,7 +131,9 @@ def containers(manifest: Manifest, *, init: bool = False) -> tuple[Container, ..
         found = ()
         if spec_path is not None:
             items = as_list(dig(manifest.obj, (*spec_path, key)))
-            found = tuple(Container((*spec_path, key, i), c) for i, c in enumerate(items) if isinstance(c, Mapping))
+            found = tuple(
+                Container((*spec_path, key, i), c) for i, c in enumerate(items) if isinstance(c, (dict, Mapping))
+            )
         manifest.memo[key] = found
     return found
 
@@ -172,11 +174,19 @@ def image_matches(image: str, names: Sequence[Any]) -> bool:
     return False
 
 
+#: Not yet worked out (None is an answer: no app).
+_UNKNOWN: Any = object()
+
+
 # --- the contract, read defensively --------------------------------------------------------------
 
 
+def contract_apps(contract: Contract) -> Mapping[str, Any]:
+    return as_map(contract.data.get("apps"))  # contract.apps, with the fast checks
+
+
 def app_spec(contract: Contract, app: str) -> Mapping[str, Any]:
-    return as_map(as_map(contract.data.get("apps")).get(app))  # contract.apps, with the fast checks
+    return as_map(contract_apps(contract).get(app))
 
 
 def app_port(contract: Contract, app: str) -> int | None:
@@ -264,7 +274,7 @@ def app_of(ctx: EnvContext, manifest: Manifest) -> str | None:
     runs only a database image, or a Service only on database ports, is never an app's (the database rules
     report them), nor is a `helm test` hook.
     """
-    apps = ctx.contract.apps
+    apps = contract_apps(ctx.contract)
     if manifest.kind in WORKLOAD_KINDS and is_database_workload(ctx, manifest):
         return None
     if manifest.kind == "Service" and is_database_service(ctx, manifest):
@@ -292,10 +302,10 @@ def app_of(ctx: EnvContext, manifest: Manifest) -> str | None:
 
 def app_in(ctx: EnvContext, manifest: Manifest) -> str | None:
     """`app_of`, computed once per object and environment."""
-    key = ("app", id(manifest))
-    if key not in ctx.memo:
-        ctx.memo[key] = app_of(ctx, manifest)
-    app: str | None = ctx.memo[key]
+    known = ctx.table("app")
+    app: str | None = known.get(id(manifest), _UNKNOWN)
+    if app is _UNKNOWN:
+        app = known[id(manifest)] = app_of(ctx, manifest)
     return app
 
 
@@ -304,13 +314,14 @@ def app_containers(ctx: EnvContext, manifest: Manifest, app: str) -> tuple[Conta
 
     Worked out once per object, app and environment: most rules ask.
     """
-    key = ("app-containers", id(manifest), app)
-    own: tuple[Container, ...] | None = ctx.memo.get(key)
+    known = ctx.table("app-containers")
+    key = (id(manifest), app)
+    own: tuple[Container, ...] | None = known.get(key)
     if own is None:
         found = containers(manifest)
         image = app_spec(ctx.contract, app).get("image", app)
         own = tuple(c for c in found if c.name == app or image_matches(c.image, [image, app])) or found[:1]
-        ctx.memo[key] = own
+        known[key] = own
     return own
 
 
@@ -343,10 +354,10 @@ def resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
     a Service belongs to the app of the workloads it selects, a ConfigMap to the app of the workloads that
     load it, anything else to the one app whose workloads the same (sub)chart renders.
     """
-    key = ("resolved-app", id(manifest))
-    if key not in ctx.memo:
-        ctx.memo[key] = _resolve_app(ctx, manifest)
-    app: str | None = ctx.memo[key]
+    known = ctx.table("resolved-app")
+    app: str | None = known.get(id(manifest), _UNKNOWN)
+    if app is _UNKNOWN:
+        app = known[id(manifest)] = _resolve_app(ctx, manifest)
     return app
 
 
@@ -413,8 +424,16 @@ def selected_workloads(ctx: EnvContext, service: Manifest) -> list[Manifest]:
     """The workloads whose pods `service` selects (same namespace), in the context's order.
 
     Found through an index of pod labels, and remembered per (selector, namespace): Services that share
-    a selector share the answer.
+    a selector share the answer. Remembered per Service too: several rules ask.
     """
+    known = ctx.table("selected")
+    found: list[Manifest] | None = known.get(id(service))
+    if found is None:
+        found = known[id(service)] = _selected_workloads(ctx, service)
+    return found
+
+
+def _selected_workloads(ctx: EnvContext, service: Manifest) -> list[Manifest]:
     selector = as_map(dig(service.obj, ("spec", "selector")))
     if not selector:
         return []
@@ -536,6 +555,8 @@ def all_text(obj: Any) -> str:
             stack.extend(node)
         elif isinstance(node, str):
             parts.append(node)
+        elif isinstance(node, (int, float)) or node is None:
+            continue  # a scalar: no text
         elif isinstance(node, Mapping):
             parts.extend(node)
             stack.extend(node.values())

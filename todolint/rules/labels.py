@@ -57,9 +57,12 @@ class _Unknown:
 
 
 def _check_labels(
-    manifest: Manifest, labels_path: FieldPath, expected: Mapping[str, str | None], where: str
+    manifest: Manifest,
+    labels: Mapping[str, Any],
+    labels_path: FieldPath,
+    expected: Mapping[str, str | None],
+    where: str,
 ) -> Iterator[Hit]:
-    labels = as_map(dig(manifest.obj, labels_path))
     for label, value in expected.items():
         if label not in labels:
             shown = f" {value!r}" if value is not None else ""
@@ -85,10 +88,12 @@ def check_standard_labels(ctx: EnvContext) -> Iterator[Hit]:
             expected = known[key] = expected_labels(ctx, manifest, app)
         if not expected:
             return
-        yield from _check_labels(manifest, ("metadata", "labels"), expected, manifest.kind or "object")
+        where = manifest.kind or "object"
+        yield from _check_labels(manifest, manifest.labels, ("metadata", "labels"), expected, where)
         template = pod_template_path(manifest)
         if template:
-            yield from _check_labels(manifest, (*template, "metadata", "labels"), expected, "pod template")
+            path = (*template, "metadata", "labels")
+            yield from _check_labels(manifest, as_map(dig(manifest.obj, path)), path, expected, "pod template")
 
 
 def rules() -> list[Rule]:

@@ -54,7 +54,7 @@ def _may_refer(manifest: Manifest, namespaces: list[str]) -> bool:
     everything = all_text(manifest.obj)
     metadata = manifest.obj.get("metadata")
     skipped: list[str] = []
-    if isinstance(metadata, Mapping) and "namespace" in metadata:
+    if isinstance(metadata, (dict, Mapping)) and "namespace" in metadata:
         skipped.append("namespace")  # walk_strings yields the key at that path as well
         if isinstance(metadata["namespace"], str):
             skipped.append(metadata["namespace"])

@@ -10,23 +10,24 @@ that reads `app.` is checked only on objects recognised as one of the contract's
 
 A policy file that is malformed raises PolicyError with one line naming the file and the problem.
 
-Schemas are checked and evaluated by jsonschema-rs, compiled and fast. python-jsonschema (~100 ms to
-import) is loaded only to word what is wrong: a policy file that is malformed, an object that fails a
-policy. It alone evaluates a schema whose reading could differ between the two (see `_rs_exact`), so
-that findings and messages are python-jsonschema's in every case.
+Verdicts are python-jsonschema's (Draft 2020-12). For the keywords policies use, this module reaches
+them itself, by the same Python comparisons (`_decidable`, `_valid`): a clean run imports no schema
+library (python-jsonschema takes ~100 ms to import, jsonschema-rs ~80 ms) and checks an object in
+microseconds. python-jsonschema is loaded to word what is wrong (a malformed policy file, an object
+that fails) and to decide any schema that uses another keyword.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import numbers
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
 import yaml
 
 from todolint.contract import Contract, ContractError
@@ -156,119 +157,222 @@ def substitute(value: Any, params: Mapping[str, Any], contract: Contract) -> Any
 #: libyaml's loader: the pure-Python one costs ~3 ms per policy file at every start.
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-#: Keywords whose value is one subschema, a list of subschemas, or a map of names to subschemas.
+#: JSON Schema's simple types, as python-jsonschema's Draft 2020-12 type checker reads them.
+_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
+#: Keywords whose value is one subschema, a list of them, or a map of names to them.
 _ONE_SCHEMA = frozenset({"not", "if", "then", "else", "items", "contains", "additionalProperties", "propertyNames"})
 _SCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 _SCHEMA_MAP = frozenset({"properties", "dependentSchemas"})
-#: Keywords both libraries apply alike to any parsed value: counts, names, annotations.
-_ALIKE = frozenset(
-    {
-        "required",
-        "dependentRequired",
-        "minItems",
-        "maxItems",
-        "minLength",
-        "maxLength",
-        "minProperties",
-        "maxProperties",
-        "minContains",
-        "title",
-        "description",
-        "$comment",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-    }
+_COUNTS = frozenset(
+    {"minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties", "minContains", "maxContains"}
 )
 _BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
-#: Where a subschema's verdict is negated or picks a branch, so that jsonschema-rs must agree exactly.
-_EXACT = frozenset({"not", "if", "oneOf"})
-#: Integers both libraries compare exactly with any float (jsonschema-rs may compare as doubles).
-_EXACT_INT = 2**53
+_TEXTS = frozenset({"title", "description", "$comment"})
+_FLAGS = frozenset({"deprecated", "readOnly", "writeOnly"})
 
 
-def _plain(value: Any) -> bool:
-    """A value `const` and `enum` compare alike in both libraries: JSON without floats or huge integers."""
-    if value is None or isinstance(value, str | bool):
+def _is(kind: str, value: Any) -> bool:
+    """python-jsonschema's Draft 2020-12 type checker."""
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "array":
+        return isinstance(value, list)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "null":
+        return value is None
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind == "integer":
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    return isinstance(value, numbers.Number)  # number
+
+
+def _unbool(value: Any) -> Any:
+    return (_TRUE if value else _FALSE) if isinstance(value, bool) else value
+
+
+_TRUE, _FALSE = object(), object()
+
+
+def _equal(one: Any, two: Any) -> bool:
+    """python-jsonschema's equality for `const` and `enum`: true is not 1, and lists compare item by item."""
+    if one is two:
         return True
-    if isinstance(value, int):
-        return -_EXACT_INT <= value <= _EXACT_INT
-    if isinstance(value, list):
-        return all(_plain(item) for item in value)
-    if isinstance(value, dict):
-        return all(isinstance(key, str) and _plain(item) for key, item in value.items())
-    return False
+    if isinstance(one, str) or isinstance(two, str):
+        return bool(one == two)
+    if isinstance(one, Sequence) and isinstance(two, Sequence):
+        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two, strict=True))
+    if isinstance(one, Mapping) and isinstance(two, Mapping):
+        return len(one) == len(two) and all(key in two and _equal(value, two[key]) for key, value in one.items())
+    return bool(_unbool(one) == _unbool(two))
 
 
-def _rs_exact(schema: Any, exact: bool = False) -> bool:
-    """Whether jsonschema-rs reaches python-jsonschema's verdict with this schema on any parsed value.
-
-    They differ on regular expressions (Rust's dialect against Python's `re`), formats, references and
-    float arithmetic: keywords left out of the lists above. And jsonschema-rs takes an infinite or NaN
-    float (YAML's `.inf`) for no type at all where python-jsonschema sees a number. Where a verdict may
-    only come out stricter (an object that fails is then judged again by python-jsonschema anyway), number
-    types are fine, and so are bounds beside a `type`, which turns such a float away first; where the
-    verdict must be exact (`_EXACT`), neither is.
-    """
+def _decidable(schema: Any) -> bool:
+    """Whether `schema` uses only keywords `_valid` decides, each with the value the JSON Schema
+    metaschema requires: then it is a valid schema (python-jsonschema's check_schema agrees), and
+    `_valid` gives python-jsonschema's verdict. Anything else is left to python-jsonschema."""
     if isinstance(schema, bool):
         return True
     if not isinstance(schema, dict):
         return False
-    for key, value in schema.items():
-        inner = exact or key in _EXACT
-        if key in _ONE_SCHEMA:
-            alike = _rs_exact(value, inner)
-        elif key in _SCHEMA_LIST:
-            alike = isinstance(value, list) and all(_rs_exact(item, inner) for item in value)
-        elif key in _SCHEMA_MAP:
-            alike = isinstance(value, dict) and all(_rs_exact(item, inner) for item in value.values())
-        elif key in _BOUNDS:
-            number = isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _EXACT_INT
-            alike = not exact and "type" in schema and number
-        elif key == "type":
-            types = value if isinstance(value, list) else [value]
-            alike = not (exact and ("number" in types or "integer" in types))
-        elif key in ("const", "enum"):
-            alike = _plain(value)
-        else:
-            alike = key in _ALIKE
-        if not alike:
-            return False
+    return all(_decidable_keyword(key, value) for key, value in schema.items())
+
+
+def _decidable_keyword(key: Any, value: Any) -> bool:
+    if key in _ONE_SCHEMA:
+        return _decidable(value)
+    if key in _SCHEMA_LIST:
+        return isinstance(value, list) and len(value) > 0 and all(_decidable(item) for item in value)
+    if key in _SCHEMA_MAP:
+        return isinstance(value, dict) and all(_decidable(item) for item in value.values())
+    if key == "type":
+        types = value if isinstance(value, list) else [value]
+        return (
+            len(types) > 0 and all(isinstance(t, str) and t in _TYPES for t in types) and len(set(types)) == len(types)
+        )
+    if key in ("const", "default"):
+        return True
+    if key in ("enum", "examples"):
+        return isinstance(value, list)
+    if key == "required":
+        return _names(value)
+    if key == "dependentRequired":
+        return isinstance(value, dict) and all(_names(names) for names in value.values())
+    if key in _COUNTS:
+        return _is("integer", value) and value >= 0
+    if key in _BOUNDS:
+        return _is("number", value)
+    if key == "pattern":
+        return isinstance(value, str) and _regex(value)
+    if key in _TEXTS:
+        return isinstance(value, str)
+    if key in _FLAGS:
+        return isinstance(value, bool)
+    return False
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(n, str) for n in value) and len(set(value)) == len(value)
+
+
+def _regex(pattern: str) -> bool:
+    try:
+        re.compile(pattern)  # python-jsonschema's "regex" format, which check_schema applies
+    except re.error:
+        return False
     return True
 
 
-def _compiled(schema: Any) -> jsonschema_rs.Validator | None:
-    """jsonschema-rs's validator for `schema` when it decides as python-jsonschema does, else None.
-
-    Compiling also checks the schema against the JSON Schema metaschema: None for an invalid one too.
-    """
-    if not _rs_exact(schema):
-        return None
-    try:
-        return jsonschema_rs.Draft202012Validator(schema)
-    except Exception:  # an invalid schema, or a value jsonschema-rs cannot take: python-jsonschema decides
-        return None
+def _valid(schema: Any, instance: Any) -> bool:
+    """python-jsonschema's verdict on `instance` (no format checks) for a schema `_decidable` accepts,
+    reached by the same comparisons, keyword by keyword (see jsonschema/_keywords.py)."""
+    if isinstance(schema, bool):
+        return schema
+    return all(_holds(key, value, schema, instance) for key, value in schema.items())
 
 
-@functools.cache
-def _policy_file_validator() -> jsonschema_rs.Validator:
-    return jsonschema_rs.Draft202012Validator(dict(POLICY_SCHEMA))
+def _holds(key: str, value: Any, schema: Mapping[str, Any], instance: Any) -> bool:
+    """Whether one keyword of `schema` holds for `instance` (keywords of another type of value do)."""
+    if key == "type":
+        if isinstance(value, str):
+            return _is(value, instance)
+        return any(_is(kind, instance) for kind in value)
+    if key == "const":
+        return _equal(instance, value)
+    if key == "enum":
+        return any(_equal(each, instance) for each in value)
+    if key in ("not", "if", "allOf", "anyOf", "oneOf", "contains", "items", "prefixItems"):
+        return _valid_applicator(key, value, schema, instance)
+    if isinstance(instance, dict):
+        return _valid_object(key, value, schema, instance)
+    if key in _BOUNDS and _is("number", instance):
+        return _within(key, value, instance)
+    if key == "pattern" and isinstance(instance, str):
+        return re.search(value, instance) is not None
+    if key in _COUNTS and isinstance(instance, str | list):
+        return _counted(key, value, instance)
+    return True
+
+
+def _valid_applicator(key: str, value: Any, schema: Mapping[str, Any], instance: Any) -> bool:
+    if key == "not":
+        return not _valid(value, instance)
+    if key == "if":
+        branch = "then" if _valid(value, instance) else "else"
+        return branch not in schema or _valid(schema[branch], instance)
+    if key == "allOf":
+        return all(_valid(sub, instance) for sub in value)
+    if key == "anyOf":
+        return any(_valid(sub, instance) for sub in value)
+    if key == "oneOf":
+        return sum(1 for sub in value if _valid(sub, instance)) == 1
+    if not isinstance(instance, list):
+        return True
+    if key == "prefixItems":
+        return all(_valid(sub, item) for sub, item in zip(value, instance, strict=False))
+    if key == "items":
+        rest = instance[len(schema.get("prefixItems", [])) :]
+        return not rest or (value is not False and all(_valid(value, item) for item in rest))
+    matches = sum(1 for item in instance if _valid(value, item))  # contains
+    return bool(schema.get("minContains", 1) <= matches <= schema.get("maxContains", len(instance)))
+
+
+def _valid_object(key: str, value: Any, schema: Mapping[str, Any], instance: dict[Any, Any]) -> bool:
+    if key == "properties":
+        return all(_valid(sub, instance[name]) for name, sub in value.items() if name in instance)
+    if key == "required":
+        return all(name in instance for name in value)
+    if key == "additionalProperties":
+        extras = [name for name in instance if name not in schema.get("properties", {})]
+        if isinstance(value, dict):
+            return all(_valid(value, instance[name]) for name in extras)
+        return bool(value) or not extras
+    if key == "propertyNames":
+        return all(_valid(value, name) for name in instance)
+    if key == "dependentRequired":
+        return all(all(need in instance for need in needs) for name, needs in value.items() if name in instance)
+    if key == "dependentSchemas":
+        return all(_valid(sub, instance) for name, sub in value.items() if name in instance)
+    if key in ("minProperties", "maxProperties"):
+        return _counted(key, value, instance)
+    return True
+
+
+def _counted(key: str, limit: Any, instance: Sized) -> bool:
+    if key in ("minItems", "minLength", "minProperties"):
+        return not (isinstance(instance, _SIZED_BY[key]) and len(instance) < limit)
+    if key in ("maxItems", "maxLength", "maxProperties"):
+        return not (isinstance(instance, _SIZED_BY[key]) and len(instance) > limit)
+    return True  # minContains, maxContains: read by contains
+
+
+_SIZED_BY: dict[str, type] = {
+    "minItems": list,
+    "maxItems": list,
+    "minLength": str,
+    "maxLength": str,
+    "minProperties": dict,
+    "maxProperties": dict,
+}
+
+
+def _within(key: str, bound: Any, number: Any) -> bool:
+    if key == "minimum":
+        return not number < bound
+    if key == "maximum":
+        return not number > bound
+    if key == "exclusiveMinimum":
+        return not number <= bound
+    return not number >= bound  # exclusiveMaximum
 
 
 def _shape_problem(raw: Any) -> str | None:
-    """What makes `raw` no policy file (`where: message`, python-jsonschema's best match), or None.
-
-    jsonschema-rs answers for a valid file. POLICY_SCHEMA's keywords read alike in both libraries except
-    its patterns, which end in `$`: Python's `re` also matches that before a final newline, Rust's regex
-    only at the end, so what jsonschema-rs accepts python-jsonschema accepts too.
-    """
-    try:
-        if _policy_file_validator().is_valid(raw):
-            return None
-    except Exception:  # a value jsonschema-rs cannot take (a YAML date, a number as a key)
-        pass
+    """What makes `raw` no policy file (`where: message`, python-jsonschema's best match), or None."""
+    if _valid(POLICY_SCHEMA, raw):
+        return None
     import jsonschema  # only here, to word the problem
 
     problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(POLICY_SCHEMA).iter_errors(raw))
@@ -280,7 +384,7 @@ def _shape_problem(raw: Any) -> str | None:
 
 def _schema_problem(schema: Any) -> str | None:
     """Why `schema` is not a valid JSON Schema (python-jsonschema's message), or None when it is."""
-    if _compiled(schema) is not None:
+    if _decidable(schema):
         return None
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
@@ -294,21 +398,17 @@ def _schema_problem(schema: Any) -> str | None:
 
 @dataclass
 class _Schema:
-    """One policy schema with its placeholders filled: decided by jsonschema-rs where it reads the schema
-    as python-jsonschema does, and worded by python-jsonschema (built on first need) for what fails."""
+    """One policy schema with its placeholders filled: decided here when `_decidable`, else (and to word
+    what fails) by python-jsonschema, built on first need."""
 
     schema: Any
-    fast: jsonschema_rs.Validator | None
+    decidable: bool
     slow: Draft202012Validator | None = field(default=None, repr=False)
 
     def errors(self, instance: Any) -> list[ValidationError]:
         """python-jsonschema's errors for `instance`, ordered by path: none for most objects."""
-        if self.fast is not None:
-            try:
-                if self.fast.is_valid(instance):
-                    return []
-            except Exception:  # a value jsonschema-rs cannot take: python-jsonschema decides
-                pass
+        if self.decidable and _valid(self.schema, instance):
+            return []
         if self.slow is None:
             from jsonschema import Draft202012Validator
 
@@ -453,7 +553,7 @@ def check_policy(policy: Policy, ctx: EnvContext) -> Iterator[Hit]:
             except KeyError:
                 cache[key] = None  # a value this object's app or target lacks (pre-rendered input, no release)
             else:
-                cache[key] = _Schema(schema, _compiled(schema))
+                cache[key] = _Schema(schema, _decidable(schema))
         compiled = cache[key]
         if compiled is None:
             continue

@@ -31,7 +31,7 @@ def _each_probe(ctx: EnvContext) -> Iterator[tuple[Any, str, Container, str, str
         for container in app_containers(ctx, manifest, app):
             for kind, key in PROBES.items():
                 probe = container.spec.get(key)
-                if isinstance(probe, Mapping) and _probe_contract(ctx, app, kind):
+                if isinstance(probe, (dict, Mapping)) and _probe_contract(ctx, app, kind):
                     yield manifest, app, container, kind, key, probe
 
 
@@ -75,7 +75,7 @@ def resolve_port(container: Container, port: Any) -> int | None:
 def check_probe_endpoint(ctx: EnvContext) -> Iterator[Hit]:
     for manifest, app, container, kind, key, probe in _each_probe(ctx):
         http = probe.get("httpGet")
-        if not isinstance(http, Mapping):
+        if not isinstance(http, (dict, Mapping)):
             continue
         base = (*container.path, key, "httpGet")
         want_path = _probe_contract(ctx, app, kind).get("path")

@@ -59,19 +59,21 @@ def _refs(manifest: Manifest) -> Iterator[Ref]:
 
 
 def check_dangling_reference(ctx: EnvContext) -> Iterator[Hit]:
-    rendered = {(m.kind, m.name) for m in ctx.manifests}
-    by_release = {(m.target, m.kind, m.name) for m in ctx.manifests}
-    for manifest in ctx.manifests:
-        if manifest.kind not in (*WORKLOAD_KINDS, "Ingress"):
-            continue
+    # What is rendered: ConfigMaps per release; every object by kind and name only when something other
+    # than a ConfigMap is referred to (built on demand: most streams refer to ConfigMaps only).
+    config_maps = {(m.target, m.name) for m in ctx.of_kind("ConfigMap")}
+    rendered: set[tuple[str, str]] | None = None
+    for manifest in ctx.of_kind(*WORKLOAD_KINDS, "Ingress"):
         for kind, name, path, optional in _refs(manifest):
             if optional:
                 continue
             if kind == "ConfigMap":
-                if (manifest.target, kind, name) in by_release:
+                if (manifest.target, name) in config_maps:
                     continue
                 where = f"release {manifest.target.release or manifest.target.chart}"
             else:
+                if rendered is None:
+                    rendered = {(m.kind, m.name) for m in ctx.manifests}
                 if (kind, name) in rendered:
                     continue
                 where = f"environment {ctx.env}"

@@ -52,7 +52,7 @@ def check_secret_key_ref(ctx: EnvContext) -> Iterator[Hit]:
             env = {
                 e.get("name"): (i, e)
                 for i, e in enumerate(as_list(container.spec.get("env")))
-                if isinstance(e, Mapping) and isinstance(e.get("name"), str)  # any other name: TL010's finding
+                if isinstance(e, (dict, Mapping)) and isinstance(e.get("name"), str)  # any other name: TL010's finding
             }
             for key in wanted:
                 if key not in env:
@@ -66,7 +66,7 @@ def check_secret_key_ref(ctx: EnvContext) -> Iterator[Hit]:
                 index, entry = env[key]
                 ref = dig(entry, ("valueFrom", "secretKeyRef"))
                 path = (*container.path, "env", index)
-                if not isinstance(ref, Mapping):
+                if not isinstance(ref, (dict, Mapping)):
                     how = "a literal value" if "value" in entry else "another source"
                     yield Hit(f"env {key}: expected valueFrom.secretKeyRef, found {how}", manifest=manifest, path=path)
                     continue
@@ -113,7 +113,7 @@ def check_not_key_ref(ctx: EnvContext) -> Iterator[Hit]:
         for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("envFrom"))):
                 ref = as_map(entry).get("secretRef")
-                if isinstance(ref, Mapping):
+                if isinstance(ref, (dict, Mapping)):
                     yield Hit(
                         f"envFrom.secretRef {ref.get('name')!r}: expected each secret as env[].valueFrom.secretKeyRef, "
                         "found the whole Secret loaded",
@@ -129,7 +129,7 @@ def check_not_key_ref(ctx: EnvContext) -> Iterator[Hit]:
                 ("projected", as_map(s).get("secret")) for s in as_list(dig(volume, ("projected", "sources")))
             ]
             for how, source in sources:
-                if isinstance(source, Mapping):
+                if isinstance(source, (dict, Mapping)):
                     yield Hit(
                         f"volume {volume.get('name')!r} mounts a Secret as files ({how}): expected "
                         "env[].valueFrom.secretKeyRef only",

@@ -22,6 +22,7 @@ def check_selector_labels(ctx: EnvContext) -> Iterator[Hit]:
     keys = [k for k in contract_list(ctx.contract, "selector_labels") if isinstance(k, str)]
     if not keys:
         return
+    wanted = sorted(keys)
     for manifest, app in app_objects(ctx, "Service", *SELECTOR_KINDS):
         path = ("spec", "selector") if manifest.kind == "Service" else ("spec", "selector", "matchLabels")
         selector = dig(manifest.obj, path)
@@ -29,7 +30,7 @@ def check_selector_labels(ctx: EnvContext) -> Iterator[Hit]:
             continue  # a Service without selector has hand-made endpoints: nothing to compare
         selector = as_map(selector)
         values = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": manifest.target.release or None}
-        if sorted(selector) != sorted(keys):
+        if sorted(selector) != wanted:
             yield Hit(
                 f"{manifest.kind} selector: expected exactly the labels {', '.join(keys)}, "
                 f"found {', '.join(sorted(selector)) or 'none'}",

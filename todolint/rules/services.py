@@ -25,7 +25,8 @@ def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
         if not workloads:
             continue  # dangling-service reports it
         want = app_port(ctx.contract, app)
-        ports = [(i, p) for i, p in enumerate(as_list(dig(service.obj, ("spec", "ports")))) if isinstance(p, Mapping)]
+        entries = enumerate(as_list(dig(service.obj, ("spec", "ports"))))
+        ports = [(i, p) for i, p in entries if isinstance(p, (dict, Mapping))]
         # The entry carrying the app port (else the first) must reach the app container's port.
         primary = next((i for i, p in ports if p.get("port") == want), ports[0][0] if ports else None)
         for index, entry in ports:
