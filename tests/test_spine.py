@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -185,6 +186,34 @@ def test_usage_errors_are_one_line(run_cli: RunCli, args: list[str], message: st
     assert done.stderr.count("\n") == 1
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["charts/", "--format", "json"], 0),
+        (["-", "--format", "sarif"], 1),  # the stdin fixture fails TL100: the verdict stands
+        (["rules"], 0),
+    ],
+)
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path, args: list[str], code: int) -> None:
+    """`todolint charts/ | head -1`: no error line, and the exit code is the run's verdict."""
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: todolint's first write to stdout fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "todolint", *args],
+            cwd=ROOT,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            input=(ROOT / "tests/rules/TL100/fail-wrong-and-missing.yaml").read_bytes(),
+            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")},
+            timeout=300,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr.decode()) == (code, "")
 
 
 def test_wheel_ships_policies_and_lints_from_outside(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from todolint.cli import main
+from todolint.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()
