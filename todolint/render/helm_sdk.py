@@ -5,12 +5,17 @@ wins, maps deep-merged), then `--set`; the SDK then coalesces them with the char
 enforces values.schema.json. The SDK cannot be interrupted, so renders run in a worker process
 (embedded_worker.py, which holds the SDK calls) that is killed when a render overruns `--timeout` and
 started again for the next.
-`prepare()` starts the worker before the first render is asked for: loading the Go library there
-(~60 ms) overlaps with todolint loading its rules, on the second core.
+
+`prepare()` starts the worker and hands it the first requests before any render is asked for: it
+loads the Go library (~80 ms) and renders while todolint loads its rules, on the second core, and
+`render()` then mostly reads an answer that is already there. The worker answers in order; a few
+requests are kept ahead of the answers read (REQUESTS_AHEAD), so neither side can block the other on
+a full pipe.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import json
@@ -52,6 +57,14 @@ class EmbeddedRenderer:
         self._worker: subprocess.Popen[bytes] | None = None
         self._greeted = False  # the current worker's hello line has been read
         self._version: str | None = None
+        #: Targets asked of the current worker whose answers are not read yet, in the worker's order.
+        self._asked: collections.deque[Target] = collections.deque()
+        #: Targets prepare() expects to be rendered, not asked yet.
+        self._planned: collections.deque[Target] = collections.deque()
+        #: Answers read on the way to another target's (render() called out of the planned order).
+        self._early: dict[Target, bytes] = {}
+        #: What was read from the current worker past its last whole line.
+        self._unread = bytearray()
 
     def version(self) -> str:
         """The Helm version compiled into the SDK, as the worker says when it has loaded the library."""
@@ -64,17 +77,24 @@ class EmbeddedRenderer:
             return self._version or "unknown"
 
     def prepare(self, targets: Sequence[Target]) -> int:
-        """Start the worker now when there is anything to render, without waiting for it."""
-        if targets:
+        """Start the worker now when there is anything to render and ask it for the first targets,
+        without waiting for it. A target refused before rendering is left for render() to refuse."""
+        trees: dict[str, bool] = {}  # a chart's tree is checked once for all its environments
+        planned = [t for t in targets if _renderable(t, trees)]
+        if planned:
             with self._lock:
-                self._spawn()
+                self._planned.extend(planned)
+                try:
+                    self._ask_ahead(self._spawn())
+                except OSError:  # render() says what became of the worker
+                    self._discard()
         return len(targets)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
         check_chart_tree(target.chart_path)
         check_release_name(target.release)
         with self._lock:
-            outcome = self._ask_worker(target, timeout)
+            outcome = self._answer(target, timeout)
         templates: list[RenderedTemplate] = []
         for source in sorted(outcome):
             text = outcome[source]
@@ -102,8 +122,11 @@ class EmbeddedRenderer:
     def _spawn(self) -> subprocess.Popen[bytes]:
         worker = self._worker
         if worker is None or worker.poll() is not None:
+            if worker is not None:
+                self._discard()  # it died between renders: its unanswered requests go to the new one
             worker = self._worker = self._start_worker()
             self._greeted = False
+            self._unread.clear()
         return worker
 
     def _ready(self, deadline: float) -> subprocess.Popen[bytes]:
@@ -111,7 +134,7 @@ class EmbeddedRenderer:
         worker = self._spawn()
         if not self._greeted:
             assert worker.stdout is not None
-            hello = json.loads(_read_line(worker.stdout, deadline, limit=1 << 16)).get("hello")
+            hello = json.loads(_read_line(worker.stdout, self._unread, deadline, limit=1 << 16)).get("hello")
             self._greeted = True
             if isinstance(hello, dict) and isinstance(hello.get("version"), str):
                 self._version = hello["version"]
@@ -121,26 +144,53 @@ class EmbeddedRenderer:
         if self._worker is not None:
             _stop(self._worker)
         self._worker = None
+        # What the stopped worker was asked and did not answer goes to the next one.
+        self._planned.extendleft(reversed(self._asked))
+        self._asked.clear()
 
-    def _ask_worker(self, target: Target, timeout: float) -> dict[str, str]:
-        request = json.dumps(dataclasses.asdict(target)).encode("utf-8", "surrogatepass") + b"\n"
-        # The timeout counts from the request: starting the worker and loading the library count too
-        # when this is the first render.
+    def _ask(self, worker: subprocess.Popen[bytes], target: Target) -> None:
+        assert worker.stdin is not None
+        worker.stdin.write(json.dumps(dataclasses.asdict(target)).encode("utf-8", "surrogatepass") + b"\n")
+        worker.stdin.flush()
+        self._asked.append(target)
+
+    def _ask_ahead(self, worker: subprocess.Popen[bytes]) -> None:
+        # A request is a few hundred bytes, far below a pipe's 64 KiB: writing one never blocks while
+        # the worker waits for us to read its answers.
+        while self._planned and len(self._asked) < REQUESTS_AHEAD:
+            self._ask(worker, self._planned.popleft())
+
+    def _answer(self, target: Target, timeout: float) -> dict[str, str]:
+        """The worker's answer for `target`, asking for it unless it already was."""
+        # The timeout counts from here: starting the worker and loading the library count too when
+        # this is the first render, and so does the rest of a render asked for ahead.
         deadline = time.monotonic() + timeout
-        worker = None
         try:
-            worker = self._ready(deadline)
-            assert worker.stdin is not None and worker.stdout is not None
-            worker.stdin.write(request)
-            worker.stdin.flush()
-            reply = _read_line(worker.stdout, deadline, limit=2 * MAX_RENDER_BYTES + 4096)
+            reply = self._early.pop(target, None)
+            while reply is None:
+                worker = self._ready(deadline)
+                assert worker.stdout is not None
+                if target not in self._asked:
+                    with contextlib.suppress(ValueError):
+                        self._planned.remove(target)
+                    self._ask(worker, target)
+                self._ask_ahead(worker)
+                line = _read_line(worker.stdout, self._unread, deadline, limit=2 * MAX_RENDER_BYTES + 4096)
+                answered = self._asked.popleft()
+                if answered == target:
+                    reply = line
+                else:
+                    self._early[answered] = line
         except (OSError, ValueError, _Overrun) as exc:
+            failed = self._worker
+            if self._asked and self._asked[0] == target:
+                self._asked.popleft()  # the one that failed is not asked again
             self._discard()
             if isinstance(exc, _Overrun) and exc.reason == "time":
                 raise RenderError(f"render timed out after {timeout:g} s (--timeout)") from None
             if isinstance(exc, _Overrun) and exc.reason == "size":
                 raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB") from None
-            code = worker.poll() if worker is not None else None
+            code = failed.returncode if failed is not None else None
             raise RenderError(f"embedded Helm stopped unexpectedly (exit code {code})") from None
         answer = json.loads(reply)
         if "helm" in answer:
@@ -156,6 +206,21 @@ class EmbeddedRenderer:
 
 #: How long `version()` waits for a worker to load the library when no render has started it.
 HELLO_TIMEOUT = 60.0
+#: Requests the worker holds beyond the answer being waited for: enough that it never idles between
+#: renders, few enough that a timed-out render wastes little work.
+REQUESTS_AHEAD = 4
+
+
+def _renderable(target: Target, trees: dict[str, bool]) -> bool:
+    """Whether render() would ask the worker for `target` rather than refuse it first."""
+    try:
+        if trees.setdefault(target.chart_path, True):
+            check_chart_tree(target.chart_path)
+        check_release_name(target.release)
+    except RenderError:
+        trees[target.chart_path] = False
+        return False
+    return True
 
 
 class _Overrun(Exception):
@@ -164,24 +229,29 @@ class _Overrun(Exception):
         self.reason = reason
 
 
-def _read_line(stream: IO[bytes], deadline: float, *, limit: int) -> bytes:
-    """One line from the worker, or _Overrun when the deadline passes or the line grows past `limit`."""
+def _read_line(stream: IO[bytes], buffer: bytearray, deadline: float, *, limit: int) -> bytes:
+    """The next line from the worker, or _Overrun when the deadline passes or the line grows past
+    `limit`. `buffer` holds what was read past the last line (answers asked ahead arrive together)."""
     fd = stream.fileno()
-    chunks = bytearray()
+    searched = 0
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while True:
+            end = buffer.find(b"\n", searched)
+            if end >= 0:
+                line = bytes(buffer[: end + 1])
+                del buffer[: end + 1]
+                return line
+            if len(buffer) > limit:
+                raise _Overrun("size")
+            searched = len(buffer)
             left = deadline - time.monotonic()
             if left <= 0 or not selector.select(left):
                 raise _Overrun("time")
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 raise OSError("worker closed its output")
-            chunks += chunk
-            if chunks.endswith(b"\n"):
-                return bytes(chunks)
-            if len(chunks) > limit:
-                raise _Overrun("size")
+            buffer += chunk
 
 
 def _stop(worker: subprocess.Popen[bytes]) -> None:
