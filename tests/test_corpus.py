@@ -328,8 +328,18 @@ def _workers() -> set[int]:
     return found
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find the worker")
-def test_interrupt_stops_a_hung_render_and_its_worker() -> None:
+@pytest.mark.parametrize("moment", ["starting", "rendering"])
+def test_interrupt_stops_a_hung_render_and_its_worker(moment: str) -> None:
+    """Ctrl-C as todolint starts (its worker too), or while the worker loops on a render."""
     before = _workers()
     process = subprocess.Popen(
         [sys.executable, "-m", "todolint", "--renderer", "embedded", "--timeout", "600", "--env", "dev",
@@ -341,8 +351,11 @@ def test_interrupt_stops_a_hung_render_and_its_worker() -> None:
     try:
         deadline = time.monotonic() + 60
         while not _workers() - before and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)  # wait until the worker is rendering the loop
+            time.sleep(0.01)
         assert _workers() - before, "no SDK worker process appeared"
+        if moment == "rendering":  # loading the library takes ~0.1 s of CPU; the loop takes all it gets
+            while max(map(_cpu_seconds, _workers() - before), default=0) < 1 and time.monotonic() < deadline:
+                time.sleep(0.1)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:

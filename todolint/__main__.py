@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from todolint.cli import entry
+from todolint.start import main
 
 if __name__ == "__main__":
-    entry()
+    main()

@@ -13,12 +13,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from todolint import __version__
 from todolint.report import FORMATS
+from todolint.start import stop_worker
+
+if TYPE_CHECKING:
+    import subprocess
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -242,11 +246,13 @@ def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None
 def check(ctx: click.Context, /, **options: Any) -> None:
     """Render every chart for every environment and lint what Helm produced."""
     order = ctx.meta.get("todolint.report_order", [])
-    sys.exit(_guard(lambda: _check(report_order=order, **options)))
+    early = ctx.obj.take() if isinstance(ctx.obj, _Early) else None
+    sys.exit(_guard(lambda: _check(report_order=order, early_worker=early, **options)))
 
 
-def entry() -> NoReturn:
-    """The `todolint` command and `python -m todolint`: run, then end the process at once.
+def entry(early_worker: subprocess.Popen[bytes] | None = None) -> NoReturn:
+    """Run the command line (see todolint.start, which may have started a render worker already),
+    then end the process at once.
 
     Once the reports are written and the exit handlers have run (they stop the render worker), a
     process that is about to end gains nothing from Python freeing every object it made: that takes
@@ -254,10 +260,20 @@ def entry() -> NoReturn:
     CliRunner) call `main`, which returns through SystemExit as usual.
     """
     try:
-        main(prog_name="todolint")
-        code: Any = 0
+        # Not click's standalone mode, whose Ctrl-C while reading the command line says "Aborted!" and
+        # exits 1: an interrupt says the same and exits 2 at any moment.
+        code: Any = main(prog_name="todolint", obj=_Early(early_worker), standalone_mode=False)
     except SystemExit as exc:
         code = exc.code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("todolint: interrupted", err=True)
+        code = EXIT_ERROR
+    except click.ClickException as exc:  # a usage error: click's message, click's exit code
+        exc.show()
+        code = exc.exit_code
+    finally:
+        if early_worker is not None:
+            stop_worker(early_worker)
     if code is not None and not isinstance(code, int):
         click.echo(code, err=True)  # what sys.exit("message") prints
         code = 1
@@ -266,6 +282,17 @@ def entry() -> NoReturn:
         with contextlib.suppress(OSError, ValueError):  # closed by the reader, or by us
             stream.flush()
     os._exit(code or 0)
+
+
+class _Early:
+    """The render worker todolint.start started on a guess, for the first renderer that wants it."""
+
+    def __init__(self, worker: subprocess.Popen[bytes] | None) -> None:
+        self.worker = worker
+
+    def take(self) -> subprocess.Popen[bytes] | None:
+        worker, self.worker = self.worker, None
+        return worker
 
 
 def _guard(action: Any) -> int:
@@ -317,6 +344,7 @@ def _check(
     quiet: bool,
     statistics: bool,
     no_cache: bool = False,
+    early_worker: subprocess.Popen[bytes] | None = None,
 ) -> int:
     # What finds the charts and starts the renderer first; the engine, rules and reporters load
     # below, while the embedded SDK's worker loads the Go library.
@@ -370,7 +398,7 @@ def _check(
     chosen = None
     if targets:
         try:
-            chosen = make_renderer(renderer or config.renderer or "auto")
+            chosen = make_renderer(renderer or config.renderer or "auto", worker=early_worker)
         except RenderError as exc:
             fail(exc.message)
         if cache is not None:
@@ -379,6 +407,8 @@ def _check(
         # is rendered anew will need the Kubernetes definitions, which load meanwhile too.
         if chosen.prepare(targets):
             schema.warm_up(kube)
+    if early_worker is not None and (chosen is None or chosen.name != "embedded"):
+        stop_worker(early_worker)  # todolint.start guessed wrong: nothing to render, or the helm CLI chosen
     from todolint import baseline as baselines
     from todolint.engine import Plan, Settings, StreamContext, run
     from todolint.models import Severity

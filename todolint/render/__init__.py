@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Sequence
 
     from todolint.models import Target
@@ -205,8 +206,9 @@ def helm_on_path() -> str | None:
     return shutil.which("helm")
 
 
-def make_renderer(choice: str) -> Renderer:
-    """`auto`, `helm` or `embedded`; RenderError (usage) when the choice cannot be met."""
+def make_renderer(choice: str, *, worker: subprocess.Popen[bytes] | None = None) -> Renderer:
+    """`auto`, `helm` or `embedded`; RenderError (usage) when the choice cannot be met. `worker`: an
+    embedded render worker already started (todolint.start), for the embedded renderer to adopt."""
     if choice == "auto":
         choice = "helm" if helm_on_path() else "embedded"
     if choice == "helm":
@@ -219,5 +221,5 @@ def make_renderer(choice: str) -> Renderer:
     if choice == "embedded":
         from todolint.render.helm_sdk import EmbeddedRenderer
 
-        return EmbeddedRenderer()
+        return EmbeddedRenderer(worker)
     raise RenderError(f"unknown renderer {choice!r} (choose auto, helm or embedded)")

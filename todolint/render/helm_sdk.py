@@ -22,12 +22,10 @@ import json
 import os
 import selectors
 import subprocess
-import sys
 import threading
 import time
 import weakref
 from collections.abc import Sequence
-from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from todolint.render import (
@@ -38,6 +36,7 @@ from todolint.render import (
     check_release_name,
     helm_error,
 )
+from todolint.start import start_worker, stop_worker
 
 if TYPE_CHECKING:
     from todolint.models import Target
@@ -48,17 +47,23 @@ class EmbeddedRenderer:
 
     name = "embedded"
 
-    def __init__(self) -> None:
+    def __init__(self, worker: subprocess.Popen[bytes] | None = None) -> None:
+        """`worker`: one already started (todolint.start), which this renderer adopts."""
         import importlib.util
 
         if importlib.util.find_spec("helm_python") is None:
             raise ImportError("helm_python (package helm-python-sdk) is not installed")
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
+        if worker is not None:
+            weakref.finalize(self, stop_worker, worker)
+            self._worker = worker
         self._greeted = False  # the current worker's hello line has been read
         self._version: str | None = None
         #: Targets asked of the current worker whose answers are not read yet, in the worker's order.
-        self._asked: collections.deque[Target] = collections.deque()
+        self._asked: dict[Target, int] = {}  # → the request's size
+        #: What the worker has yet to read is at most this.
+        self._asked_bytes = 0
         #: Targets prepare() expects to be rendered, not asked yet.
         self._planned: collections.deque[Target] = collections.deque()
         #: Answers read on the way to another target's (render() called out of the planned order).
@@ -81,7 +86,11 @@ class EmbeddedRenderer:
         without waiting for it. A target refused before rendering is left for render() to refuse."""
         trees: dict[str, bool] = {}  # a chart's tree is checked once for all its environments
         planned = [t for t in targets if _renderable(t, trees)]
-        if planned:
+        if not planned:
+            with self._lock:
+                if not self._asked:
+                    self._discard()  # a worker started early, on a guess, for nothing
+        else:
             with self._lock:
                 self._planned.extend(planned)
                 try:
@@ -108,15 +117,8 @@ class EmbeddedRenderer:
     # --- the worker process ------------------------------------------------------------------------
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
-        # Run as a script, not `-m`: that would import the todolint packages, which the worker does
-        # not use, before the Go library starts loading.
-        worker = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve().with_name("embedded_worker.py"))],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        weakref.finalize(self, _stop, worker)
+        worker = start_worker()
+        weakref.finalize(self, stop_worker, worker)
         return worker
 
     def _spawn(self) -> subprocess.Popen[bytes]:
@@ -142,23 +144,29 @@ class EmbeddedRenderer:
 
     def _discard(self) -> None:
         if self._worker is not None:
-            _stop(self._worker)
+            stop_worker(self._worker)
         self._worker = None
         # What the stopped worker was asked and did not answer goes to the next one.
-        self._planned.extendleft(reversed(self._asked))
+        self._planned.extendleft(reversed(list(self._asked)))
         self._asked.clear()
+        self._asked_bytes = 0
 
-    def _ask(self, worker: subprocess.Popen[bytes], target: Target) -> None:
+    def _ask(self, worker: subprocess.Popen[bytes], target: Target, request: bytes | None = None) -> None:
         assert worker.stdin is not None
-        worker.stdin.write(json.dumps(dataclasses.asdict(target)).encode("utf-8", "surrogatepass") + b"\n")
+        request = request or _request(target)
+        worker.stdin.write(request)
         worker.stdin.flush()
-        self._asked.append(target)
+        self._asked[target] = len(request)
+        self._asked_bytes += len(request)
 
     def _ask_ahead(self, worker: subprocess.Popen[bytes]) -> None:
-        # A request is a few hundred bytes, far below a pipe's 64 KiB: writing one never blocks while
-        # the worker waits for us to read its answers.
+        # While the worker owes answers it may be blocked writing one to a full pipe, reading nothing:
+        # what is asked meanwhile must fit in its input pipe (64 KiB on Linux), or both would wait.
         while self._planned and len(self._asked) < REQUESTS_AHEAD:
-            self._ask(worker, self._planned.popleft())
+            request = _request(self._planned[0])
+            if self._asked and self._asked_bytes + len(request) > AHEAD_BYTES:
+                return
+            self._ask(worker, self._planned.popleft(), request)
 
     def _answer(self, target: Target, timeout: float) -> dict[str, str]:
         """The worker's answer for `target`, asking for it unless it already was."""
@@ -170,21 +178,22 @@ class EmbeddedRenderer:
             while reply is None:
                 worker = self._ready(deadline)
                 assert worker.stdout is not None
-                if target not in self._asked:
+                if not self._asked:  # else what is owed is read first, `target`'s answer among it or not
                     with contextlib.suppress(ValueError):
                         self._planned.remove(target)
                     self._ask(worker, target)
                 self._ask_ahead(worker)
                 line = _read_line(worker.stdout, self._unread, deadline, limit=2 * MAX_RENDER_BYTES + 4096)
-                answered = self._asked.popleft()
+                answered = next(iter(self._asked))
+                self._asked_bytes -= self._asked.pop(answered)
                 if answered == target:
                     reply = line
                 else:
                     self._early[answered] = line
         except (OSError, ValueError, _Overrun) as exc:
             failed = self._worker
-            if self._asked and self._asked[0] == target:
-                self._asked.popleft()  # the one that failed is not asked again
+            if target == next(iter(self._asked), None):
+                self._asked_bytes -= self._asked.pop(target)  # the one that failed is not asked again
             self._discard()
             if isinstance(exc, _Overrun) and exc.reason == "time":
                 raise RenderError(f"render timed out after {timeout:g} s (--timeout)") from None
@@ -206,9 +215,15 @@ class EmbeddedRenderer:
 
 #: How long `version()` waits for a worker to load the library when no render has started it.
 HELLO_TIMEOUT = 60.0
-#: Requests the worker holds beyond the answer being waited for: enough that it never idles between
-#: renders, few enough that a timed-out render wastes little work.
-REQUESTS_AHEAD = 4
+#: Requests asked ahead of the answer waited for: enough that the worker renders a typical run's
+#: charts while todolint loads, and never idles between renders. A request is a few hundred bytes;
+#: together they stay under AHEAD_BYTES (see _ask_ahead).
+REQUESTS_AHEAD = 32
+AHEAD_BYTES = 16 * 1024
+
+
+def _request(target: Target) -> bytes:
+    return json.dumps(dataclasses.asdict(target)).encode("utf-8", "surrogatepass") + b"\n"
 
 
 def _renderable(target: Target, trees: dict[str, bool]) -> bool:
@@ -252,16 +267,6 @@ def _read_line(stream: IO[bytes], buffer: bytearray, deadline: float, *, limit: 
             if not chunk:
                 raise OSError("worker closed its output")
             buffer += chunk
-
-
-def _stop(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        worker.kill()
-    worker.wait()
-    for stream in (worker.stdin, worker.stdout):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
 
 
 def describe_sdk() -> str:

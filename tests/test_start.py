@@ -1,0 +1,48 @@
+"""todolint.start's guess, from the command line alone, that a run will render with the embedded SDK."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from todolint import start
+
+
+@pytest.mark.parametrize(
+    ("args", "helm_on_path", "guess"),
+    [
+        ([], False, True),  # `todolint` lints the working directory
+        (["charts/"], False, True),
+        (["check", "charts/", "--env", "dev"], False, True),
+        (["charts/"], True, False),  # auto picks the helm CLI
+        (["charts/", "--renderer", "embedded"], True, True),
+        (["charts/", "--renderer=embedded"], True, True),
+        (["charts/", "--renderer", "helm"], False, False),
+        (["charts/", "--renderer=helm"], False, False),
+        (["charts/", "--renderer", "auto"], False, True),
+        (["-", "--env", "dev"], False, False),  # stdin: nothing to render
+        (["rules"], False, False),
+        (["explain", "TL100"], False, False),
+        (["--version"], False, False),
+        (["charts/", "--help"], False, False),
+        (["charts/", "--", "--renderer", "helm"], False, True),  # after --, a path
+    ],
+)
+def test_guess(args: list[str], helm_on_path: bool, guess: bool, helm3: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(start, "_cores", lambda: 2)
+    path = os.pathsep.join(["/nonexistent", str(Path(helm3).parent) if helm_on_path else "/usr/bin/nonexistent"])
+    assert start.will_render_embedded(args, {"PATH": path}) is guess
+
+
+def test_no_guess_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(start, "_cores", lambda: 1)
+    assert start.will_render_embedded(["charts/", "--renderer", "embedded"], {"PATH": ""}) is False
+
+
+def test_a_worker_started_early_is_stopped_and_reaped() -> None:
+    worker = start.start_worker()
+    start.stop_worker(worker)
+    assert worker.returncode is not None
+    start.stop_worker(worker)  # twice is harmless: the renderer and the entry point may both stop it

@@ -1,0 +1,99 @@
+"""The `todolint` command's first moments: start the embedded SDK's render worker before todolint loads.
+
+The worker takes ~100 ms to load the Go library, and todolint about as long to load itself and find
+the charts. When the command line says that this run will render with the embedded SDK, the worker
+is started here, before anything else is imported, so that both happen at once on two cores; the
+embedded renderer then adopts it. When the guess is wrong (every render is cached, or a config file
+chooses the helm CLI) the worker is stopped as soon as that is known, having cost some CPU time on
+the other core. With one core nothing starts early: the two would only slow each other down.
+
+This module imports only what Python starts with, plus subprocess.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from typing import NoReturn
+
+#: The worker script, run by path (see embedded_worker.py); os.path, as pathlib takes ~10 ms to import.
+WORKER = os.path.join(os.path.dirname(os.path.realpath(__file__)), "render", "embedded_worker.py")
+
+#: Commands and flags that render nothing.
+_NO_RENDER = frozenset({"rules", "explain", "--version", "-h", "--help"})
+
+
+def main() -> NoReturn:
+    """The `todolint` console script and `python -m todolint`."""
+    worker = None
+    try:
+        if will_render_embedded(sys.argv[1:], os.environ):
+            worker = start_worker()
+        from todolint.cli import entry
+    except KeyboardInterrupt:  # Ctrl-C while todolint loads: no traceback, as at any later moment
+        if worker is not None:
+            stop_worker(worker)
+        os.write(2, b"todolint: interrupted\n")
+        os._exit(2)
+    entry(early_worker=worker)
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    """A new render worker; it says hello on stdout once the Go library is loaded."""
+    return subprocess.Popen(
+        [sys.executable, WORKER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Kill `worker` unless it has ended, reap it, close its pipes."""
+    if worker.poll() is None:
+        worker.kill()
+    worker.wait()
+    for stream in (worker.stdin, worker.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+def will_render_embedded(args: Sequence[str], environ: Mapping[str, str]) -> bool:
+    """A guess, from the command line alone, that this run will render charts with the embedded SDK:
+    a `check` (the default command) of paths other than stdin, with `--renderer embedded`, or `auto`
+    (the default) and no helm on PATH, on a machine with a second core."""
+    if _cores() < 2 or any(arg in _NO_RENDER or arg == "-" for arg in args):
+        return False
+    renderer = "auto"
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--renderer" and index + 1 < len(args):
+            renderer = args[index + 1]
+        elif arg.startswith("--renderer="):
+            renderer = arg.partition("=")[2]
+    if renderer == "auto":
+        return not _helm_on_path(environ.get("PATH", ""))
+    return renderer == "embedded"
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _helm_on_path(path: str) -> bool:
+    # shutil.which would import bz2 and lzma; an approximation is enough for a guess.
+    names = ("helm.exe", "helm") if os.name == "nt" else ("helm",)
+    return any(
+        os.access(os.path.join(folder, name), os.X_OK) and os.path.isfile(os.path.join(folder, name))
+        for folder in path.split(os.pathsep)
+        if folder
+        for name in names
+    )
