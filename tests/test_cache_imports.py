@@ -32,6 +32,11 @@ with open(os.environ["PROBE_OUT"], "w") as out:
 
 
 def _loaded(tmp_path: Path, *args: str) -> set[str]:
+    """The top-level packages a command loads."""
+    return {m.split(".")[0] for m in _modules(tmp_path, *args)}
+
+
+def _modules(tmp_path: Path, *args: str) -> set[str]:
     out = tmp_path / "modules.json"
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"), PROBE_OUT=str(out))
     paths = [p for p in env.get("PATH", "").split(os.pathsep) if p and not (Path(p) / "helm").exists()]
@@ -46,7 +51,7 @@ def _loaded(tmp_path: Path, *args: str) -> set[str]:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    return {m.split(".")[0] for m in json.loads(out.read_text())}
+    return set(json.loads(out.read_text()))
 
 
 def test_version_loads_nothing_heavy_once_remembered(tmp_path: Path) -> None:
@@ -61,6 +66,7 @@ def test_warm_run_loads_neither_the_sdk_nor_the_validator(tmp_path: Path) -> Non
     assert "jsonschema_rs" in cold
     assert "helm_python" not in cold
     assert "rich" not in cold  # plain text to a pipe needs no rich
+    assert "todolint.locate" not in _modules(tmp_path, "charts/", "-q")  # a clean run locates nothing
     warm = _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q")
     # The declarative policies are decided in-process; python-jsonschema only words a failing one.
     assert warm & set(HEAVY) == set()

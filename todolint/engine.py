@@ -13,18 +13,20 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from todolint import schema
 from todolint.contract import Contract
 from todolint.discover import ManifestInput
-from todolint.locate import Locator
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity, Target, TargetResult
 from todolint.parse import ParseProblem, parse_template
 from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, Renderer, RenderError
 from todolint.render.helm_cli import split_stream
 from todolint.rules import EnvContext, Rule
 from todolint.suppress import Exemption, Suppressor
+
+if TYPE_CHECKING:
+    from todolint.locate import Locator
 
 STDIN_NAME = "<stdin>"
 
@@ -155,8 +157,7 @@ class Engine:
         self.rules = {r.code: r for r in plan.rules}
         self.kube_version = plan.kube_version or schema.newest_version()
         self.found = _Collected()
-        #: Reads chart files only when a finding needs a location, each file once per run.
-        self.locator = Locator()
+        self._locator: Locator | None = None
         #: Per rule code: the rule and its severity, or None when its findings do not count (see `stamp`).
         self._stamps: dict[str, tuple[Rule, Severity] | None] = {}
         #: Field path → its printable text: a run stamps tens of thousands of findings on a few paths.
@@ -164,6 +165,14 @@ class Engine:
         #: Message → its printable text: one mistake repeats its message on many objects, and a message
         #: can be long (api-url lists every backend's URL), so each distinct text is scanned once.
         self._messages: dict[str, str] = {}
+
+    def locator(self) -> Locator:
+        """Reads chart files only when a finding needs a location, each file once per run."""
+        if self._locator is None:
+            from todolint.locate import Locator  # ~10 ms to import, which a clean run never needs
+
+            self._locator = Locator()
+        return self._locator
 
     # --- render and parse ------------------------------------------------------------------------
 
@@ -380,7 +389,7 @@ class Engine:
         if hit.manifest is not None:
             manifest = hit.manifest
             target = manifest.target
-            locations: tuple[Location, ...] = self.locator.locate(manifest, hit.path)
+            locations: tuple[Location, ...] = self.locator().locate(manifest, hit.path)
             kind, name = manifest.kind, manifest.name
         else:
             target = hit.target or Target(chart="-", chart_path="", env="-", release="", namespace="")

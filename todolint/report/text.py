@@ -11,7 +11,6 @@ from itertools import groupby
 from typing import TextIO
 
 from todolint import __version__
-from todolint.locate import code_frame, frame_location
 from todolint.models import Finding, Location, Result, Severity
 from todolint.report import ReportOptions
 
@@ -138,6 +137,8 @@ def _finding(out: _Plain | _Coloured, finding: Finding, frames: dict[str, list[s
     )
     field = f"{finding.path}: " if finding.path else ""
     out.line((f"      {field}{finding.message}", ""))
+    from todolint.locate import code_frame, frame_location  # only for a finding: a clean run needs neither
+
     where = frame_location(finding)
     if where is not None:
         for text in code_frame(where, masked=finding.category in _MASKED, cache=frames):
