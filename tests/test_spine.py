@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHART_NAMES, CHARTS, ENVS, ROOT, RunCli
+from todolint import __version__
 from todolint.contract import load_contract
 from todolint.discover import MatrixOptions, build_targets, discover
 from todolint.parse import parse_template
@@ -186,6 +187,15 @@ def test_usage_errors_are_one_line(run_cli: RunCli, args: list[str], message: st
     assert done.stderr.count("\n") == 1
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_version_bare_and_through_the_command_line_agree(run_cli: RunCli) -> None:
+    bare = run_cli("--version")  # answered by todolint.start, before click loads
+    among = run_cli("--version", "--help")  # click's eager --version, first on the line, wins
+    assert (bare.code, bare.stderr) == (among.code, among.stderr) == (0, "")
+    assert bare.stdout == among.stdout
+    assert bare.stdout.startswith(f"todolint {__version__}\nembedded Helm v")
+    assert bare.stdout.endswith("(kubernetes-validate)\n")
 
 
 @pytest.mark.parametrize(

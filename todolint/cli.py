@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from todolint import __version__
 from todolint.report import FORMATS
 from todolint.start import stop_worker
 
@@ -49,36 +48,11 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def _version_text() -> str:
-    # Asking helm for its version starts a process and loading the embedded SDK costs ~50 ms: both
-    # answers are remembered per executable/library (path, size, mtime) in the cache folder.
-    from todolint import schema
-    from todolint.cache import RenderCache
-    from todolint.render import helm_on_path
-
-    cache = RenderCache()
-    lines = [f"todolint {__version__}"]
-    try:
-        from todolint.render.helm_sdk import EmbeddedRenderer, describe_sdk
-
-        lines.append(f"embedded Helm {cache.remember(EmbeddedRenderer(), 'describe', describe_sdk)}")
-    except Exception as exc:  # a broken native library must not break --version
-        lines.append(f"embedded Helm: unavailable ({type(exc).__name__})")
-    binary = helm_on_path()
-    if binary:
-        from todolint.render.helm_cli import HelmCliRenderer
-
-        lines.append(f"helm CLI {cache.renderer_version(HelmCliRenderer(binary))} ({binary})")
-    else:
-        lines.append("helm CLI: not on PATH")
-    versions = schema.bundled_versions()
-    lines.append(f"Kubernetes schemas {versions[0]} to {versions[-1]} (kubernetes-validate)")
-    return "\n".join(lines)
-
-
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(_version_text())
+        from todolint.about import version_text
+
+        click.echo(version_text())
         ctx.exit(0)
 
 

@@ -7,17 +7,19 @@ embedded renderer then adopts it. When the guess is wrong (every render is cache
 chooses the helm CLI) the worker is stopped as soon as that is known, having cost some CPU time on
 the other core. With one core nothing starts early: the two would only slow each other down.
 
-This module imports only what Python starts with, plus subprocess.
+This module imports only what Python starts with, and subprocess to start the worker.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    import subprocess
 
 #: The worker script, run by path (see embedded_worker.py); os.path, as pathlib takes ~10 ms to import.
 WORKER = os.path.join(os.path.dirname(os.path.realpath(__file__)), "render", "embedded_worker.py")
@@ -28,6 +30,14 @@ _NO_RENDER = frozenset({"rules", "explain", "--version", "-h", "--help"})
 
 def main() -> NoReturn:
     """The `todolint` console script and `python -m todolint`."""
+    if sys.argv[1:] == ["--version"]:
+        from todolint.about import version_text
+
+        text = version_text()
+        with contextlib.suppress(BrokenPipeError):  # `todolint --version | head -1`
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+        os._exit(0)
     worker = None
     try:
         if will_render_embedded(sys.argv[1:], os.environ):
@@ -43,6 +53,8 @@ def main() -> NoReturn:
 
 def start_worker() -> subprocess.Popen[bytes]:
     """A new render worker; it says hello on stdout once the Go library is loaded."""
+    import subprocess  # here: `todolint --version` needs none
+
     return subprocess.Popen(
         [sys.executable, WORKER],
         stdin=subprocess.PIPE,
