@@ -247,7 +247,7 @@ def entry(early_worker: subprocess.Popen[bytes] | None = None) -> NoReturn:
         code = exc.exit_code
     finally:
         if early_worker is not None:
-            stop_worker(early_worker)
+            stop_worker(early_worker, wait=False)  # the process ends next
     if code is not None and not isinstance(code, int):
         click.echo(code, err=True)  # what sys.exit("message") prints
         code = 1
@@ -382,7 +382,7 @@ def _check(
         if chosen.prepare(targets):
             schema.warm_up(kube)
     if early_worker is not None and (chosen is None or chosen.name != "embedded"):
-        stop_worker(early_worker)  # todolint.start guessed wrong: nothing to render, or the helm CLI chosen
+        stop_worker(early_worker, wait=False)  # todolint.start guessed wrong: nothing to render, or helm CLI
     from todolint import baseline as baselines
     from todolint.engine import Plan, Settings, StreamContext, run
     from todolint.models import Severity

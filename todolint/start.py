@@ -45,7 +45,7 @@ def main() -> NoReturn:
         from todolint.cli import entry
     except KeyboardInterrupt:  # Ctrl-C while todolint loads: no traceback, as at any later moment
         if worker is not None:
-            stop_worker(worker)
+            stop_worker(worker, wait=False)
         os.write(2, b"todolint: interrupted\n")
         os._exit(2)
     entry(early_worker=worker)
@@ -63,11 +63,17 @@ def start_worker() -> subprocess.Popen[bytes]:
     )
 
 
-def stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    """Kill `worker` unless it has ended, reap it, close its pipes."""
+def stop_worker(worker: subprocess.Popen[bytes], *, wait: bool = True) -> None:
+    """Kill `worker` unless it has ended, close its pipes, and reap it unless `wait` is False.
+
+    A worker that has loaded the Go library takes the kernel 6-10 ms to tear down after SIGKILL. When
+    todolint is about to exit, or only starts what it has left to do, it need not wait for that: the
+    kernel finishes on its own (and Python reaps the process later, or init after todolint exits).
+    """
     if worker.poll() is None:
         worker.kill()
-    worker.wait()
+    if wait:
+        worker.wait()
     for stream in (worker.stdin, worker.stdout):
         if stream is not None:
             with contextlib.suppress(OSError):

@@ -56,7 +56,7 @@ class EmbeddedRenderer:
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
         if worker is not None:
-            weakref.finalize(self, stop_worker, worker)
+            weakref.finalize(self, stop_worker, worker, wait=False)  # at exit: see stop_worker
             self._worker = worker
         self._greeted = False  # the current worker's hello line has been read
         self._version: str | None = None
@@ -89,7 +89,7 @@ class EmbeddedRenderer:
         if not planned:
             with self._lock:
                 if not self._asked:
-                    self._discard()  # a worker started early, on a guess, for nothing
+                    self._discard(wait=False)  # a worker started early, on a guess, for nothing
         else:
             with self._lock:
                 self._planned.extend(planned)
@@ -118,7 +118,7 @@ class EmbeddedRenderer:
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         worker = start_worker()
-        weakref.finalize(self, stop_worker, worker)
+        weakref.finalize(self, stop_worker, worker, wait=False)  # at exit: see stop_worker
         return worker
 
     def _spawn(self) -> subprocess.Popen[bytes]:
@@ -142,9 +142,9 @@ class EmbeddedRenderer:
                 self._version = hello["version"]
         return worker
 
-    def _discard(self) -> None:
+    def _discard(self, *, wait: bool = True) -> None:
         if self._worker is not None:
-            stop_worker(self._worker)
+            stop_worker(self._worker, wait=wait)
         self._worker = None
         # What the stopped worker was asked and did not answer goes to the next one.
         self._planned.extendleft(reversed(list(self._asked)))
