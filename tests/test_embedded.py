@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
+from pathlib import Path
 
 import pytest
 import yaml
@@ -81,4 +84,22 @@ def test_a_worker_that_dies_during_the_render_waited_for_fails_that_render() -> 
     threading.Timer(1.0, worker.kill).start()  # while it loops on long-loop-dev
     with pytest.raises(RenderError, match=r"embedded Helm stopped unexpectedly \(exit code -9\)"):
         renderer.render(targets["long-loop-dev"], timeout=30)
+    assert _release_of(renderer, targets["todo-backend-dev"]) == {"todo-backend-dev"}
+
+
+def test_a_chart_refused_before_rendering_is_never_asked_of_the_worker(tmp_path: Path) -> None:
+    """A chart that reaches outside itself, or holds a FIFO, is refused for every environment before
+    Helm reads it: the worker is never asked to render it."""
+    chart = tmp_path / "todo-frontend"
+    shutil.copytree(CHARTS / "todo-frontend", chart)
+    (chart / "templates" / "service.yaml").unlink()
+    os.mkfifo(chart / "templates" / "service.yaml")
+    blocked = build_targets(discover([str(chart)]).charts, load_contract(), MatrixOptions(environments=("dev", "prod")))
+    targets = _targets("todo-backend")
+    renderer = EmbeddedRenderer()
+    renderer.prepare([*blocked, targets["todo-backend-dev"]])
+    assert list(renderer._asked) + list(renderer._planned) == [targets["todo-backend-dev"]]
+    for target in blocked:
+        with pytest.raises(RenderError, match=r"templates/service\.yaml is not a regular file"):
+            renderer.render(target, timeout=10)
     assert _release_of(renderer, targets["todo-backend-dev"]) == {"todo-backend-dev"}

@@ -8,7 +8,6 @@ is None (or empty) when the file does not set it, so that the CLI can tell "unse
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -144,6 +143,8 @@ def _validate(raw: Any, where: str) -> None:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         unknown = sorted(k for k in error.instance if k not in allowed)[0]
+        import difflib  # only to suggest a name for a mistake
+
         close = difflib.get_close_matches(unknown, allowed, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(allowed)})"
         raise ConfigError(f"{prefix}unknown key {unknown!r}{hint}")

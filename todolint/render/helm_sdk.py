@@ -70,6 +70,8 @@ class EmbeddedRenderer:
         self._early: dict[Target, bytes] = {}
         #: What was read from the current worker past its last whole line.
         self._unread = bytearray()
+        #: Each chart's check_chart_tree verdict: None, or why it is refused.
+        self._trees: dict[str, RenderError | None] = {}
 
     def version(self) -> str:
         """The Helm version compiled into the SDK, as the worker says when it has loaded the library."""
@@ -84,8 +86,7 @@ class EmbeddedRenderer:
     def prepare(self, targets: Sequence[Target]) -> int:
         """Start the worker now when there is anything to render and ask it for the first targets,
         without waiting for it. A target refused before rendering is left for render() to refuse."""
-        trees: dict[str, bool] = {}  # a chart's tree is checked once for all its environments
-        planned = [t for t in targets if _renderable(t, trees)]
+        planned = [t for t in targets if self._renderable(t)]
         if not planned:
             with self._lock:
                 if not self._asked:
@@ -100,7 +101,7 @@ class EmbeddedRenderer:
         return len(targets)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
-        check_chart_tree(target.chart_path)
+        self._check_tree(target.chart_path)
         check_release_name(target.release)
         with self._lock:
             outcome = self._answer(target, timeout)
@@ -113,6 +114,27 @@ class EmbeddedRenderer:
                 continue
             templates.append(RenderedTemplate(source, text))
         return templates
+
+    def _check_tree(self, chart_path: str) -> None:
+        """check_chart_tree, once per chart for all its environments (and for prepare and render)."""
+        if chart_path not in self._trees:
+            try:
+                check_chart_tree(chart_path)
+                self._trees[chart_path] = None
+            except RenderError as exc:
+                self._trees[chart_path] = exc
+        refused = self._trees[chart_path]
+        if refused is not None:
+            raise RenderError(refused.message, file=refused.file, line=refused.line, code=refused.code)
+
+    def _renderable(self, target: Target) -> bool:
+        """Whether render() would ask the worker for `target` rather than refuse it first."""
+        try:
+            self._check_tree(target.chart_path)
+            check_release_name(target.release)
+        except RenderError:
+            return False
+        return True
 
     # --- the worker process ------------------------------------------------------------------------
 
@@ -224,18 +246,6 @@ AHEAD_BYTES = 16 * 1024
 
 def _request(target: Target) -> bytes:
     return json.dumps(dataclasses.asdict(target)).encode("utf-8", "surrogatepass") + b"\n"
-
-
-def _renderable(target: Target, trees: dict[str, bool]) -> bool:
-    """Whether render() would ask the worker for `target` rather than refuse it first."""
-    try:
-        if trees.setdefault(target.chart_path, True):
-            check_chart_tree(target.chart_path)
-        check_release_name(target.release)
-    except RenderError:
-        trees[target.chart_path] = False
-        return False
-    return True
 
 
 class _Overrun(Exception):
