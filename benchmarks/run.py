@@ -533,8 +533,10 @@ def judge(b: Bench) -> None:
         b.target("A1", "A embedded / Checkov (not measured)", float("nan"), "≤ 0.07", False)
     ratio = a["embedded"] / floor
     b.target("A2", "A embedded / B floor (start-up + SDK load + 6 renders)", ratio, "≤ 1.5", ratio <= 1.5)
-    ratio = a["embedded_cpu"] / bb["sdk_floor_cpu"]
-    b.target("A2c", "the same in CPU seconds", ratio, "≤ 1.5", ratio <= 1.5)
+    # In CPU seconds A counts the render worker too, which works beside todolint on the other core:
+    # all the work done, not a stand-in for the wall time. Printed, not judged.
+    cpu_ratio = a["embedded_cpu"] / bb["sdk_floor_cpu"]
+    b.figure("A2c", "A embedded / B floor, CPU seconds (both processes)", f"{cpu_ratio:.2f}")
     n = d["D"]["objects"]
     schema_rate = n / d["D"]["schema"]
     m = d["D"]["checked_objects"]
@@ -558,9 +560,11 @@ def judge(b: Bench) -> None:
     f = d["F"]
     b.target("F1", "warm re-run, s wall", f["warm"], "≤ 0.25", f["warm"] <= 0.25)
     b.target("F2", "todolint --version, s wall", f["version"], "≤ 0.12", f["version"] <= 0.12)
-    # The same, in CPU seconds: what the wall time would be on an idle machine (both are single-threaded).
-    b.target("F1c", "warm re-run, s CPU", f["warm_cpu"], "≤ 0.25", f["warm_cpu"] <= 0.25)
+    # --version is one process: its CPU time is what its wall time is on an idle machine. A warm run's
+    # CPU time also counts the render worker todolint.start began on the other core before the cache
+    # was found full: printed, not judged.
     b.target("F2c", "todolint --version, s CPU", f["version_cpu"], "≤ 0.12", f["version_cpu"] <= 0.12)
+    b.figure("F1c", "warm re-run, s CPU (with the worker stopped early)", f"{f['warm_cpu']:.3f}")
 
 
 def report(b: Bench, info: dict[str, str], elapsed: float) -> None:
