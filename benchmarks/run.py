@@ -56,12 +56,13 @@ MIB = 1024 * 1024
 @dataclass(frozen=True)
 class Sample:
     wall: float
-    cpu: float  # user + system of the process and every child it waited for
-    rss_mib: float  # peak resident set of the process or its largest waited-for child
+    cpu: float  # user + system of the process and every process it started (see _reap_orphans)
+    rss_mib: float  # peak resident set of the process or its largest child
     code: int
 
 
 def run_process(cmd: Sequence[str], *, env: dict[str, str], cwd: Path = ROOT, timeout: float = 300) -> Sample:
+    _reap_orphans()  # left by a process run without measuring (the D stream's), not this one's
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
@@ -76,12 +77,43 @@ def run_process(cmd: Sequence[str], *, env: dict[str, str], cwd: Path = ROOT, ti
                 break
             time.sleep(0.002)
         wall = time.perf_counter() - started
+        orphan_cpu, orphan_rss = _reap_orphans()
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode not in (0, 1):
             err.seek(0)
             tail = err.read().decode("utf-8", "replace").strip().splitlines()[-3:]
             print(f"    ! {' '.join(cmd[:4])}... exited {proc.returncode}: {' | '.join(tail)}", file=sys.stderr)
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+    cpu = usage.ru_utime + usage.ru_stime + orphan_cpu
+    return Sample(wall, cpu, max(usage.ru_maxrss / 1024, orphan_rss), proc.returncode)
+
+
+def _adopt_orphans() -> None:
+    """Become the parent of what a measured process leaves running when it exits (Linux). todolint
+    kills its render worker at exit without waiting for it to end: its CPU time and memory count too."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        print("    ! cannot adopt orphans here: a stopped render worker's CPU and memory are not counted")
+
+
+def _reap_orphans(grace: float = 2.0) -> tuple[float, float]:
+    """CPU seconds and peak RSS (MiB) of the processes the last measured one left, once they end."""
+    cpu = rss = 0.0
+    deadline = time.perf_counter() + grace
+    while True:
+        try:
+            pid, _status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:  # none left
+            return cpu, rss
+        if pid:
+            cpu += usage.ru_utime + usage.ru_stime
+            rss = max(rss, usage.ru_maxrss / 1024)
+        elif time.perf_counter() > deadline:
+            return cpu, rss
+        else:
+            time.sleep(0.001)
 
 
 def repeat(runs: int, make: Callable[[int], Sample]) -> list[Sample]:
@@ -621,6 +653,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not Path(args.helm).is_file():
         parser.error(f"no helm at {args.helm} (use --helm PATH)")
+    _adopt_orphans()
     info = machine()
     print(
         f"todolint benchmarks · {info['date']} · {info['cpus']} CPUs ({info['cpu']}) · Python {info['python']} · "
