@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from todolint.paths import FORMAT, cache_root, entry_folder
 from todolint.render import RenderedTemplate
 
 if TYPE_CHECKING:
@@ -32,16 +33,10 @@ if TYPE_CHECKING:
     from todolint.render import Renderer
     from todolint.schema import SchemaError
 
-#: Bumped whenever the entry format or the key changes; old entries are then simply never read.
-FORMAT = 1
-
 
 def default_root() -> Path:
-    """`$XDG_CACHE_HOME/todolint`, else `~/.cache/todolint` (a relative XDG_CACHE_HOME is ignored, per the spec)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not base or not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "todolint"
+    """`$XDG_CACHE_HOME/todolint`, else `~/.cache/todolint`."""
+    return Path(cache_root(os.environ))
 
 
 def _file_digest(path: Path) -> bytes:
@@ -150,7 +145,7 @@ class RenderCache:
     # --- entries ---------------------------------------------------------------------------------
 
     def _path(self, kind: str, key: str) -> Path:
-        return self.root / f"{kind}-v{FORMAT}" / f"{key}.json"
+        return Path(entry_folder(str(self.root), kind)) / f"{key}.json"
 
     def has(self, key: str) -> bool:
         """Whether an entry is stored under `key` (it may still turn out corrupt when read)."""
