@@ -507,12 +507,16 @@ def make_tree(root: Path, count: int) -> Path:
 def bench_trees(b: Bench) -> None:
     print("E: generated trees of 25, 50, 100 charts × 3 environments", flush=True)
     runs = max(3, b.runs // 2)
+    trees = {count: str(make_tree(b.work, count)) for count in TREE_SIZES}
+    # The embedded runs in interleaved rounds, one of each size per round: E1 compares the sizes, and
+    # this machine's speed can drift by half within a minute.
+    embedded: dict[int, list[Sample]] = {count: [] for count in TREE_SIZES}
+    for _ in range(max(runs, b.runs)):
+        for count, tree in trees.items():
+            embedded[count].append(run_process(b.todolint(tree, "--renderer", "embedded", "-q"), env=b.env(helm=False)))
     rows = {}
-    for count in TREE_SIZES:
-        tree = str(make_tree(b.work, count))
-        emb = repeat(
-            runs, lambda _, t=tree: run_process(b.todolint(t, "--renderer", "embedded", "-q"), env=b.env(helm=False))
-        )
+    for count, tree in trees.items():
+        emb = embedded[count]
         helm = repeat(
             runs if count < 100 else 2,
             lambda _, t=tree: run_process(b.todolint(t, "--renderer", "helm", "-q"), env=b.env(helm=True)),
