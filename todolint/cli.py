@@ -448,12 +448,7 @@ def _check(
         if output:
             _write_atomic(Path(output), lambda stream, report=report: report(result, stream, options))
         else:
-            try:
-                report(result, sys.stdout, options)
-                sys.stdout.flush()
-            except BrokenPipeError:
-                # `todolint charts | head`: the reader has what it wanted; the verdict (exit code) stands.
-                _silence_stdout()
+            _to_stdout(lambda stream, report=report: report(result, stream, options))
     if result.errors:
         return EXIT_ERROR
     if write_baseline:
@@ -462,20 +457,17 @@ def _check(
     return EXIT_FINDINGS if worst is not None and worst >= plan.settings.fail_on else EXIT_OK
 
 
-def _print(text: str) -> None:
-    """Write a listing to stdout; a reader that stops early (`todolint rules | head`) is no error."""
+def _to_stdout(write: Any) -> None:
+    """`write(sys.stdout)`. A reader that stops early (`todolint charts | head`) has what it wanted: no
+    error, and the run's exit code stands; stdout then points at /dev/null, so that nothing more (nor
+    the flush at exit) fails on the closed pipe."""
     try:
-        click.echo(text, nl=False)
+        write(sys.stdout)
         sys.stdout.flush()
     except BrokenPipeError:
-        _silence_stdout()
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so that nothing more (nor the flush at exit) fails on a closed pipe."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _relints_everything(
@@ -566,7 +558,7 @@ def _rules(output_format: str, contract_file: str | None) -> int:
     except ContractError as exc:
         fail(str(exc))
     render = {"text": rules_text, "markdown": rules_markdown, "json": rules_json}[output_format]
-    _print(render(rules))
+    _to_stdout(lambda stream: click.echo(render(rules), file=stream, nl=False))
     return EXIT_OK
 
 
@@ -590,6 +582,6 @@ def _explain(code: str, contract_file: str | None) -> int:
         fail(str(exc))
     for rule in rules:
         if code.upper() == rule.code or code == rule.name:
-            _print(explain_text(rule))
+            _to_stdout(lambda stream, rule=rule: click.echo(explain_text(rule), file=stream, nl=False))
             return EXIT_OK
     fail(f"no rule {code!r} (see `todolint rules`)")

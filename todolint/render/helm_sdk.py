@@ -56,8 +56,7 @@ class EmbeddedRenderer:
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
         if worker is not None:
-            weakref.finalize(self, stop_worker, worker, wait=False)  # at exit: see stop_worker
-            self._worker = worker
+            self._worker = self._own(worker)
         self._greeted = False  # the current worker's hello line has been read
         self._version: str | None = None
         #: Targets asked of the current worker whose answers are not read yet, in the worker's order.
@@ -101,8 +100,7 @@ class EmbeddedRenderer:
         return len(targets)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
-        self._check_tree(target.chart_path)
-        check_release_name(target.release)
+        self._refuse(target)
         with self._lock:
             outcome = self._answer(target, timeout)
         templates: list[RenderedTemplate] = []
@@ -127,20 +125,24 @@ class EmbeddedRenderer:
         if refused is not None:
             raise RenderError(refused.message, file=refused.file, line=refused.line, code=refused.code)
 
+    def _refuse(self, target: Target) -> None:
+        """RenderError for a target that must not reach Helm (see check_chart_tree, check_release_name)."""
+        self._check_tree(target.chart_path)
+        check_release_name(target.release)
+
     def _renderable(self, target: Target) -> bool:
         """Whether render() would ask the worker for `target` rather than refuse it first."""
         try:
-            self._check_tree(target.chart_path)
-            check_release_name(target.release)
+            self._refuse(target)
         except RenderError:
             return False
         return True
 
     # --- the worker process ------------------------------------------------------------------------
 
-    def _start_worker(self) -> subprocess.Popen[bytes]:
-        worker = start_worker()
-        weakref.finalize(self, stop_worker, worker, wait=False)  # at exit: see stop_worker
+    def _own(self, worker: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+        """`worker`, stopped when this renderer goes or the process exits (without waiting: see stop_worker)."""
+        weakref.finalize(self, stop_worker, worker, wait=False)
         return worker
 
     def _spawn(self) -> subprocess.Popen[bytes]:
@@ -148,7 +150,7 @@ class EmbeddedRenderer:
         if worker is None or worker.poll() is not None:
             if worker is not None:
                 self._discard()  # it died between renders: its unanswered requests go to the new one
-            worker = self._worker = self._start_worker()
+            worker = self._worker = self._own(start_worker())
             self._greeted = False
             self._unread.clear()
         return worker
