@@ -16,6 +16,7 @@ from todolint import __version__
 from todolint.contract import load_contract
 from todolint.discover import MatrixOptions, build_targets, discover
 from todolint.parse import parse_template
+from todolint.paths import package_dir
 from todolint.render.helm_cli import HelmCliRenderer
 from todolint.render.helm_sdk import EmbeddedRenderer
 
@@ -196,6 +197,30 @@ def test_version_bare_and_through_the_command_line_agree(run_cli: RunCli) -> Non
     assert bare.stdout == among.stdout
     assert bare.stdout.startswith(f"todolint {__version__}\nembedded Helm v")
     assert bare.stdout.endswith("(kubernetes-validate)\n")
+
+
+def test_version_text_is_remembered_until_what_it_says_changes(run_cli: RunCli, helm3: str, tmp_path: Path) -> None:
+    """The bare `--version` answers from the cache folder; a new helm on PATH, another SDK library or
+    a damaged entry make it work the text out again."""
+    entry = tmp_path / "xdg-cache" / "todolint" / "renderer-v1" / "version.txt"
+    first = run_cli("--version")
+    assert "helm CLI: not on PATH\n" in first.stdout
+    facts = entry.read_text().partition("\n")[0]
+    assert oct(entry.stat().st_mode & 0o777) == "0o600"
+    # What is remembered is what is printed: a planted answer under today's facts comes back as it is.
+    entry.write_text(f"{facts}\ntodolint planted")
+    assert run_cli("--version").stdout == "todolint planted\n"
+    # helm on PATH now: not the planted answer, and helm's version is in it.
+    with_helm = run_cli("--version", helm=helm3)
+    assert "helm CLI v3." in with_helm.stdout and f"({helm3})" in with_helm.stdout
+    # The SDK's library chosen by HELM_C_LIB is part of the facts too.
+    entry.write_text(f"{facts}\ntodolint planted")
+    library = sorted((Path(str(package_dir("helm_python"))) / "lib").iterdir())[0]
+    assert run_cli("--version", env={"HELM_C_LIB": str(library)}).stdout == first.stdout
+    # A damaged entry is worked out again and rewritten.
+    entry.write_bytes(b"\xff\x00garbage")
+    assert run_cli("--version").stdout == first.stdout
+    assert entry.read_text().partition("\n")[2] == first.stdout.rstrip("\n")
 
 
 @pytest.mark.parametrize(

@@ -6,30 +6,59 @@ and the reporters), and `--version` among other flags goes through click to the 
 
 from __future__ import annotations
 
-from todolint import __version__
+import os
+
+from todolint import __version__, paths
 
 
 def version_text() -> str:
-    """todolint's version, the embedded SDK's and helm's (when on PATH), and the bundled schemas."""
-    # Asking helm for its version starts a process and loading the embedded SDK costs ~50 ms: both
-    # answers are remembered per executable/library (path, size, mtime) in the cache folder.
-    from todolint import schema
-    from todolint.cache import RenderCache
-    from todolint.render import helm_on_path
+    """todolint's version, the embedded SDK's and helm's (when on PATH), and the bundled schemas.
 
-    cache = RenderCache()
+    Finding the embedded SDK's version loads its Go library (~50 ms) and helm's starts a process: the
+    whole text is remembered in the cache folder, next to what it was worked out from (todolint's
+    version, the SDK's library files, helm's executable and the schema folder, as paths, sizes and
+    modification times), so that an answer costs a few `stat` calls and no import beyond os.
+    """
+    helm = paths.which("helm", os.environ.get("PATH"))
+    schemas = paths.package_dir("kubernetes_validate")
+    facts = repr(
+        (
+            __version__,
+            paths.embedded_fingerprint(os.environ),
+            paths.stat_text(helm) if helm else None,
+            paths.stat_text(os.path.join(schemas, "kubernetes-json-schema")) if schemas else None,
+        )
+    )  # repr: one line, whatever the paths hold
+    root = paths.cache_root(os.environ)
+    entry = os.path.join(paths.entry_folder(root, "renderer"), "version.txt")
+    try:
+        with open(entry, encoding="utf-8", errors="surrogateescape") as handle:
+            stored = handle.read()
+    except OSError:
+        stored = ""
+    known, _, text = stored.partition("\n")
+    if known == facts and text:
+        return text
+    text = _work_out(helm)
+    if "unavailable" not in text and "unknown" not in text:
+        paths.write_entry(root, entry, f"{facts}\n{text}".encode("utf-8", "surrogateescape"))
+    return text
+
+
+def _work_out(helm: str | None) -> str:
+    from todolint import schema
+
     lines = [f"todolint {__version__}"]
     try:
-        from todolint.render.helm_sdk import EmbeddedRenderer, describe_sdk
+        from todolint.render.helm_sdk import describe_sdk
 
-        lines.append(f"embedded Helm {cache.remember(EmbeddedRenderer(), 'describe', describe_sdk)}")
+        lines.append(f"embedded Helm {describe_sdk()}")
     except Exception as exc:  # a broken native library must not break --version
         lines.append(f"embedded Helm: unavailable ({type(exc).__name__})")
-    binary = helm_on_path()
-    if binary:
+    if helm:
         from todolint.render.helm_cli import HelmCliRenderer
 
-        lines.append(f"helm CLI {cache.renderer_version(HelmCliRenderer(binary))} ({binary})")
+        lines.append(f"helm CLI {HelmCliRenderer(helm).version()} ({helm})")
     else:
         lines.append("helm CLI: not on PATH")
     versions = schema.bundled_versions()

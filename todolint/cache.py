@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from todolint.paths import FORMAT, cache_root, entry_folder
+from todolint.paths import FORMAT, cache_root, embedded_fingerprint, entry_folder, stat_text, write_entry
 from todolint.render import RenderedTemplate
 
 if TYPE_CHECKING:
@@ -72,33 +72,13 @@ def chart_digest(chart_path: str) -> str:
     return digest.hexdigest()
 
 
-def _stat_text(path: str) -> str:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return f"{path}:missing"
-    return f"{os.path.realpath(path)}:{info.st_size}:{info.st_mtime_ns}"
-
-
 def renderer_fingerprint(renderer: Renderer) -> str | None:
     """What identifies the renderer's build without running it; None when nothing cheap does."""
     binary = getattr(renderer, "binary", None)
     if renderer.name == "helm" and isinstance(binary, str):
-        return f"helm:{_stat_text(binary)}"
+        return f"helm:{stat_text(binary)}"
     if renderer.name == "embedded":
-        import importlib.util
-
-        spec = importlib.util.find_spec("helm_python")  # finds the package without loading the Go library
-        if spec is None or not spec.submodule_search_locations:
-            return None
-        package = Path(next(iter(spec.submodule_search_locations)))
-        lib = package / "lib"
-        files = sorted(str(p) for p in lib.iterdir()) if lib.is_dir() else []
-        override = os.environ.get("HELM_C_LIB", "")
-        parts = [_stat_text(str(package / "_native.py")), *(_stat_text(f) for f in files)]
-        if override:
-            parts.append("HELM_C_LIB=" + _stat_text(override))
-        return "embedded:" + "|".join(parts)
+        return embedded_fingerprint(os.environ)
     return None
 
 
@@ -203,29 +183,8 @@ class RenderCache:
         except (OSError, ValueError):
             return None
 
-    def _folder(self, path: Path) -> None:
-        for folder in (self.root, path):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            # A folder made earlier by something else may be wider open than rendered secrets allow.
-            info = folder.stat()
-            if info.st_mode & 0o077 and info.st_uid == os.getuid():
-                folder.chmod(0o700)
-
     def _write(self, path: Path, entry: Any) -> None:
-        """Write atomically (temporary file, then rename); a cache that cannot be written is no error."""
-        import tempfile
-
-        try:
-            self._folder(path.parent)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")  # mode 0600
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle, separators=(",", ":"))
-            os.replace(tmp, path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
+        write_entry(str(self.root), str(path), json.dumps(entry, separators=(",", ":")).encode())
 
 
 def schema_fingerprint(kube_version: str) -> str:
@@ -238,9 +197,9 @@ def schema_fingerprint(kube_version: str) -> str:
     parts = [
         __version__,
         kube_version,
-        _stat_text(str(schema.schema_dir(kube_version) / "_definitions.json")),
-        _stat_text(validator.origin if validator is not None and validator.origin else "jsonschema_rs"),
-        _stat_text(schema.__file__),
+        stat_text(str(schema.schema_dir(kube_version) / "_definitions.json")),
+        stat_text(validator.origin if validator is not None and validator.origin else "jsonschema_rs"),
+        stat_text(schema.__file__),
     ]
     return "|".join(parts)
 

@@ -201,9 +201,9 @@ def check_chart_tree(chart_path: str) -> None:
 
 
 def helm_on_path() -> str | None:
-    import shutil  # here: shutil pulls in bz2 and lzma, which a run never needs otherwise
+    from todolint.paths import which
 
-    return shutil.which("helm")
+    return which("helm", os.environ.get("PATH"))
 
 
 def make_renderer(choice: str, *, worker: subprocess.Popen[bytes] | None = None) -> Renderer:
