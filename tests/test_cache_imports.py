@@ -1,8 +1,9 @@
 """Start-up stays lean: which heavy modules a command loads (no timing: the module list is exact).
 
 `--version` must load neither the Go library, nor a schema validator, nor rich; a warm run (render
-cache and schema verdicts filled) must not load any of them either, and
-no run loads the Go library into todolint's own process (the render worker does).
+cache and schema verdicts filled) must not load any of them either, an unchanged run not even the
+rules and the engine, and no run loads the Go library into todolint's own process (the render
+worker does).
 """
 
 from __future__ import annotations
@@ -72,7 +73,21 @@ def test_warm_run_loads_neither_the_sdk_nor_the_validator(tmp_path: Path) -> Non
     assert "helm_python" not in cold
     assert "rich" not in cold  # plain text to a pipe needs no rich
     assert "todolint.locate" not in _modules(tmp_path, "charts/", "-q")  # a clean run locates nothing
-    warm = _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q")
+    # Renders and schema verdicts cached, the result not (another selection): the engine runs.
+    warm = _modules(tmp_path, "charts/", "--renderer", "embedded", "-q", "--ignore", "TL110")
+    assert "todolint.engine" in warm
     # The declarative policies are decided in-process; python-jsonschema only words a failing one.
-    assert warm & set(HEAVY) == set()
+    assert {m.split(".")[0] for m in warm} & set(HEAVY) == set()
     assert "helm_python" not in _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q", "--no-cache")
+
+
+def test_an_unchanged_run_loads_neither_the_rules_nor_the_engine(tmp_path: Path) -> None:
+    """The second run of the same command answers from the result cache (todolint.results)."""
+    first = _modules(tmp_path, "charts/", "-q")
+    assert {"todolint.engine", "todolint.rules", "todolint.rules.registry"} <= first
+    again = _modules(tmp_path, "charts/", "-q")
+    assert {m for m in again if m.startswith(("todolint.engine", "todolint.rules", "todolint.parse"))} == set()
+    assert {"subprocess", "selectors", "todolint.baseline"} & again == set()
+    # SARIF documents the rules in force: they load, the engine does not.
+    sarif = _modules(tmp_path, "charts/", "-q", "--format", "sarif")
+    assert "todolint.rules.registry" in sarif and "todolint.engine" not in sarif

@@ -54,7 +54,7 @@ def test_no_early_worker_once_renders_are_cached(tmp_path: Path, monkeypatch: py
     assert start.will_render_embedded(args, environ) is False
     assert start.will_render_embedded([*args, "--no-cache"], environ) is True
     # The folder the cache itself writes renders to.
-    assert RenderCache(Path(cache_root(environ)))._path("render", "entry").parent == folder
+    assert RenderCache(Path(cache_root(environ))).entry_path("render", "entry").parent == folder
 
 
 def test_no_guess_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -124,16 +124,16 @@ class RenderCache:
 
     # --- entries ---------------------------------------------------------------------------------
 
-    def _path(self, kind: str, key: str) -> Path:
+    def entry_path(self, kind: str, key: str) -> Path:
         return Path(entry_folder(str(self.root), kind)) / f"{key}.json"
 
     def has(self, key: str) -> bool:
         """Whether an entry is stored under `key` (it may still turn out corrupt when read)."""
-        return self._path("render", key).is_file()
+        return self.entry_path("render", key).is_file()
 
     def get(self, key: str) -> list[RenderedTemplate] | None:
         """The templates stored under `key`, or None (absent, unreadable, corrupt or truncated)."""
-        entry = self._read(self._path("render", key))
+        entry = self.read(self.entry_path("render", key))
         if not isinstance(entry, dict) or entry.get("key") != key:
             return None
         templates = entry.get("templates")
@@ -154,7 +154,7 @@ class RenderCache:
 
     def put(self, key: str, templates: list[RenderedTemplate]) -> None:
         entry = {"key": key, "templates": [[t.source, t.text, t.first_line] for t in templates]}
-        self._write(self._path("render", key), entry)
+        self.write(self.entry_path("render", key), entry)
 
     def remember(self, renderer: Renderer, label: str, compute: Callable[[], str]) -> str:
         """`compute()` (a fact about the renderer's build, such as its version), remembered per fingerprint."""
@@ -162,13 +162,13 @@ class RenderCache:
         if fingerprint is None:
             return compute()
         ident = f"{label}\n{fingerprint}"
-        path = self._path("renderer", hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest())
-        entry = self._read(path)
+        path = self.entry_path("renderer", hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest())
+        entry = self.read(path)
         if isinstance(entry, dict) and entry.get("ident") == ident and isinstance(entry.get("value"), str):
             return str(entry["value"])
         value = compute()
         if value and "unknown" not in value:
-            self._write(path, {"ident": ident, "value": value})
+            self.write(path, {"ident": ident, "value": value})
         return value
 
     def renderer_version(self, renderer: Renderer) -> str:
@@ -177,13 +177,15 @@ class RenderCache:
     # --- files -----------------------------------------------------------------------------------
 
     @staticmethod
-    def _read(path: Path) -> Any:
+    def read(path: Path) -> Any:
+        """The JSON entry at `path`; None when absent, unreadable or not JSON."""
         try:
             return json.loads(path.read_bytes())
         except (OSError, ValueError):
             return None
 
-    def _write(self, path: Path, entry: Any) -> None:
+    def write(self, path: Path, entry: Any) -> None:
+        """Store a JSON entry at `path` (atomically, 0600; see paths.write_entry)."""
         write_entry(str(self.root), str(path), json.dumps(entry, separators=(",", ":")).encode())
 
 
@@ -219,8 +221,8 @@ class SchemaMemo:
         self.kube_version = kube_version
         self.fingerprint = schema_fingerprint(kube_version)
         ident = hashlib.sha256(self.fingerprint.encode("utf-8", "surrogateescape")).hexdigest()
-        self.path = cache._path("schema", ident)
-        stored = cache._read(self.path)
+        self.path = cache.entry_path("schema", ident)
+        stored = cache.read(self.path)
         known = stored.get("verdicts") if isinstance(stored, dict) else None
         fits = isinstance(stored, dict) and stored.get("fingerprint") == self.fingerprint and isinstance(known, dict)
         self.known: dict[str, Any] = known if fits and isinstance(known, dict) else {}
@@ -249,7 +251,7 @@ class SchemaMemo:
         if all(self.known.get(k, False) == v for k, v in self.used.items()):
             return
         verdicts = {**self.known, **self.used} if len(self.known) + len(self.used) <= SCHEMA_MEMO_LIMIT else self.used
-        self.cache._write(self.path, {"fingerprint": self.fingerprint, "verdicts": verdicts})
+        self.cache.write(self.path, {"fingerprint": self.fingerprint, "verdicts": verdicts})
 
 
 def _verdict_ok(verdict: Any) -> bool:
@@ -279,7 +281,8 @@ class CachingRenderer:
                 self._version = self.cache.renderer_version(self.inner)
             return self._version
 
-    def _key(self, target: Target) -> str | None:
+    def render_key(self, target: Target) -> str | None:
+        """The render cache's key for `target`; None when an input cannot be read."""
         with self._lock:
             if self._identity is None:
                 # The renderer's build as a stat sees it stands for its version in the key: asking
@@ -297,13 +300,13 @@ class CachingRenderer:
         """Prepare the inner renderer for the targets the cache cannot answer (none on a warm run)."""
         missing = []
         for target in targets:
-            key = self._key(target)
+            key = self.render_key(target)
             if key is None or not self.cache.has(key):
                 missing.append(target)
         return self.inner.prepare(missing)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
-        key = self._key(target)
+        key = self.render_key(target)
         if key is not None:
             hit = self.cache.get(key)
             if hit is not None:

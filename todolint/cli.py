@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -22,6 +24,14 @@ from todolint.start import stop_worker
 
 if TYPE_CHECKING:
     import subprocess
+
+    from todolint.cache import RenderCache
+    from todolint.config import Config
+    from todolint.contract import Contract
+    from todolint.discover import ManifestInput
+    from todolint.models import Result, Severity, Target
+    from todolint.render import Renderer
+    from todolint.rules import Rule
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -324,7 +334,7 @@ def _check(
     # below, while the embedded SDK's worker loads the Go library.
     from todolint import schema
     from todolint.cache import CachingRenderer, RenderCache
-    from todolint.config import ConfigError, check_rule_names, resolve_config, severities_for
+    from todolint.config import ConfigError, resolve_config
     from todolint.contract import ContractError, load_contract
     from todolint.discover import DiscoveryError, MatrixOptions, build_targets, discover
     from todolint.render import RenderError, make_renderer
@@ -383,53 +393,52 @@ def _check(
             schema.warm_up(kube)
     if early_worker is not None and (chosen is None or chosen.name != "embedded"):
         stop_worker(early_worker, wait=False)  # todolint.start guessed wrong: nothing to render, or helm CLI
-    from todolint import baseline as baselines
-    from todolint.engine import Plan, Settings, StreamContext, run
     from todolint.models import Severity
     from todolint.report import ReportOptions, reporters
-    from todolint.rules import all_rules
 
-    try:
-        rules = all_rules(contract, tuple(Path(p) for p in policies))
-    except (ContractError, ValueError) as exc:
-        fail(str(exc))
-    try:
-        check_rule_names(config, rules)
-        severities = severities_for(rules, config.severities)
-    except ConfigError as exc:
-        fail(str(exc))
+    fail_level = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.ERROR)
+    # A run of charts whose every input is unchanged answers from the result cache (todolint.results):
+    # then neither the rules nor the engine load.
+    from todolint import results
+
+    started = time.perf_counter()
+    store_at = _result_store(chosen, targets, inputs.manifests, contract_path, policies, config, (select, ignore))
+    stored = results.load(*store_at) if store_at else None
+    if stored is not None:
+        result, codes = stored
+        if any(output_format in RULES_DOCUMENTED for output_format, _ in reports):
+            wanted = set(codes)
+            rules = tuple(r for r in _load_rules(contract, policies) if r.code in wanted)
+            result = dataclasses.replace(result, rules=rules)
+        result = dataclasses.replace(result, elapsed=time.perf_counter() - started)
+    else:
+        result = _run_engine(
+            contract=contract,
+            rules=_load_rules(contract, policies),
+            config=config,
+            targets=targets,
+            inputs=inputs.manifests,
+            stream=(chart, envs[0] if envs else None, release, namespace),
+            renderer=chosen,
+            kube=kube,
+            timeout=timeout,
+            fail_level=fail_level,
+            select=select,
+            ignore=ignore,
+            cache=cache,
+            quiet=quiet,
+        )
+        if store_at:
+            results.store(*store_at, result)
     baseline = None
     baseline_path = baseline_file or config.baseline
+    if baseline_path or write_baseline:
+        from todolint import baseline as baselines
     if baseline_path and not write_baseline:
         try:
             baseline = baselines.load(baseline_path)
         except baselines.BaselineError as exc:
             fail(str(exc))
-    progress = _Progress(len(targets)) if _show_progress(len(targets), quiet) else None
-    plan = Plan(
-        contract=contract,
-        rules=rules,
-        targets=tuple(targets),
-        inputs=inputs.manifests,
-        stream=StreamContext(chart=chart, env=envs[0] if envs else None, release=release, namespace=namespace),
-        renderer=chosen,
-        kube_version=kube,
-        timeout=timeout,
-        settings=Settings(
-            fail_on=Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.ERROR),
-            severities=severities,
-            select=_split(select) if select else (config.select or ()),
-            ignore=_split(ignore) if ignore else (config.ignore or ()),
-            exemptions=config.exemptions,
-        ),
-        on_render=progress.advance if progress else None,
-        cache=cache,
-    )
-    try:
-        result = run(plan)
-    finally:
-        if progress:
-            progress.close()
     if write_baseline:
         _write_atomic(Path(write_baseline), lambda stream: baselines.write(result, stream))
         if not quiet:
@@ -454,7 +463,101 @@ def _check(
     if write_baseline:
         return EXIT_OK  # recording today's findings is the point of the run, not a failure
     worst = max((f.severity for f in result.active), default=None)
-    return EXIT_FINDINGS if worst is not None and worst >= plan.settings.fail_on else EXIT_OK
+    return EXIT_FINDINGS if worst is not None and worst >= fail_level else EXIT_OK
+
+
+def _result_store(
+    renderer: Renderer | None,
+    targets: Sequence[Target],
+    inputs: tuple[ManifestInput, ...],
+    contract: str | None,
+    policies: Sequence[str],
+    config: Config,
+    options: tuple[Any, ...],
+) -> tuple[RenderCache, str] | None:
+    """Where this run's result is kept: the cache and the key; None with --no-cache or pre-rendered input."""
+    from todolint import results
+    from todolint.cache import CachingRenderer
+    from todolint.contract import default_contract_path, policies_dir
+
+    if not isinstance(renderer, CachingRenderer) or inputs:
+        return None
+    key = results.result_key(
+        renderer,
+        targets,
+        contract=Path(contract) if contract else default_contract_path(),
+        policy_dirs=[policies_dir(), *(Path(p) for p in policies)],
+        config=config,
+        options=options,
+    )
+    return (renderer.cache, key) if key else None
+
+
+#: Report formats that document every rule in force (SARIF's rule list, JUnit's test cases).
+RULES_DOCUMENTED = frozenset({"sarif", "junit"})
+
+
+def _load_rules(contract: Contract, policies: Sequence[str]) -> tuple[Rule, ...]:
+    from todolint.contract import ContractError
+    from todolint.rules import all_rules
+
+    try:
+        return all_rules(contract, tuple(Path(p) for p in policies))
+    except (ContractError, ValueError) as exc:
+        fail(str(exc))
+
+
+def _run_engine(
+    *,
+    contract: Contract,
+    rules: tuple[Rule, ...],
+    config: Config,
+    targets: Sequence[Target],
+    inputs: tuple[ManifestInput, ...],
+    stream: tuple[str | None, str | None, str | None, str | None],
+    renderer: Renderer | None,
+    kube: str,
+    timeout: float,
+    fail_level: Severity,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    cache: RenderCache | None,
+    quiet: bool,
+) -> Result:
+    """Render, validate and check: the engine's run, with severities and selection from config and flags."""
+    from todolint.config import ConfigError, check_rule_names, severities_for
+    from todolint.engine import Plan, Settings, StreamContext, run
+
+    try:
+        check_rule_names(config, rules)
+        severities = severities_for(rules, config.severities)
+    except ConfigError as exc:
+        fail(str(exc))
+    progress = _Progress(len(targets)) if _show_progress(len(targets), quiet) else None
+    plan = Plan(
+        contract=contract,
+        rules=rules,
+        targets=tuple(targets),
+        inputs=inputs,
+        stream=StreamContext(*stream),
+        renderer=renderer,
+        kube_version=kube,
+        timeout=timeout,
+        settings=Settings(
+            fail_on=fail_level,
+            severities=severities,
+            select=_split(select) if select else (config.select or ()),
+            ignore=_split(ignore) if ignore else (config.ignore or ()),
+            exemptions=config.exemptions,
+        ),
+        on_render=progress.advance if progress else None,
+        cache=cache,
+    )
+    try:
+        return run(plan)
+    finally:
+        if progress:
+            progress.close()
 
 
 def _to_stdout(write: Any) -> None:

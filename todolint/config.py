@@ -13,14 +13,16 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from todolint.discover import display_path
 from todolint.models import Severity
-from todolint.rules import Rule
 from todolint.suppress import Exemption, rule_matches
+
+if TYPE_CHECKING:
+    from todolint.rules import Rule  # the rules load only when a run checks objects (todolint.results)
 
 if sys.version_info >= (3, 11):
     import tomllib

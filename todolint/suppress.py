@@ -15,9 +15,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Target
-from todolint.rules import Rule
+
+if TYPE_CHECKING:
+    from todolint.rules import Rule
 
 ANNOTATION = "todolint.io/ignore"
 

@@ -20,8 +20,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import selectors
-import subprocess
 import threading
 import time
 import weakref
@@ -39,6 +37,8 @@ from todolint.render import (
 from todolint.start import start_worker, stop_worker
 
 if TYPE_CHECKING:
+    import subprocess  # todolint.start starts the worker: a warm run imports none
+
     from todolint.models import Target
 
 
@@ -261,6 +261,8 @@ def _read_line(stream: IO[bytes], buffer: bytearray, deadline: float, *, limit: 
     `limit`. `buffer` holds what was read past the last line (answers asked ahead arrive together)."""
     fd = stream.fileno()
     searched = 0
+    import selectors  # here: a warm run reads no worker
+
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while True:
