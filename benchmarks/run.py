@@ -518,9 +518,11 @@ def bench_trees(b: Bench) -> None:
     runs = max(3, b.runs // 2)
     trees = {count: str(make_tree(b.work, count)) for count in TREE_SIZES}
     # The embedded runs in interleaved rounds, one of each size per round: E1 compares the sizes, and
-    # this machine's speed can drift by half within a minute.
+    # this machine's speed can drift by half within a minute. Twice --runs rounds: E1 rests on a line
+    # through three medians, and one slow 25-chart median moves it by a tenth (0.87 and 0.98 in two
+    # runs 3 minutes apart with 5 rounds).
     embedded: dict[int, list[Sample]] = {count: [] for count in TREE_SIZES}
-    for _ in range(max(runs, b.runs)):
+    for _ in range(2 * max(runs, b.runs)):
         for count, tree in trees.items():
             embedded[count].append(run_process(b.todolint(tree, "--renderer", "embedded", "-q"), env=b.env(helm=False)))
     rows = {}
