@@ -71,6 +71,28 @@ def test_pyproject_table_found_from_a_subfolder(run_cli: RunCli, project: Path) 
     assert find_config(project / "manifests") == project / "pyproject.toml"
 
 
+#: Every TOML spelling of a tool.todolint table, and pyproject files that only mention todolint.
+TOML_TABLES = [
+    ("[tool.todolint]\nselect = ['TL0']\n", True),
+    ('[ "tool" . \'todolint\' ]\nselect = ["TL0"]\n', True),
+    ("[[tool.todolint.exemptions]]\nreason = 'r'\n", True),
+    ("[tool]\ntodolint.select = ['TL0']\n", True),
+    ("[tool]\ntodolint = { select = ['TL0'] }\n", True),
+    ("tool.todolint.select = ['TL0']\n", True),
+    ("tool = { todolint = { select = ['TL0'] } }\n", True),
+    ('[project]\nname = "todolint"\n[project.scripts]\ntodolint = "todolint.start:main"\n[tool.ruff]\n', False),
+    ("[tool]\nruff.line-length = 120\n", False),
+    ("# [tool.todolint] belongs here\n[tool.mypy]\nstrict = true\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "table"), TOML_TABLES)
+def test_pyproject_tables_in_every_spelling(project: Path, text: str, table: bool) -> None:
+    """A quick look decides most pyproject files without the TOML parser: it must miss no spelling."""
+    (project / "pyproject.toml").write_text(text)
+    assert find_config(project / "manifests") == (project / "pyproject.toml" if table else None)
+
+
 def test_yaml_wins_over_pyproject_and_search_stops_at_repository_root(project: Path) -> None:
     (project / "pyproject.toml").write_text("[tool.todolint]\nselect = ['TL011']\n")
     (project / ".todolint.yaml").write_text("select: [TL010]\n")

@@ -133,13 +133,16 @@ def test_a_damaged_entry_is_checked_again_and_rewritten(run_cli: RunCli, project
     assert oct(entry.stat().st_mode & 0o777) == "0o600"
 
 
-def test_runs_with_errors_or_piped_input_are_not_stored(run_cli: RunCli, tmp_path: Path) -> None:
+def test_runs_with_errors_piped_input_or_no_cache_are_not_stored(run_cli: RunCli, tmp_path: Path) -> None:
     broken = run_cli(str(ROOT / "tests" / "corpus" / "charts" / "template-syntax"))
     assert broken.code == 2
     stream = (ROOT / "tests" / "rules" / "TL200" / "pass.yaml").read_text()
     piped = run_cli("-", "--chart", "todo-backend", "--env", "dev", stdin=stream)
     assert piped.code == 0, piped.stderr
+    assert run_cli("charts", "--no-cache").code == 0
     assert _entries(tmp_path) == []
+    assert run_cli("charts").code == 0  # and the folder is the one looked at
+    assert len(_entries(tmp_path)) == 1
 
 
 def test_the_key_follows_todolint_and_the_working_folder(

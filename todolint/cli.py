@@ -224,7 +224,9 @@ def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only.")
 @click.option("--statistics", is_flag=True, help="Print one line per rule with its count instead of the findings.")
 @click.option(
-    "--no-cache", is_flag=True, help="Render every chart again instead of reusing renders from the cache folder."
+    "--no-cache",
+    is_flag=True,
+    help="Render and check every chart again instead of reusing renders and results from the cache folder.",
 )
 @click.pass_context
 def check(ctx: click.Context, /, **options: Any) -> None:
