@@ -111,6 +111,9 @@ class Manifest:
     line_offset: int = 0
     #: Index of the document within its source, for stable ordering.
     index: int = 0
+    #: The object's YAML text as rendered ("" when unknown), for a rule's quick first look at every string
+    #: (todolint.rules.namespaces); `obj` alone decides.
+    text: str = field(default="", compare=False, repr=False)
     #: Facts the rules derive from `obj` alone (its containers, ...), each worked out once per object
     #: (todolint.rules.apps); not part of the value.
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)

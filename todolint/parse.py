@@ -216,6 +216,7 @@ def parse_template(
                 lines=walker.lines,
                 line_offset=offset,
                 index=index,
+                text=rendered.text[node.start_mark.index : node.end_mark.index],
             )
             index += 1
             bad = [k for k in ("apiVersion", "kind") if not isinstance(obj.get(k), str) or not obj.get(k)]

@@ -44,14 +44,25 @@ def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:
                     break
 
 
+#: Names YAML never rewrites inside a scalar (no quote, space, line break or escape to fold or undo).
+_DNS_LIKE = re.compile(r"[A-Za-z0-9._-]+")
+
+
 def _may_refer(manifest: Manifest, namespaces: list[str]) -> bool:
     """Whether a string of the object other than metadata.namespace (skipped below) may contain one of
     `namespaces`: a quick count over the object's text instead of a walk that builds every path.
 
     In the NUL-joined text a name without NUL cannot straddle two strings, so its count there is the sum
     of its counts in each string; more than metadata.namespace's own (key and value) means another has it.
+    The object's YAML text serves as well when it holds no escape (a backslash) and no alias (`*`), and
+    the names are DNS-like: then every key and string stands in it as parsed (YAML rewrites only quotes,
+    spaces and line breaks, which such a name lacks), so its count there is never below the strings'
+    (comments, numbers and anchors only add to it). A count too high only sends the object to the walk,
+    which decides.
     """
-    everything = all_text(manifest.obj)
+    text = manifest.text
+    plain = text and "\\" not in text and "*" not in text and all(map(_DNS_LIKE.fullmatch, namespaces))
+    everything = text if plain else all_text(manifest.obj)
     metadata = manifest.obj.get("metadata")
     skipped: list[str] = []
     if isinstance(metadata, (dict, Mapping)) and "namespace" in metadata:
