@@ -88,6 +88,7 @@ def test_an_unchanged_run_loads_neither_the_rules_nor_the_engine(tmp_path: Path)
     again = _modules(tmp_path, "charts/", "-q")
     assert {m for m in again if m.startswith(("todolint.engine", "todolint.rules", "todolint.parse"))} == set()
     assert {"subprocess", "selectors", "todolint.baseline", "tomllib"} & again == set()
+    assert "difflib" not in again  # `-q` reaches click as `--quiet`: no "did you mean" on the way
     # SARIF documents the rules in force: they load, the engine does not.
     sarif = _modules(tmp_path, "charts/", "-q", "--format", "sarif")
     assert "todolint.rules.registry" in sarif and "todolint.engine" not in sarif

@@ -199,6 +199,18 @@ def test_version_bare_and_through_the_command_line_agree(run_cli: RunCli) -> Non
     assert bare.stdout.endswith("(kubernetes-validate)\n")
 
 
+def test_short_options_reach_click_spelled_long() -> None:
+    """Values and everything after `--` stay as typed, whatever they look like."""
+    from todolint.cli import main
+
+    check = main.commands["check"]
+    args = ["charts", "-q", "-o", "-q", "--format", "json", "-f", "v.yaml", "--release", "-q", "--", "-q"]
+    assert check._spelled_long(args) == [  # type: ignore[attr-defined]
+        *("charts", "--quiet", "--output", "-q", "--format", "json", "--values", "v.yaml"),
+        *("--release", "-q", "--", "-q"),
+    ]
+
+
 def test_version_text_is_remembered_until_what_it_says_changes(run_cli: RunCli, helm3: str, tmp_path: Path) -> None:
     """The bare `--version` answers from the cache folder; a new helm on PATH, another SDK library or
     a damaged entry make it work the text out again."""
