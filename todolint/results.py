@@ -7,10 +7,11 @@ cache, this keeps the finished result instead, keyed by everything that decides 
 - each chart × environment in full, with its render key (the content of every chart file and values
   file, the `--set` expressions, release, namespace, Kubernetes version, renderer and its build);
 - the contract and the policy folders (content), the config as read, and the command line's
-  `--fail-on`, `--select` and `--ignore`;
-- todolint itself and the libraries whose answers a result holds (path, size and modification time of
-  every file of the todolint package; the schema folder, the validator and the YAML parser), the
-  Python version and the working directory (findings name files relative to it).
+  `--select` and `--ignore` (`--fail-on` and a baseline apply to the result afterwards);
+- todolint itself and the libraries whose answers a result holds: the path, size and modification
+  time of every file of the todolint package, and of the package folders of the YAML parser, the
+  schemas, the validator and python-jsonschema (which words a failing policy's message); the Python
+  version and the working directory (findings name files relative to it).
 
 Only clean runs are kept: a run with a render or parse error is run again (an error may be the
 machine's, a timeout), and so is any run with pre-rendered input (stdin has no key). The reporters
@@ -36,8 +37,8 @@ if TYPE_CHECKING:
     from todolint.cache import CachingRenderer, RenderCache
     from todolint.config import Config
 
-#: The libraries whose behaviour a result holds: YAML line numbers, schema verdicts.
-_LIBRARIES = ("yaml", "jsonschema_rs", "kubernetes_validate")
+#: The libraries whose behaviour a result holds: YAML line numbers, schema verdicts, policy messages.
+_LIBRARIES = ("yaml", "jsonschema_rs", "kubernetes_validate", "jsonschema")
 
 
 def _package_files() -> list[str]:
