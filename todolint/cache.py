@@ -39,7 +39,8 @@ def default_root() -> Path:
     return Path(cache_root(os.environ))
 
 
-def _file_digest(path: Path) -> bytes:
+def file_digest(path: Path) -> bytes:
+    """SHA-256 of a file's content; OSError when it cannot be read."""
     return hashlib.sha256(path.read_bytes()).digest()
 
 
@@ -66,7 +67,7 @@ def chart_digest(chart_path: str) -> str:
             path = Path(dirpath) / name
             try:
                 # Only regular files are read: opening a FIFO left in a chart folder would block.
-                digest.update(b"F" + _file_digest(path) if stat.S_ISREG(path.stat().st_mode) else b"S")
+                digest.update(b"F" + file_digest(path) if stat.S_ISREG(path.stat().st_mode) else b"S")
             except OSError:
                 digest.update(b"E")  # unreadable now: Helm will say so; the key changes once it is readable
     return digest.hexdigest()
@@ -105,7 +106,7 @@ class RenderCache:
     def key(self, target: Target, *, renderer: str, version: str) -> str | None:
         """The entry key for `target`; None when an input cannot be read (then nothing is cached)."""
         try:
-            values = [[str(Path(f).resolve()), _file_digest(Path(f)).hex()] for f in target.values_files]
+            values = [[str(Path(f).resolve()), file_digest(Path(f)).hex()] for f in target.values_files]
             material = {
                 "format": FORMAT,
                 "renderer": renderer,
@@ -317,4 +318,12 @@ class CachingRenderer:
         return templates
 
 
-__all__ = ["CachingRenderer", "RenderCache", "SchemaMemo", "chart_digest", "default_root", "renderer_fingerprint"]
+__all__ = [
+    "CachingRenderer",
+    "RenderCache",
+    "SchemaMemo",
+    "chart_digest",
+    "default_root",
+    "file_digest",
+    "renderer_fingerprint",
+]

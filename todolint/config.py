@@ -80,23 +80,27 @@ _MAY_HOLD_TABLE = re.compile(
 )
 
 
+def _decoded(raw: bytes, errors: str) -> str:
+    """UTF-8 text with universal newlines, as `Path.read_text` gives it."""
+    return raw.decode("utf-8", errors).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _has_table(pyproject: Path) -> bool:
+    try:
+        raw = pyproject.read_bytes()  # read once: for the quick look, the parser and the fallback
+    except OSError:
+        return False
+    lenient = _decoded(raw, "replace")
     # A project's pyproject.toml without a word of todolint is the common case: told by one regex
     # search, without importing or running the TOML parser.
-    try:
-        if not _MAY_HOLD_TABLE.search(pyproject.read_text(encoding="utf-8", errors="replace")):
-            return False
-    except OSError:
+    if not _MAY_HOLD_TABLE.search(lenient):
         return False
     toml = _toml()
     try:
-        data = toml.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, toml.TOMLDecodeError):
+        data = toml.loads(_decoded(raw, "strict"))
+    except (UnicodeDecodeError, toml.TOMLDecodeError):
         # A broken pyproject.toml that may not even be ours: mention it only if it names todolint.
-        try:
-            return "[tool.todolint" in pyproject.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
+        return "[tool.todolint" in lenient
     tool = data.get("tool")
     return isinstance(tool, dict) and "todolint" in tool
 

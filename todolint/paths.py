@@ -55,13 +55,14 @@ def write_entry(root: str, path: str, data: bytes) -> None:
             os.unlink(tmp)
 
 
-def stat_text(path: str) -> str:
-    """A file's real path, size and modification time: what a reinstall or an upgrade changes."""
+def stat_text(path: str, *, resolve: bool = True) -> str:
+    """A file's real path, size and modification time: what a reinstall or an upgrade changes. Without
+    `resolve` the path stays as given (for many files below one resolved folder: realpath costs ~20 µs)."""
     try:
         info = os.stat(path)
     except OSError:
         return f"{path}:missing"
-    return f"{os.path.realpath(path)}:{info.st_size}:{info.st_mtime_ns}"
+    return f"{os.path.realpath(path) if resolve else path}:{info.st_size}:{info.st_mtime_ns}"
 
 
 def package_dir(name: str) -> str | None:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from todolint import __version__
+from todolint.cache import file_digest
 from todolint.models import Finding, Location, Result, Severity, Target, TargetResult
 from todolint.paths import package_dir, stat_text
 
@@ -43,25 +44,18 @@ _LIBRARIES = ("yaml", "jsonschema_rs", "kubernetes_validate", "jsonschema")
 
 def _package_files() -> list[str]:
     """Every file of the todolint package (its code, the bundled policies and config schema): path,
-    size and modification time (the folder is resolved once, not each file: realpath costs ~20 µs)."""
+    size and modification time (the folder is resolved once, not each file)."""
     root = os.path.dirname(os.path.realpath(__file__))
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            try:
-                info = os.stat(path)
-            except OSError:
-                found.append(f"{path}:missing")
-                continue
-            found.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
+        found.extend(stat_text(os.path.join(dirpath, name), resolve=False) for name in sorted(filenames))
     return found
 
 
 def _digest(path: Path) -> str:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return file_digest(path).hex()
     except OSError:
         return "unreadable"
 

@@ -259,10 +259,10 @@ class _Overrun(Exception):
 def _read_line(stream: IO[bytes], buffer: bytearray, deadline: float, *, limit: int) -> bytes:
     """The next line from the worker, or _Overrun when the deadline passes or the line grows past
     `limit`. `buffer` holds what was read past the last line (answers asked ahead arrive together)."""
-    fd = stream.fileno()
-    searched = 0
     import selectors  # here: a warm run reads no worker
 
+    fd = stream.fileno()
+    searched = 0
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while True:
