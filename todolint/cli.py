@@ -416,7 +416,7 @@ def _check(
         # The embedded SDK's worker loads the Go library while the rules load below; and what
         # is rendered anew will need the Kubernetes definitions, which load meanwhile too.
         if chosen.prepare(targets):
-            schema.warm_up(kube)
+            schema.warm_up(kube, chosen)
     if early_worker is not None and (chosen is None or chosen.name != "embedded"):
         stop_worker(early_worker, wait=False)  # todolint.start guessed wrong: nothing to render, or helm CLI
     from todolint.models import Severity
