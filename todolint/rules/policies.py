@@ -11,7 +11,7 @@ that reads `app.` is checked only on objects recognised as one of the contract's
 A policy file that is malformed raises PolicyError with one line naming the file and the problem.
 
 Verdicts are python-jsonschema's (Draft 2020-12). For the keywords policies use, this module reaches
-them itself, by the same Python comparisons (`_decidable`, `_valid`): a clean run imports no schema
+them itself, by the same Python comparisons (`_decidable`, `_compile`): a clean run imports no schema
 library (python-jsonschema takes ~100 ms to import, jsonschema-rs ~80 ms) and checks an object in
 microseconds. python-jsonschema is loaded to word what is wrong (a malformed policy file, an object
 that fails) and to decide any schema that uses another keyword.
