@@ -91,7 +91,7 @@ def test_the_worker_bundles_exactly_what_validation_bundles_itself(rendered: Emb
     for name in KINDS:
         text = bundles[str(FOLDER / name)]
         assert text is not None
-        here = schema_bundle.bundle(str(FOLDER / name), definitions)
+        here = schema_bundle.bundle(str(FOLDER / name), lambda: definitions)
         assert here is not None and len(here["$defs"]) > 0
         assert json.loads(text) == here, name
         # The same key order too: nothing about the bundle may depend on where it was made.
@@ -108,7 +108,7 @@ def test_validators_compiled_from_worker_bundles_find_the_same_errors(rendered: 
         text = bundles[str(FOLDER / name)]
         assert text is not None
         from_text = jsonschema_rs.Draft202012Validator(text).iter_errors(instance)
-        from_data = jsonschema_rs.Draft202012Validator(schema_bundle.bundle(str(FOLDER / name), definitions))
+        from_data = jsonschema_rs.Draft202012Validator(schema_bundle.bundle(str(FOLDER / name), lambda: definitions))
         found = [(list(e.instance_path), e.message) for e in from_text]
         assert len(found) >= 2, name
         assert found == [(list(e.instance_path), e.message) for e in from_data.iter_errors(instance)], name
@@ -137,6 +137,16 @@ def test_preload_takes_the_worker_bundles_and_validation_reads_no_definitions(
             ["metadata", "labels", "a"],
             ["spec", "replicas"],
         ]
+    finally:
+        schema._validator.cache_clear()
+
+
+def test_a_kind_with_no_schema_reads_no_definitions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(schema, "_BUNDLED", {})
+    monkeypatch.setattr(schema, "_definitions", lambda version: pytest.fail("read the definitions for a CRD"))
+    schema._validator.cache_clear()
+    try:
+        assert schema._validator(VERSION, "Widget", "example.com/v1") is None
     finally:
         schema._validator.cache_clear()
 
@@ -181,8 +191,14 @@ def test_the_worker_protocol_for_schemas() -> None:
     assert schemas.path == DEFINITIONS and len(schemas.definitions) > 500
     # A hint that cannot be followed is not answered either; bundling then says why.
     assert answer(None, b'{"definitions": "/nonexistent.json"}', schemas=Schemas()) is None
-    failed = answer(None, b'{"bundle": {"definitions": "/nonexistent.json", "files": []}}', schemas=Schemas())
+    unread = {"bundle": {"definitions": "/nonexistent.json", "files": _files("configmap-v1.json")}}
+    failed = answer(None, json.dumps(unread).encode(), schemas=Schemas())
     assert failed is not None and failed["error"]["message"].startswith("cannot bundle schemas: [Errno 2]")
+    # A kind with no schema needs no definitions: they are not read for it.
+    crd = {"bundle": {"definitions": "/nonexistent.json", "files": _files("widget-example-v1.json")}}
+    assert answer(None, json.dumps(crd).encode(), schemas=Schemas()) == {
+        "ok": {_files("widget-example-v1.json")[0]: None}
+    }
     request = {"bundle": {"definitions": DEFINITIONS, "files": _files("configmap-v1.json")}}
     got = answer(None, json.dumps(request).encode(), schemas=schemas)
     assert got is not None and set(got["ok"]) == {str(FOLDER / "configmap-v1.json")}

@@ -151,7 +151,7 @@ def _validator(version: str, kind: str, api_version: str) -> Any | None:
     if (version, name) in _BUNDLED:
         bundled = _BUNDLED[(version, name)]
     else:
-        bundled = schema_bundle.bundle(str(schema_dir(version) / name), _definitions(version))
+        bundled = schema_bundle.bundle(str(schema_dir(version) / name), lambda: _definitions(version))
     if bundled is None:
         return None
     import jsonschema_rs  # here, not at the top: `--version` and `rules` never validate

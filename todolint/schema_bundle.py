@@ -12,6 +12,7 @@ todolint itself is still loading its rules on the other core.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 #: How the kind schemas and the definitions refer to a definition, and how a bundle does.
@@ -27,9 +28,9 @@ def read_definitions(path: str) -> dict[str, Any]:
     return defs
 
 
-def bundle(schema_file: str, definitions: dict[str, Any]) -> dict[str, Any] | None:
+def bundle(schema_file: str, definitions: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
     """The kind schema in `schema_file` with the definitions it reaches under `$defs`; None when the
-    file does not exist (no schema for that kind)."""
+    file does not exist (no schema for that kind: then `definitions` is not even read)."""
     try:
         with open(schema_file, encoding="utf-8") as handle:
             raw = handle.read()
@@ -37,7 +38,8 @@ def bundle(schema_file: str, definitions: dict[str, Any]) -> dict[str, Any] | No
         return None
     schema: dict[str, Any] = json.loads(raw.replace(DEFS_REF, LOCAL_REF))
     schema.pop("$id", None)  # its base URI would make the local references point elsewhere
-    schema["$defs"] = {name: definitions[name] for name in sorted(reachable(schema, definitions))}
+    known = definitions()
+    schema["$defs"] = {name: known[name] for name in sorted(reachable(schema, known))}
     return schema
 
 

@@ -145,10 +145,10 @@ class Schemas:
         return self.definitions
 
     def bundles(self, request: Mapping[str, Any]) -> dict[str, str | None]:
-        definitions = self.read(str(request["definitions"]))
+        path = str(request["definitions"])
         bundled: dict[str, str | None] = {}
         for file in request["files"]:
-            schema = self.bundler().bundle(str(file), definitions)
+            schema = self.bundler().bundle(str(file), lambda: self.read(path))
             bundled[str(file)] = None if schema is None else json.dumps(schema)
         return bundled
 
