@@ -122,7 +122,7 @@ class EmbeddedRenderer:
                 return False
             assert worker.stdin is not None
             try:
-                worker.stdin.write(json.dumps({"definitions": path}).encode("utf-8", "surrogatepass") + b"\n")
+                worker.stdin.write(_line({"definitions": path}))
                 worker.stdin.flush()
             except OSError:
                 return False  # render() says what became of the worker
@@ -136,9 +136,8 @@ class EmbeddedRenderer:
             if worker is None or not self._greeted or self._asked or worker.poll() is not None:
                 return None
             assert worker.stdin is not None and worker.stdout is not None
-            request = {"bundle": {"definitions": definitions, "files": list(files)}}
             try:
-                worker.stdin.write(json.dumps(request).encode("utf-8", "surrogatepass") + b"\n")
+                worker.stdin.write(_line({"bundle": {"definitions": definitions, "files": list(files)}}))
                 worker.stdin.flush()
                 line = _read_line(worker.stdout, self._unread, time.monotonic() + timeout, limit=BUNDLES_BYTES)
                 answer = json.loads(line)
@@ -288,7 +287,12 @@ BUNDLES_BYTES = 256 * 1024 * 1024
 
 
 def _request(target: Target) -> bytes:
-    return json.dumps(dataclasses.asdict(target)).encode("utf-8", "surrogatepass") + b"\n"
+    return _line(dataclasses.asdict(target))
+
+
+def _line(request: object) -> bytes:
+    """One request to the worker, as the line it reads."""
+    return json.dumps(request).encode("utf-8", "surrogatepass") + b"\n"
 
 
 class _Overrun(Exception):

@@ -211,9 +211,9 @@ def _equal(one: Any, two: Any) -> bool:
 
 
 def _decidable(schema: Any) -> bool:
-    """Whether `schema` uses only keywords `_valid` decides, each with the value the JSON Schema
+    """Whether `schema` uses only keywords `_compile` decides, each with the value the JSON Schema
     metaschema requires: then it is a valid schema (python-jsonschema's check_schema agrees), and
-    `_valid` gives python-jsonschema's verdict. Anything else is left to python-jsonschema."""
+    `_compile` gives python-jsonschema's verdict. Anything else is left to python-jsonschema."""
     if isinstance(schema, bool):
         return True
     if not isinstance(schema, dict):
@@ -264,11 +264,6 @@ def _regex(pattern: str) -> bool:
     except re.error:
         return False
     return True
-
-
-def _valid(schema: Any, instance: Any) -> bool:
-    """python-jsonschema's verdict on `instance` (no format checks) for a schema `_decidable` accepts."""
-    return _compile(schema)(instance)
 
 
 Check = Callable[[Any], bool]
@@ -445,9 +440,15 @@ def _within(key: str, bound: Any, number: Any) -> bool:
     return not number >= bound  # exclusiveMaximum
 
 
+@functools.cache
+def _policy_shape() -> Check:
+    """POLICY_SCHEMA's check, compiled once for every policy file read."""
+    return _compile(POLICY_SCHEMA)
+
+
 def _shape_problem(raw: Any) -> str | None:
     """What makes `raw` no policy file (`where: message`, python-jsonschema's best match), or None."""
-    if _valid(POLICY_SCHEMA, raw):
+    if _policy_shape()(raw):
         return None
     import jsonschema  # only here, to word the problem
 
