@@ -282,3 +282,20 @@ def test_service_port_that_is_a_list_is_the_schema_finding_only(run_cli: RunCli)
     assert done.code == 1, done.stderr
     findings = json.loads(done.stdout)["findings"]
     assert [(f["code"], f["path"], f["line"]) for f in findings] == [("TL010", "spec.ports[0].port", 9)]
+
+
+def test_api_url_message_names_a_few_expected_urls_and_counts_the_rest(run_cli: RunCli) -> None:
+    """A large stream renders a backend Service per release: the message names three URLs, not thousands."""
+    fixture = (Path(__file__).parent / "rules" / "TL350" / "fail-diagram-name.yaml").read_text(encoding="utf-8")
+    documents = fixture.split("\n---\n")
+    service = next(d for d in documents if "kind: Service" in d)
+    extra = [service.replace("name: todo-backend-dev\n", f"name: todo-backend-dev-{i}\n", 1) for i in range(1, 6)]
+    stream = "\n---\n".join([*documents, *extra]) + "\n"
+    done = run_cli("-", "--env", "dev", "--format", "json", "--select", "TL350", stdin=stream)
+    assert done.code == 1, done.stderr
+    messages = [f["message"] for f in json.loads(done.stdout)["findings"]]
+    assert messages == [
+        "NEXT_PUBLIC_API_URL: expected 'http://todo-backend-dev-1:8000' or 'http://todo-backend-dev-2:8000' or "
+        "'http://todo-backend-dev-3:8000' or 3 more (one per todo-backend Service rendered), "
+        "found 'http://todo-backend:8000'"
+    ]

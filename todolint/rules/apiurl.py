@@ -10,6 +10,9 @@ from todolint.models import FieldPath, Hit, Manifest, Severity
 from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import app_containers, app_objects, app_port, app_workloads, as_list, as_map, dig
 
+#: Expected URLs a message names; the rest are counted.
+SHOWN_URLS = 3
+
 
 def _settings(ctx: EnvContext) -> Mapping[str, Any]:
     return as_map(ctx.contract.data.get("api_url"))
@@ -54,10 +57,12 @@ def check_api_url(ctx: EnvContext) -> Iterator[Hit]:
     expected = _expected_urls(ctx, backend, pattern)
     if not expected:
         return  # api-url-unverified says so
-    # With many backends (a large stream) the list is long: built once, looked up as a set, and each
-    # message (it lists every expected URL) written once per wrong value, then shared.
+    # With many backends (a large stream) the list is long: looked up as a set, and only its first URLs
+    # named (a message listing 10,000 URLs helps nobody); each message written once per wrong value.
     wanted = set(expected)
-    shown = " or ".join(repr(u) for u in expected)
+    shown = " or ".join(repr(u) for u in expected[:SHOWN_URLS])
+    if len(expected) > SHOWN_URLS:
+        shown += f" or {len(expected) - SHOWN_URLS:,} more (one per {backend} Service rendered)"
     messages: dict[str, str] = {}
     for manifest, path, value in _url_sites(ctx, frontend, key):
         # The expected URLs are strings: any other value (a number, a list) is wrong, and may be unhashable.
