@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,46 @@ def test_a_worker_started_early_is_stopped_and_reaped() -> None:
     start.stop_worker(worker)
     assert worker.returncode is not None
     start.stop_worker(worker)  # twice is harmless: the renderer and the entry point may both stop it
+
+
+_DROPPED_INTERRUPT = """
+import select, sys, weakref
+from todolint import start
+if sys.argv[1] == "kept":
+    start._keep_interrupts()
+
+class Lock:
+    pass
+
+def callback(ref):
+    raise KeyboardInterrupt  # what SIGINT does when it lands in a weakref callback (importlib's, as seen)
+
+lock = Lock()
+ref = weakref.ref(lock, callback)
+del lock  # the callback runs: Python prints "Exception ignored" and drops the KeyboardInterrupt
+try:
+    select.select([], [], [], float(sys.argv[2]))  # a wait, like the one on the render worker
+except KeyboardInterrupt:
+    print("interrupted")
+else:
+    print("not interrupted")
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "wait", "out"),
+    [
+        ("kept", "600", "interrupted\n"),  # without the hook: the wait runs out, the run below times out
+        ("plain", "0.5", "not interrupted\n"),
+    ],
+)
+def test_an_interrupt_python_drops_comes_again(mode: str, wait: str, out: str) -> None:
+    """A Ctrl-C raised where Python swallows exceptions still ends the wait after it, without a word on stderr."""
+    done = subprocess.run(
+        [sys.executable, "-c", _DROPPED_INTERRUPT, mode, wait], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout == out
+    if mode == "kept":
+        assert done.stderr == ""
+    else:  # Python's own behaviour, which the hook is for
+        assert "Exception ignored" in done.stderr and "KeyboardInterrupt" in done.stderr

@@ -44,6 +44,7 @@ def main() -> NoReturn:
         except BrokenPipeError:  # `todolint --version | head -1`
             pass
         os._exit(0)
+    _keep_interrupts()
     worker = None
     try:
         if will_render_embedded(sys.argv[1:], os.environ):
@@ -55,6 +56,30 @@ def main() -> NoReturn:
         os.write(2, b"todolint: interrupted\n")
         os._exit(2)
     entry(early_worker=worker)
+
+
+def _keep_interrupts() -> None:
+    """Never lose a Ctrl-C. Python raises KeyboardInterrupt wherever the main thread is when SIGINT is
+    handled; inside a weakref callback or a `__del__` it is printed as "Exception ignored" and dropped.
+    Seen: inside importlib's module-lock callback, as todolint started; the run went on and waited on
+    the render worker for the whole --timeout. Here it comes again, silently, as a new SIGINT."""
+    import _thread  # built in: nothing to load
+
+    previous = sys.unraisablehook
+    main_thread = _thread.get_ident()
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous(unraisable)
+            return
+        import signal
+        import threading
+
+        # Not from here, where it would be dropped again; a moment later, as a real signal to the main
+        # thread, which also ends any wait it is in by then (a flag alone would not wake it).
+        threading.Timer(0.05, signal.pthread_kill, (main_thread, signal.SIGINT)).start()
+
+    sys.unraisablehook = hook
 
 
 def start_worker() -> subprocess.Popen[bytes]:
