@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import operator
 import sys
 import time
@@ -343,8 +344,8 @@ class Engine:
                 whole = EnvContext(env, self.plan.contract, complete, intact, broken)
             for rule in active:
                 assert rule.check is not None
-                for hit in rule.check(whole if rule.relational else full):
-                    self.found.hits.append((rule.code, hit))
+                hits = rule.check(whole if rule.relational else full)
+                self.found.hits.extend(zip(itertools.repeat(rule.code), hits))  # (code, hit) pairs
 
     # --- stamp -----------------------------------------------------------------------------------
 
@@ -385,7 +386,7 @@ class Engine:
         return text
 
     def stamp(self, code: str, hit: Hit) -> Finding | None:
-        stamp = self._stamp_for(code)
+        stamp = self._stamps[code] if code in self._stamps else self._stamp_for(code)
         if stamp is None:
             return None
         rule, severity = stamp
@@ -409,8 +410,8 @@ class Engine:
             target.env,
             target.release,
             target.namespace,
-            printable(kind),  # kind
-            printable(name),  # object
+            kind if kind.isprintable() else printable(kind),  # kind (most are printable: no call)
+            name if name.isprintable() else printable(name),  # object
             self._path_text(hit.path),
             self._message_text(hit.message),
             primary.file,
@@ -444,7 +445,9 @@ class Engine:
     # --- suppress --------------------------------------------------------------------------------
 
     def _stamp_all(self, hits: Iterable[tuple[str, Hit]]) -> list[Finding]:
-        return [f for f in (self.stamp(code, hit) for code, hit in hits) if f is not None]
+        stamp = self.stamp
+        findings = [stamp(code, hit) for code, hit in hits]
+        return [f for f in findings if f is not None]
 
     def suppress(self) -> list[Finding]:
         """Stamp every hit, apply annotations and config exemptions, add suppression findings; sorted."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 #: A field path inside an object: ("spec", "template", "spec", "containers", 0, "image").
 FieldPath = tuple[str | int, ...]
@@ -35,6 +35,12 @@ CATEGORIES: tuple[str, ...] = (
     "chart",
     "suppression",
 )
+
+
+def is_map(value: object) -> TypeGuard[Mapping[Any, Any]]:
+    """`isinstance(value, Mapping)`, with the parser's own dict and a missing field (None) told apart
+    first: the Mapping ABC's check costs ten times more, and rules ask millions of times on a large stream."""
+    return type(value) is dict or (value is not None and isinstance(value, Mapping))
 
 
 class Severity(enum.IntEnum):

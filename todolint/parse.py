@@ -9,6 +9,7 @@ The walk is bounded, so an alias bomb or absurd nesting becomes a parse problem,
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -130,7 +131,9 @@ class _Walker:
         if isinstance(node, MappingNode):
             mapping: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = (
+                # Interned: the keys of 10,000 objects are one string each (`metadata`, `name`, ...), the
+                # very object the rules look up, found by identity; and 2.5 KB less per object.
+                key = sys.intern(
                     _key_text(self.build(key_node, path, depth + 1))
                     if not isinstance(key_node, ScalarNode)
                     else _key_text(_scalar(key_node))

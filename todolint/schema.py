@@ -146,6 +146,10 @@ def preload(version: str, kinds: Iterable[tuple[str, str]], helper: Renderer | N
 
 @cache
 def _validator(version: str, kind: str, api_version: str) -> Any | None:
+    # kind and apiVersion become a file name: anything but a plain name (`../`, NUL) has no schema.
+    # Checked here, once per kind, not once per object.
+    if not (_KIND.fullmatch(kind) and _API_VERSION.fullmatch(api_version)):
+        return None
     name = schema_file_name(kind, api_version)
     bundled: str | dict[str, Any] | None
     if (version, name) in _BUNDLED:
@@ -166,9 +170,6 @@ def has_schema(manifest: Manifest, version: str) -> bool:
 
 def validate(manifest: Manifest, version: str) -> Iterator[SchemaError] | None:
     """Schema errors of `manifest`, or None when no schema is bundled for its kind (a CRD)."""
-    # kind and apiVersion become a file name: anything but a plain name (`../`, NUL) has no schema.
-    if not (_KIND.fullmatch(manifest.kind) and _API_VERSION.fullmatch(manifest.api_version)):
-        return None
     validator = _validator(version, manifest.kind, manifest.api_version)
     if validator is None:
         return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Target
+from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Target, is_map
 
 if TYPE_CHECKING:
     from todolint.rules import Rule
@@ -123,12 +123,11 @@ def _annotation_values(manifest: Manifest) -> Iterable[tuple[FieldPath, object]]
     for path in ANNOTATION_PATHS:
         node: object = manifest.obj
         for part in path:
-            # Parsed objects are dicts: that check first, the Mapping ABC's is slow (once per object).
-            if not isinstance(node, (dict, Mapping)):
+            if not is_map(node):
                 break
             node = node.get(part)
         else:
-            if isinstance(node, (dict, Mapping)) and ANNOTATION in node:
+            if is_map(node) and ANNOTATION in node:
                 yield (*path, ANNOTATION), node[ANNOTATION]
 
 

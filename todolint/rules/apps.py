@@ -40,7 +40,10 @@ SELECTOR_KINDS: tuple[str, ...] = ("Deployment", "StatefulSet", "DaemonSet", "Re
 
 
 def as_map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, (dict, Mapping)) else {}
+    if type(value) is dict:
+        return value
+    # A missing field (None) is the next most common: the Mapping ABC's check would be the slow one.
+    return value if value is not None and isinstance(value, Mapping) else {}
 
 
 def as_list(value: Any) -> Sequence[Any]:

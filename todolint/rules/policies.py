@@ -187,7 +187,8 @@ def _is(kind: str, value: Any) -> bool:
         return False
     if kind == "integer":
         return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-    return isinstance(value, numbers.Number)  # number
+    # number: the parser's int and float before the numbers ABC, whose check is slow.
+    return type(value) in (int, float) or isinstance(value, numbers.Number)
 
 
 def _unbool(value: Any) -> Any:
@@ -201,6 +202,8 @@ def _equal(one: Any, two: Any) -> bool:
     """python-jsonschema's equality for `const` and `enum`: true is not 1, and lists compare item by item."""
     if one is two:
         return True
+    if type(one) is int and type(two) is int:  # ports, replicas: before the Sequence and Mapping ABCs
+        return one == two
     if isinstance(one, str) or isinstance(two, str):
         return bool(one == two)
     if isinstance(one, Sequence) and isinstance(two, Sequence):

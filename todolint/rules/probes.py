@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from todolint.models import Hit, Severity
+from todolint.models import Hit, Severity, is_map
 from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import Container, app_containers, app_port, app_spec, app_workloads, as_map
 
@@ -39,7 +39,7 @@ def check_probe_missing(ctx: EnvContext) -> Iterator[Hit]:
     for manifest, app in app_workloads(ctx):
         for container in app_containers(ctx, manifest, app):
             for kind, key in PROBES.items():
-                if _probe_contract(ctx, app, kind) and not isinstance(container.spec.get(key), Mapping):
+                if _probe_contract(ctx, app, kind) and not is_map(container.spec.get(key)):
                     yield Hit(
                         f"container {container.name or '?'}: expected a {key}, found none",
                         manifest=manifest,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from todolint.contract import Contract
-from todolint.models import Hit, Severity
+from todolint.models import Hit, Severity, is_map
 from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import (
     WORKLOAD_KINDS,
@@ -113,7 +113,7 @@ def check_not_key_ref(ctx: EnvContext) -> Iterator[Hit]:
         for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("envFrom"))):
                 ref = as_map(entry).get("secretRef")
-                if isinstance(ref, (dict, Mapping)):
+                if is_map(ref):
                     yield Hit(
                         f"envFrom.secretRef {ref.get('name')!r}: expected each secret as env[].valueFrom.secretKeyRef, "
                         "found the whole Secret loaded",
