@@ -76,8 +76,13 @@ def _keep_interrupts() -> None:
         import threading
 
         # Not from here, where it would be dropped again; a moment later, as a real signal to the main
-        # thread, which also ends any wait it is in by then (a flag alone would not wake it).
-        threading.Timer(0.05, signal.pthread_kill, (main_thread, signal.SIGINT)).start()
+        # thread, which also ends any wait it is in by then (a flag alone would not wake it). Without
+        # pthread_kill (Windows), Python's own flag: raised at the main thread's next step.
+        kill = getattr(signal, "pthread_kill", None)
+        if kill is None:
+            threading.Timer(0.05, _thread.interrupt_main).start()
+        else:
+            threading.Timer(0.05, kill, (main_thread, signal.SIGINT)).start()
 
     sys.unraisablehook = hook
 
