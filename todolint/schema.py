@@ -74,7 +74,11 @@ def resolve_version(wanted: str) -> str:
     return candidates[-1]
 
 
-def schema_file_name(kind: str, api_version: str) -> str:
+def schema_file_name(kind: str, api_version: str) -> str | None:
+    """The schema file of a kind, or None when kind or apiVersion is no plain name (`../`, NUL): it
+    becomes a file name, so such a kind has no schema."""
+    if not (_KIND.fullmatch(kind) and _API_VERSION.fullmatch(api_version)):
+        return None
     # kubernetes-validate's naming: rbac.authorization.k8s.io/v1 -> rbac-v1, v1 -> v1.
     api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     return f"{kind.lower()}-{api}.json"
@@ -132,7 +136,7 @@ def preload(version: str, kinds: Iterable[tuple[str, str]], helper: Renderer | N
         return
     folder = schema_dir(version)
     names = sorted(
-        {schema_file_name(k, a) for k, a in kinds if _KIND.fullmatch(k) and _API_VERSION.fullmatch(a)}
+        {name for kind, api_version in kinds if (name := schema_file_name(kind, api_version))}
         - {name for v, name in _BUNDLED if v == version}
     )
     if not names:
@@ -146,11 +150,9 @@ def preload(version: str, kinds: Iterable[tuple[str, str]], helper: Renderer | N
 
 @cache
 def _validator(version: str, kind: str, api_version: str) -> Any | None:
-    # kind and apiVersion become a file name: anything but a plain name (`../`, NUL) has no schema.
-    # Checked here, once per kind, not once per object.
-    if not (_KIND.fullmatch(kind) and _API_VERSION.fullmatch(api_version)):
+    name = schema_file_name(kind, api_version)  # once per kind (cached), not once per object
+    if name is None:
         return None
-    name = schema_file_name(kind, api_version)
     bundled: str | dict[str, Any] | None
     if (version, name) in _BUNDLED:
         bundled = _BUNDLED[(version, name)]
