@@ -84,11 +84,11 @@ def test_warm_run_loads_neither_the_sdk_nor_the_validator(tmp_path: Path) -> Non
 def test_an_unchanged_run_loads_neither_the_rules_nor_the_engine(tmp_path: Path) -> None:
     """The second run of the same command answers from the result cache (todolint.results)."""
     first = _modules(tmp_path, "charts/", "-q")
-    assert {"todolint.engine", "todolint.rules", "todolint.rules.registry"} <= first
+    assert {"todolint.engine", "todolint.rules", "todolint.rules.probes"} <= first
     again = _modules(tmp_path, "charts/", "-q")
     assert {m for m in again if m.startswith(("todolint.engine", "todolint.rules", "todolint.parse"))} == set()
     assert {"subprocess", "selectors", "todolint.baseline", "tomllib"} & again == set()
     assert "difflib" not in again  # `-q` reaches click as `--quiet`: no "did you mean" on the way
     # SARIF documents the rules in force: they load, the engine does not.
     sarif = _modules(tmp_path, "charts/", "-q", "--format", "sarif")
-    assert "todolint.rules.registry" in sarif and "todolint.engine" not in sarif
+    assert "todolint.rules.probes" in sarif and "todolint.engine" not in sarif

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from todolint.discover import ManifestInput
     from todolint.models import Result, Severity, Target
     from todolint.render import Renderer
-    from todolint.rules import Rule
+    from todolint.rules.base import Rule
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

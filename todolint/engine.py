@@ -23,7 +23,7 @@ from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result,
 from todolint.parse import ParseProblem, parse_template
 from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, Renderer, RenderError
 from todolint.render.helm_cli import split_stream
-from todolint.rules import EnvContext, Rule
+from todolint.rules.base import EnvContext, Rule
 from todolint.suppress import Exemption, Suppressor
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Target, is_map
 
 if TYPE_CHECKING:
-    from todolint.rules import Rule
+    from todolint.rules.base import Rule
 
 ANNOTATION = "todolint.io/ignore"
 

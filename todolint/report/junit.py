@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from todolint.models import Finding, Result
 from todolint.report import ReportOptions
-from todolint.rules import Rule
+from todolint.rules.base import Rule
 
 
 def _timestamp() -> str:

@@ -18,7 +18,7 @@ from todolint import __version__
 from todolint.baseline import fingerprint
 from todolint.models import Finding, Location, Result, Severity
 from todolint.report import ReportOptions
-from todolint.rules import Rule
+from todolint.rules.base import Rule
 from todolint.rules.docs import explain_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

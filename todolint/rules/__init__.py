@@ -12,84 +12,14 @@ Three sources of rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from todolint.contract import Contract
-from todolint.models import Hit, Manifest, Severity, Target
+from todolint.contract import Contract, policies_dir
+from todolint.models import Severity
+from todolint.rules.base import Check, EnvContext, Rule
 
-
-@dataclass(frozen=True)
-class EnvContext:
-    """One rendered environment, as every rule sees it."""
-
-    env: str
-    contract: Contract
-    #: Every parsed object of this environment, across charts, in a stable order.
-    manifests: tuple[Manifest, ...]
-    #: Chart × environment pairs that rendered and parsed completely.
-    targets: tuple[Target, ...]
-    #: Pairs that failed to render or parse: relational rules stay silent about what they lack.
-    broken: tuple[Target, ...] = ()
-
-    #: Facts derived once per environment and shared by every rule (kind lists, indexes, each object's
-    #: app): without it, relational rules that ask "which workloads does this Service select?" per object
-    #: grow with the square of the environment's size. Keys are tuples naming the fact.
-    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    def of_kind(self, *kinds: str) -> Iterable[Manifest]:
-        """Objects of these kinds, in the context's order."""
-        key = ("of-kind", kinds)
-        found = self.memo.get(key)
-        if found is None:
-            # From one index of every object by kind, built on first use (rules ask for a dozen lists).
-            by_kind: dict[str, list[tuple[int, Manifest]]] | None = self.memo.get(("by-kind",))
-            if by_kind is None:
-                by_kind = self.memo[("by-kind",)] = {}
-                for position, manifest in enumerate(self.manifests):
-                    by_kind.setdefault(manifest.kind, []).append((position, manifest))
-            chosen = [entry for kind in dict.fromkeys(kinds) for entry in by_kind.get(kind, ())]
-            if len(kinds) > 1:
-                chosen.sort(key=lambda entry: entry[0])
-            found = self.memo[key] = tuple(manifest for _position, manifest in chosen)
-        return iter(found)
-
-    def table(self, name: str) -> dict[Any, Any]:
-        """One memo table of its own, for a fact asked of every object (keyed by `id(manifest)`): a
-        lookup there costs a quarter of one in `memo` under a tuple key, which matters at 10,000 objects."""
-        table: dict[Any, Any] | None = self.memo.get(name)
-        if table is None:
-            table = self.memo[name] = {}
-        return table
-
-    def is_broken(self, chart_path: str) -> bool:
-        return any(t.chart_path == chart_path for t in self.broken)
-
-
-Check = Callable[[EnvContext], Iterable[Hit]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One rule and its documentation (printed by `todolint explain CODE`)."""
-
-    code: str
-    name: str
-    category: str
-    severity: Severity
-    summary: str
-    rationale: str
-    remediation: str
-    example: str = ""
-    #: False for rules no annotation may silence (secrets in plain text, an in-cluster database).
-    suppressible: bool = True
-    #: Relational rules see only the environments' intact chart renders.
-    relational: bool = False
-    check: Check | None = field(default=None, compare=False, repr=False)
-    #: Where the rule is defined (a policy file, a module), for `todolint rules`.
-    origin: str = "builtin"
+__all__ = ["Check", "EnvContext", "Rule", "all_rules"]
 
 
 def _engine_rules() -> list[Rule]:
@@ -209,12 +139,52 @@ def all_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> tuple[Rul
     Built by a function, not at import time, so that a user's contract and policy folders apply.
     """
     rules: list[Rule] = _engine_rules()
-    from todolint.rules import registry
-
-    rules.extend(registry.contract_rules(contract, policy_dirs))
+    rules.extend(_contract_rules(contract, policy_dirs))
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.code in seen:
             raise ValueError(f"rule code {rule.code} is defined twice ({seen[rule.code].origin}, {rule.origin})")
         seen[rule.code] = rule
     return tuple(sorted(rules, key=lambda r: r.code))
+
+
+def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> list[Rule]:
+    """The data-model contract's rules: the built-in policies, user policy folders, and the rule modules
+    (one module per family, each with `rules() -> list[Rule]`), imported here so that reading a
+    `Rule` (a reporter, a warm run) loads none of them."""
+    from todolint.rules import (
+        apiurl,
+        chart,
+        config,
+        database,
+        labels,
+        names,
+        namespaces,
+        probes,
+        references,
+        scaling,
+        secrets,
+        selectors,
+        services,
+    )
+    from todolint.rules.policies import load_policies
+
+    families = (
+        labels,
+        selectors,
+        names,
+        probes,
+        services,
+        config,
+        secrets,
+        database,
+        scaling,
+        namespaces,
+        apiurl,
+        references,
+        chart,
+    )
+    rules: list[Rule] = load_policies([policies_dir(), *policy_dirs], contract)
+    for family in families:
+        rules.extend(family.rules())
+    return rules

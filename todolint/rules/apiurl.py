@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import app_containers, app_objects, app_port, app_workloads, as_list, as_map, dig
+from todolint.rules.base import EnvContext, Rule
 
 #: Expected URLs a message names; the rest are counted.
 SHOWN_URLS = 3

@@ -18,7 +18,7 @@ import yaml
 
 from todolint.contract import Contract
 from todolint.models import FieldPath, Manifest, Target
-from todolint.rules import EnvContext
+from todolint.rules.base import EnvContext
 
 #: Kinds that run pods, and the path of their pod template (kube-linter's `DeploymentLike`, declared once).
 POD_TEMPLATE_PATHS: Mapping[str, FieldPath] = {

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from todolint.models import Hit, Location, Severity, Target
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import app_spec, as_list, read_chart_yaml
+from todolint.rules.base import EnvContext, Rule
 
 #: Semantic Versioning 2.0.0 (semver.org's regular expression), as Helm requires of `version`.
 SEMVER = re.compile(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from todolint.models import Hit, Severity
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import app_containers, app_objects, app_spec, app_workloads, as_list, as_map, name_in
+from todolint.rules.base import EnvContext, Rule
 
 
 def _keys(ctx: EnvContext, app: str) -> list[str]:

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from todolint.models import Hit, Location, Severity
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import (
     WORKLOAD_KINDS,
     all_containers,
@@ -24,6 +23,7 @@ from todolint.rules.apps import (
     image_repository,
     read_chart_yaml,
 )
+from todolint.rules.base import EnvContext, Rule
 
 URL_KEY = "DATABASE_URL"
 _IN_CLUSTER = re.compile(r"\.(svc|cluster\.local)\.?$|^localhost$|^127\.|^postgres(ql)?$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from todolint.rules import Rule
+from todolint.rules.base import Rule
 
 
 def rules_text(rules: Sequence[Rule]) -> str:

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import as_map, chart_meta, dig, pod_template_path, resolve_app, subchart_of
+from todolint.rules.base import EnvContext, Rule
 
 
 def _text(value: Any) -> str | None:

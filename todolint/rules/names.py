@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from todolint.models import Hit, Manifest, Severity
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import app_objects, as_map, name_in
+from todolint.rules.base import EnvContext, Rule
 
 #: Kinds the contract names that a chart renders (the Secret is pre-created: see the secrets rules).
 RENDERED_NAMED_KINDS = ("Deployment", "Service", "ConfigMap")

@@ -32,7 +32,6 @@ import yaml
 
 from todolint.contract import Contract, ContractError
 from todolint.models import CATEGORIES, FieldPath, Hit, Manifest, Severity
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import (
     POD_TEMPLATE_PATHS,
     WORKLOAD_KINDS,
@@ -41,6 +40,7 @@ from todolint.rules.apps import (
     pod_template_path,
     resolve_app,
 )
+from todolint.rules.base import EnvContext, Rule
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]

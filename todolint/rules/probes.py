@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from todolint.models import Hit, Severity, is_map
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import Container, app_containers, app_port, app_spec, app_workloads, as_map
+from todolint.rules.base import EnvContext, Rule
 
 #: Kubernetes' defaults for an unset probe field.
 K8S_DEFAULTS: Mapping[str, int] = {"periodSeconds": 10, "failureThreshold": 3}

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import WORKLOAD_KINDS, all_containers, as_list, as_map, dig, pod_spec_path
+from todolint.rules.base import EnvContext, Rule
 
 Ref = tuple[str, str, FieldPath, bool]  # (kind, name, path, optional)
 

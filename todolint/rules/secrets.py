@@ -7,7 +7,6 @@ from collections.abc import Iterator, Mapping
 
 from todolint.contract import Contract
 from todolint.models import Hit, Severity, is_map
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import (
     WORKLOAD_KINDS,
     all_containers,
@@ -21,6 +20,7 @@ from todolint.rules.apps import (
     name_in,
     pod_spec_path,
 )
+from todolint.rules.base import EnvContext, Rule
 
 
 def secret_like(contract: Contract, name: str) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from todolint.models import Hit, Severity
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import (
     SELECTOR_KINDS,
     app_objects,
@@ -16,6 +15,7 @@ from todolint.rules.apps import (
     selected_workloads,
     template_labels,
 )
+from todolint.rules.base import EnvContext, Rule
 
 
 def check_selector_labels(ctx: EnvContext) -> Iterator[Hit]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from todolint.models import Hit, Manifest, Severity
-from todolint.rules import EnvContext, Rule
 from todolint.rules.apps import (
     app_containers,
     app_in,
@@ -16,6 +15,7 @@ from todolint.rules.apps import (
     dig,
     selected_workloads,
 )
+from todolint.rules.base import EnvContext, Rule
 from todolint.rules.probes import resolve_port
 
 
