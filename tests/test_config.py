@@ -178,8 +178,8 @@ def test_schema_documents_every_config_field() -> None:
 
     keys: dict[str, Any] = schema()["properties"]
     assert sorted(keys) == sorted(
-        ["select", "ignore", "severity", "fail-on", "environments", "renderer", "kube-version", "contract",
-         "policies", "baseline", "exemptions"]
+        ["select", "ignore", "severity", "fail-on", "environments", "release", "namespace", "values", "set",
+         "charts", "renderer", "kube-version", "contract", "policies", "baseline", "exemptions"]
     )  # fmt: skip
     assert Config().file is None
 
@@ -221,3 +221,85 @@ def test_config_environments_and_renderer(run_cli: RunCli, project: Path) -> Non
     assert no_helm.code == 2
     assert no_helm.stderr.startswith("todolint: error: ") and "helm" in no_helm.stderr
     assert run_cli("chart", "--renderer", "embedded", "--env", "dev", "--select", "TL0", cwd=project).code == 0
+
+
+CHARTS_ARGS = ("charts", "--renderer", "embedded", "--format", "json")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--select", "TL9999"), "--select: no rule matches 'TL9999' (see `todolint rules`)"),
+        (("--ignore", "TL1OO"), "--ignore: no rule matches 'TL1OO' (did you mean 'TL100'? see `todolint rules`)"),
+        (("--select", "TL0,probe"), "--select: no rule matches 'probe' (did you mean 'probes'? see `todolint rules`)"),
+        (
+            ("--env", "prd"),
+            "--env prd: not an environment of the matrix (did you mean 'prod'? known: dev, staging, prod)",
+        ),
+        (
+            ("--release", "{chart}-{stage}"),
+            "--release: unknown placeholder {stage} in '{chart}-{stage}' (allowed: {chart}, {env})",
+        ),
+        (("--namespace", "ns-{}"), "--namespace: unknown placeholder {} in 'ns-{}' (allowed: {chart}, {env})"),
+        (("--namespace", "ns-{env"), "--namespace: 'ns-{env': expected '}' before end of string"),
+    ],
+)
+def test_command_line_typos_are_exit_2(run_cli: RunCli, args: tuple[str, ...], message: str) -> None:
+    done = run_cli(*CHARTS_ARGS, *args)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"todolint: error: {message}"), done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_categories_select_their_rules(run_cli: RunCli) -> None:
+    done = run_cli("tests/golden/input.yaml", "--env", "dev", "--format", "json", "--select", "probes")
+    assert done.code == 1, done.stderr
+    # Render, parse and schema findings are always reported; of the rest, only the probe rules run.
+    assert sorted({f["code"] for f in json.loads(done.stdout)["findings"]}) == ["TL010", "TL011", "TL200"]
+    unselected = run_cli("tests/golden/input.yaml", "--env", "dev", "--format", "json")
+    assert len({f["code"] for f in json.loads(unselected.stdout)["findings"]}) > 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("release: '{chart}-{stage}'\n", ".todolint.yaml: release: unknown placeholder {stage} in '{chart}-{stage}'"),
+        (
+            "charts:\n  web:\n    namespace: '{team}'\n",
+            ".todolint.yaml: charts.web.namespace: unknown placeholder {team} in '{team}' (allowed: {chart}, {env})",
+        ),
+        ("values: ['values/{environment}.yaml']\n", ".todolint.yaml: values: unknown placeholder {environment}"),
+        (
+            "environments: [dev, prod]\nvalues:\n  prd: [prod.yaml]\n",
+            ".todolint.yaml: values.prd: not an environment of the matrix (known: dev, prod, or '*' for every one)",
+        ),
+        (
+            "set:\n  staging: {replicaCount: 2}\nenvironments: [dev]\n",
+            ".todolint.yaml: set.staging: not an environment of the matrix (known: dev, or '*' for every one)",
+        ),
+        (
+            "charts:\n  web:\n    relase: x\n",
+            ".todolint.yaml: charts.web: unknown key 'relase' (did you mean 'release'?)",
+        ),
+        ("set:\n  dev: {a: [1]}\n", ".todolint.yaml: set.dev.a: [1] is not of type 'string', 'number', 'boolean'"),
+    ],
+)
+def test_invalid_matrix_in_config_is_exit_2(run_cli: RunCli, project: Path, text: str, message: str) -> None:
+    shutil.copytree(ROOT / "charts" / "todo-frontend", project / "chart")
+    (project / ".todolint.yaml").write_text(text)
+    done = run_cli("chart", "--renderer", "embedded", cwd=project)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"todolint: error: {message}"), done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_contract_with_unknown_placeholder_is_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
+    contract = tmp_path / "contract.yaml"
+    text = (ROOT / "policies" / "contract.yaml").read_text()
+    contract.write_text(text.replace('namespace: "todo-{env}"', 'namespace: "todo-{stage}"'))
+    done = run_cli(*CHARTS_ARGS, "--contract", str(contract))
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"todolint: error: {contract}: namespace: unknown placeholder {{stage}} in 'todo-{{stage}}' "
+        "(allowed: {chart}, {env})\n"
+    )

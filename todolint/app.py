@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from todolint.cache import RenderCache
     from todolint.config import Config
     from todolint.contract import Contract
-    from todolint.discover import ManifestInput
+    from todolint.discover import ManifestInput, MatrixOptions
     from todolint.models import Severity, Target
     from todolint.render import Renderer
     from todolint.rules.base import Rule
@@ -87,7 +87,10 @@ class _Setup:
     config: Config
     contract_path: str | None
     policies: tuple[str, ...]
+    #: The contract with the repository's matrix in it (environments, per-chart release and namespace).
     contract: Contract
+    #: The matrix settings from the command line and the config file (the schema version comes later).
+    matrix: MatrixOptions
 
 
 @dataclass(frozen=True)
@@ -140,12 +143,31 @@ def _setup(request: Request) -> _Setup:
         contract = load_contract(contract_path)
     except (ContractError, ValueError) as exc:
         fail(str(exc))
-    return _Setup(config, contract_path, tuple(policies), contract)
+    contract, matrix = _matrix(request, config, contract)
+    return _Setup(config, contract_path, tuple(policies), contract, matrix)
+
+
+def _matrix(request: Request, config: Config, contract: Contract) -> tuple[Contract, MatrixOptions]:
+    """The matrix settings (command line over config over contract), and the contract that names them."""
+    from todolint.discover import DiscoveryError, MatrixOptions, PatternError, effective_contract
+
+    matrix = MatrixOptions(
+        environments=request.environments,
+        release=request.release,
+        namespace=request.namespace,
+        values=request.values_files,
+        set_values=request.set_values,
+        layout=config.layout,
+    )
+    try:
+        return effective_contract(contract, matrix, config.environments), matrix
+    except (PatternError, DiscoveryError) as exc:
+        fail(str(exc))
 
 
 def _scope(request: Request, setup: _Setup) -> _Scope:
     from todolint import schema
-    from todolint.discover import DiscoveryError, MatrixOptions, build_targets, discover
+    from todolint.discover import DiscoveryError, build_targets, discover
 
     relint = _relints_everything(request.paths, setup.policies, setup.contract_path, setup.config.file)
     try:
@@ -160,16 +182,9 @@ def _scope(request: Request, setup: _Setup) -> _Scope:
         kube = schema.resolve_version(wanted_kube) if wanted_kube else schema.newest_version()
     except ValueError as exc:
         fail(str(exc))
-    envs = request.environments or setup.config.environments or ()
-    matrix = MatrixOptions(
-        environments=envs,
-        release=request.release,
-        namespace=request.namespace,
-        values=request.values_files,
-        set_values=request.set_values,
-        kube_version=kube,
-    )
+    matrix = dataclasses.replace(setup.matrix, kube_version=kube)
     targets = build_targets(inputs.charts, setup.contract, matrix)
+    envs = request.environments or setup.config.environments or ()
     return _Scope(tuple(targets), inputs.manifests, kube, tuple(envs))
 
 
@@ -287,13 +302,15 @@ def _run_engine(
     fail_level: Severity,
 ) -> Result:
     """Render, validate and check: the engine's run, with severities and selection from config and flags."""
-    from todolint.config import ConfigError, check_rule_names, severities_for
+    from todolint.config import ConfigError, check_rule_names, check_selectors, severities_for
     from todolint.engine import Plan, Settings, StreamContext
     from todolint.engine import run as run_engine
 
     rules = _load_rules(setup)
     config = setup.config
     try:
+        check_selectors("--select", _split(request.select), rules)
+        check_selectors("--ignore", _split(request.ignore), rules)
         check_rule_names(config, rules)
         severities = severities_for(rules, config.severities)
     except ConfigError as exc:

@@ -139,7 +139,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _matches(rule: Rule, selectors: Iterable[str]) -> bool:
-    return any(rule.code.startswith(s.upper()) or rule.name == s for s in selectors)
+    return any(rule.code.startswith(s.upper()) or s in (rule.name, rule.category) for s in selectors)
 
 
 def _read_capped(path: str) -> bytes:
