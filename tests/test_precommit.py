@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHARTS, ROOT
+from tests.adopt_layouts import LAYOUTS
+from tests.conftest import CHART_NAMES, CHARTS, ENVS, ROOT
 from todolint.contract import load_contract
 from todolint.rules import all_rules
 
@@ -193,7 +194,13 @@ def test_readme_names_the_hooks_that_exist() -> None:
         ("deploy/charts/app/charts/redis-1.0.0.tgz", True),
         ("policies/TL900-team.yaml", True),
         (".todolint.yaml", True),
+        ("deploy/helm/api/values/prod.yaml", True),
+        ("charts/todo-app/crds/crontab.yaml", True),
         ("README.md", False),
+        ("docs/templates/x.md", False),
+        ("tools/templates/y.js", False),
+        (".claude/commands/templates/plan.js", False),
+        (".specify/templates/spec-template.md", False),
         ("charts/README.md", False),
         ("backend/app/main.py", False),
         ("docker-compose.yaml", False),
@@ -206,3 +213,115 @@ def test_hook_files_pattern(path: str, linted: bool) -> None:
 
     (hook, _) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert bool(re.search(hook["files"], path)) is linted
+
+
+# --- Adopting todolint on three repository layouts: init → config → todolint → pre-commit, twice ---------
+
+#: layout → (chart folder, release, namespace, values file) per chart × environment, as `todolint config` says.
+MATRICES: dict[str, list[tuple[str, str, str, str, str, str]]] = {
+    "two-charts": [
+        (f"charts/{app}", app, env, f"{app}-{env}", f"todo-{env}", f"charts/{app}/values/{env}.yaml")
+        for app in CHART_NAMES
+        for env in ENVS
+    ],
+    "umbrella": [
+        ("charts/todo-app", "todo-app", env, "todo-app", "todo-app", f"charts/todo-app/values-{env}.yaml")
+        for env in ENVS
+    ],
+    "deploy-helm": [
+        (f"deploy/helm/{app}", app, env, f"{app}-{env}", app, f"deploy/helm/{app}/values.{env}.yaml")
+        for app in CHART_NAMES
+        for env in ENVS
+    ],
+}
+#: layout → what `todolint init` says it wrote.
+INIT_SAYS = {
+    "two-charts": "2 charts: todo-backend (values/{env}.yaml), todo-frontend (values/{env}.yaml)",
+    "umbrella": "1 chart: todo-app (values-{env}.yaml)",
+    "deploy-helm": "2 charts: todo-backend (values.{env}.yaml), todo-frontend (values.{env}.yaml)",
+}
+#: The umbrella renders both apps under one release: their objects share names, and the frontend's API
+#: URL names the per-environment backend that this layout does not have. The other layouts are clean.
+UMBRELLA_FINDINGS = sorted(
+    [
+        (code, env, kind, name, path)
+        for env in ENVS
+        for code, kind, name, path in [
+            ("TL123", "ConfigMap", "todo-app-config", "metadata.name"),
+            ("TL123", "Deployment", "todo-app", "metadata.name"),
+            ("TL123", "Service", "todo-app", "metadata.name"),
+            ("TL350", "ConfigMap", "todo-app-config", "data.NEXT_PUBLIC_API_URL"),
+        ]
+    ]
+)
+FINDINGS = {"two-charts": [], "umbrella": UMBRELLA_FINDINGS, "deploy-helm": []}
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, str]]:
+    """One committed copy of this repository and one pre-commit home for the three layouts: pre-commit
+    builds the hook's environment once."""
+    _require_wheelhouse()
+    base = tmp_path_factory.mktemp("hooks")
+    env = _environ(base)
+    env.update(HOME=str(base / "home"), XDG_CACHE_HOME=str(base / "xdg-cache"))
+    repo, rev = _hook_repo(base, env)
+    return repo, rev, env
+
+
+def _todolint(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return _run([sys.executable, "-m", "todolint", *args], repo, env)
+
+
+def _adopt_once(repo: Path, env: dict[str, str], layout: str, report: Path) -> tuple[str, str, str, str]:
+    """init (or init --force), config, todolint and pre-commit; what each printed that must not change."""
+    init = _todolint(repo, env, "init", *(["--force"] if (repo / ".todolint.yaml").exists() else []))
+    assert (init.returncode, init.stdout, init.stderr) == (0, f"wrote .todolint.yaml: {INIT_SAYS[layout]}\n", "")
+
+    shown = _todolint(repo, env, "config", "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    matrix = json.loads(shown.stdout)
+    assert matrix["config"] == ".todolint.yaml"
+    targets = matrix["targets"]
+    assert [(t["chart_path"], t["chart"], t["env"], t["release"], t["namespace"], *t["values"]) for t in targets] == (
+        MATRICES[layout]
+    )
+
+    linted = _todolint(repo, env, "--format", "json", ".")
+    findings = json.loads(linted.stdout)["findings"]
+    assert sorted((f["code"], f["env"], f["kind"], f["object"], f["path"]) for f in findings) == FINDINGS[layout]
+    assert linted.returncode == (1 if FINDINGS[layout] else 0), linted.stderr
+
+    hooked = _run([sys.executable, "-m", "pre_commit", "run", "--all-files"], repo, env)
+    assert hooked.returncode == (1 if FINDINGS[layout] else 0), hooked.stdout + hooked.stderr
+    data = json.loads(report.read_text())
+    # The decoys were passed to the hook and skipped: every target is a chart's, and nothing else broke.
+    assert sorted((t["chart_path"], t["env"]) for t in data["targets"]) == sorted(
+        (m[0], m[2]) for m in MATRICES[layout]
+    )
+    assert data["findings"] == findings and data["errors"] == []
+    return (repo / ".todolint.yaml").read_text(), shown.stdout, linted.stdout, json.dumps(data["summary"])
+
+
+@pytest.mark.parametrize("layout", ["two-charts", "umbrella", "deploy-helm"])
+def test_adopt_on_three_layouts(tmp_path: Path, hook_repo: tuple[Path, str, dict[str, str]], layout: str) -> None:
+    hooks, rev, env = hook_repo
+    repo = tmp_path / layout
+    LAYOUTS[layout](repo)
+    report = tmp_path / "report.json"
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: todolint\n"
+        f"        args: [--format, text, --format, json, --output, {report}]\n"
+    )
+    _git(repo, env, "init", "-q")
+    _git(repo, env, "add", "-A")
+    _git(repo, env, "commit", "-q", "-m", "the app's charts")
+    first = _adopt_once(repo, env, layout, report)
+    _git(repo, env, "add", "-A")
+    _git(repo, env, "commit", "-q", "-m", "todolint's config")
+
+    again = _todolint(repo, env, "init")
+    assert (again.returncode, again.stdout) == (2, "")
+    assert again.stderr == "todolint: error: .todolint.yaml: exists; `todolint init --force` overwrites it\n"
+    assert _adopt_once(repo, env, layout, report) == first
+    assert _git(repo, env, "status", "--porcelain") == ""

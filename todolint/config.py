@@ -54,9 +54,13 @@ class Config:
     layout: Layout = field(default_factory=Layout)
 
 
-def schema() -> dict[str, Any]:
+def schema_path() -> Path:
     # Beside this module in the wheel and in a checkout (importlib.resources costs ~10 ms of imports).
-    text = (Path(__file__).resolve().parent / "config.schema.json").read_text(encoding="utf-8")
+    return Path(__file__).resolve().parent / "config.schema.json"
+
+
+def schema() -> dict[str, Any]:
+    text = schema_path().read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -91,6 +95,11 @@ def _has_table(pyproject: Path) -> bool:
         return "[tool.todolint" in _decoded(raw, "replace")
     tool = data.get("tool")
     return isinstance(tool, dict) and "todolint" in tool
+
+
+def has_todolint_table(pyproject: Path) -> bool:
+    """Whether this pyproject.toml holds `[tool.todolint]` (or names it, when it is not valid TOML)."""
+    return _has_table(pyproject)
 
 
 def find_config(start: Path) -> Path | None:
@@ -320,8 +329,10 @@ __all__ = [
     "check_rule_names",
     "check_selectors",
     "find_config",
+    "has_todolint_table",
     "load_config",
     "resolve_config",
     "schema",
+    "schema_path",
     "severities_for",
 ]

@@ -118,8 +118,13 @@ def _charts_below(root: Path) -> list[Path]:
     return found
 
 
-def discover(paths: Sequence[str]) -> Inputs:
-    """Sort the user's paths into charts and manifest inputs, each once, in a stable order."""
+def discover(paths: Sequence[str], *, only_charts: bool = False) -> Inputs:
+    """Sort the user's paths into charts and manifest inputs, each once, in a stable order.
+
+    `only_charts` (the pre-commit hook, which passes every changed file): a path that belongs to no
+    chart is skipped, not read as a manifest and not an error; pre-rendered manifests are linted only
+    when named outside the hook.
+    """
     charts: dict[Path, ChartRef] = {}
     manifests: list[ManifestInput] = []
     libraries: list[str] = []
@@ -148,6 +153,8 @@ def discover(paths: Sequence[str]) -> Inputs:
                     add_chart(chart_dir)
                 continue
             owner = owning_chart(path)
+            if owner is None and only_charts:
+                continue
             if owner is None:
                 raise DiscoveryError(f"{raw}: no Helm chart here (no Chart.yaml in it or below it)")
             add_chart(owner)
@@ -155,6 +162,8 @@ def discover(paths: Sequence[str]) -> Inputs:
         owner = owning_chart(path)
         if owner is not None:
             add_chart(owner)
+        elif only_charts:
+            continue
         elif path.suffix.lower() in MANIFEST_SUFFIXES:
             if not path.is_file():  # reading a FIFO or a device would block for ever
                 raise DiscoveryError(f"{raw}: not a regular file")
