@@ -303,3 +303,86 @@ def test_contract_with_unknown_placeholder_is_exit_2(run_cli: RunCli, tmp_path: 
         f"todolint: error: {contract}: namespace: unknown placeholder {{stage}} in 'todo-{{stage}}' "
         "(allowed: {chart}, {env})\n"
     )
+
+
+MATRIX_CONFIG = """\
+environments: [dev, prod]
+release: "{chart}"
+namespace: "shop-{env}"
+values: ["values-{env}.yaml"]
+set:
+  "*": {image.pullPolicy: Always}
+  prod: {replicaCount: 2, config.CORS_ORIGINS: "https://a.example,https://b.example", debug: false}
+charts:
+  todo-frontend:
+    namespace: web
+    values:
+      prod: [missing.yaml, ["nope-{env}.yaml", values-staging.yaml]]
+    set:
+      dev: {replicaCount: 1}
+"""
+
+
+def _matrix(project: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> list[tuple[Any, ...]]:
+    from todolint.app import Request, show_matrix
+
+    monkeypatch.chdir(project)
+    data = json.loads(show_matrix(Request(paths=("charts",), **options), "json"))
+    return [
+        (t["chart"], t["env"], t["release"], t["namespace"], t["values"], t["set"], tuple(t["from"].values()))
+        for t in data["targets"]
+    ]
+
+
+def test_matrix_from_config_chart_entries_and_command_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(ROOT / "charts", project / "charts")
+    (project / ".todolint.yaml").write_text(MATRIX_CONFIG)
+    back, front = "charts/todo-backend/", "charts/todo-frontend/"
+    every = "image.pullPolicy=Always"
+    prod = ["replicaCount=2", "config.CORS_ORIGINS=https://a.example\\,https://b.example", "debug=false"]
+    top = ".todolint.yaml"
+    own = ".todolint.yaml charts.todo-frontend"
+    assert _matrix(project, monkeypatch) == [
+        ("todo-backend", "dev", "todo-backend", "shop-dev", [f"{back}values-dev.yaml"], [every], (top, top, top, top)),
+        ("todo-backend", "prod", "todo-backend", "shop-prod", [f"{back}values-prod.yaml"], [every, *prod], (top,) * 4),
+        (
+            "todo-frontend", "dev", "todo-frontend", "web", [], [every, "replicaCount=1"],
+            (top, own, own, f"{top} + {own}"),
+        ),
+        (
+            "todo-frontend", "prod", "todo-frontend", "web", [f"{front}values-staging.yaml"], [every, *prod],
+            (top, own, own, top),
+        ),
+    ]  # fmt: skip
+    # The command line wins over the config (and adds its values files and --set after the config's).
+    cli = _matrix(project, monkeypatch, environments=("prod",), release="r-{env}", namespace="n", set_values=("a=1",))
+    assert [(*row[:4], row[5], row[6][:2]) for row in cli] == [
+        ("todo-backend", "prod", "r-prod", "n", [every, *prod, "a=1"], ("command line", "command line")),
+        ("todo-frontend", "prod", "r-prod", "n", [every, *prod, "a=1"], ("command line", "command line")),
+    ]
+
+
+def test_set_in_config_reaches_helm(run_cli: RunCli, project: Path) -> None:
+    shutil.copytree(ROOT / "charts" / "todo-backend", project / "charts" / "todo-backend")
+    (project / ".todolint.yaml").write_text("set:\n  prod: {replicaCount: 5}\n")
+    done = run_cli("charts", "--renderer", "embedded", "--format", "json", cwd=project)
+    assert done.code == 1, done.stderr
+    found = [(f["code"], f["env"], f["kind"], f["path"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [("TL330", "prod", "Deployment", "spec.replicas")]
+
+
+def test_config_text_names_every_source(run_cli: RunCli, project: Path) -> None:
+    shutil.copytree(ROOT / "charts", project / "charts")
+    (project / ".todolint.yaml").write_text("charts:\n  todo-frontend: {namespace: web}\n")
+    done = run_cli("config", "--env", "dev", "charts", cwd=project)
+    assert (done.code, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[3:] == [
+        "chart          env  release            namespace  values files                          set",
+        "todo-backend   dev  todo-backend-dev   todo-dev   charts/todo-backend/values-dev.yaml   -",
+        "todo-frontend  dev  todo-frontend-dev  web        charts/todo-frontend/values-dev.yaml  -",
+        "",
+        "chart folder          release from  namespace from                       values from  set from",
+        "charts/todo-backend   contract      contract                             contract     -",
+        "charts/todo-frontend  contract      .todolint.yaml charts.todo-frontend  contract     -",
+    ]
+    assert done.stdout.splitlines()[0] == "config: .todolint.yaml"

@@ -282,8 +282,9 @@ def _pattern(key: str, cli: str | None, layers: list[tuple[ChartLayout, str]], c
     return getattr(contract, f"{key}_pattern"), "contract"
 
 
-def _by_env(mapping: Mapping[str, Any], env: str) -> Any:
-    return mapping.get(env, mapping.get(EVERY_ENV, ()))
+def _by_env(mapping: Mapping[str, tuple[Any, ...]], env: str) -> tuple[Any, ...]:
+    """What is said for every environment, then what is said for this one (which wins, coming later)."""
+    return (*mapping.get(EVERY_ENV, ()), *mapping.get(env, ()))
 
 
 def resolve_target(chart: ChartRef, env: str, contract: Contract, options: MatrixOptions) -> MatrixRow:
