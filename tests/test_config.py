@@ -184,23 +184,30 @@ def test_schema_documents_every_config_field() -> None:
     assert Config().file is None
 
 
-def _readme_block(section: str, language: str) -> str:
-    text = (ROOT / "README.md").read_text()
-    body = text[text.index(f"\n## {section}\n") :]
+def _docs_block(language: str) -> str:
+    body = (ROOT / "docs" / "configuration.md").read_text()
     start = body.index(f"```{language}\n") + len(language) + 4
     return body[start : body.index("```", start)]
 
 
-def test_readme_config_examples_are_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_documented_config_examples_are_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".todolint.yaml").write_text(_readme_block("Configuration", "yaml"))
+    (tmp_path / ".todolint.yaml").write_text(_docs_block("yaml"))
     config = load_config(tmp_path / ".todolint.yaml")
     assert (config.fail_on, config.renderer, config.kube_version) == (Severity.WARNING, "embedded", "1.31")
     assert [(e.chart, e.env, e.kind, e.rules) for e in config.exemptions] == [
         ("redis", "*", "*", ()),
         ("todo-backend", "dev", "Deployment", ("TL010",)),
     ]
-    (tmp_path / "pyproject.toml").write_text(_readme_block("Configuration", "toml"))
+    layout = config.layout
+    assert (layout.every.release, layout.every.namespace, layout.charts["todo-frontend"].namespace) == (
+        "{chart}-{env}",
+        "todo-{env}",
+        "web",
+    )
+    assert layout.every.values == {"*": (("values-{env}.yaml",), ("values/{env}.yaml",))}
+    assert layout.every.set_values == {"*": ("image.pullPolicy=IfNotPresent",), "prod": ("replicaCount=2",)}
+    (tmp_path / "pyproject.toml").write_text(_docs_block("toml"))
     config = load_config(tmp_path / "pyproject.toml")
     assert (config.select, config.severities, config.exemptions[0].line) == (
         ("TL0", "TL1", "TL2"),

@@ -25,7 +25,7 @@ WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
 SKIP_PARTS = {".git", ".tools", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
 
 
-def _require_wheelhouse() -> None:
+def require_wheelhouse() -> None:
     if not any(WHEELHOUSE.glob("hatchling-*.whl")):
         message = f"no offline wheelhouse at {WHEELHOUSE} (.ci/run builds it with pip wheel)"
         if os.environ.get("TODOLINT_REQUIRE_HELM"):
@@ -33,7 +33,7 @@ def _require_wheelhouse() -> None:
         pytest.skip(message)
 
 
-def _environ(tmp_path: Path) -> dict[str, str]:
+def offline_environ(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     for key in ("NO_COLOR", "PRE_COMMIT_COLOR", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         env.pop(key, None)
@@ -56,17 +56,17 @@ def _environ(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
-def _git(cwd: Path, env: dict[str, str], *args: str) -> str:
-    done = _run(["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args], cwd, env)
+def git(cwd: Path, env: dict[str, str], *args: str) -> str:
+    done = run(["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args], cwd, env)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.strip()
 
 
-def _source_files() -> list[Path]:
+def source_files() -> list[Path]:
     """This repository's files as a clone would have them (tracked and new, minus what .gitignore drops)."""
     done = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
@@ -79,25 +79,25 @@ def _source_files() -> list[Path]:
     return [p for p in ROOT.rglob("*") if p.is_file() and not SKIP_PARTS & set(p.relative_to(ROOT).parts)]
 
 
-def _hook_repo(tmp_path: Path, env: dict[str, str]) -> tuple[Path, str]:
+def hook_repo_copy(tmp_path: Path, env: dict[str, str], name: str = "todolint-hooks") -> tuple[Path, str]:
     """A committed copy of this repository: try-repo and `repo:` need the hook files in a commit."""
-    repo = tmp_path / "todolint-hooks"
-    for source in _source_files():
+    repo = tmp_path / name
+    for source in source_files():
         target = repo / source.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-    _git(repo, env, "init", "-q")
-    _git(repo, env, "add", "-A")
-    _git(repo, env, "commit", "-q", "-m", "todolint")
-    return repo, _git(repo, env, "rev-parse", "HEAD")
+    git(repo, env, "init", "-q")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-q", "-m", "todolint")
+    return repo, git(repo, env, "rev-parse", "HEAD")
 
 
 def _project(tmp_path: Path, env: dict[str, str]) -> Path:
     project = tmp_path / "project"
     shutil.copytree(CHARTS, project / "charts")
-    _git(project, env, "init", "-q")
-    _git(project, env, "add", "-A")
-    _git(project, env, "commit", "-q", "-m", "charts")
+    git(project, env, "init", "-q")
+    git(project, env, "add", "-A")
+    git(project, env, "commit", "-q", "-m", "charts")
     return project
 
 
@@ -107,17 +107,17 @@ def _linted(report: Path) -> list[tuple[str, str]]:
 
 
 def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
-    _require_wheelhouse()
-    env = _environ(tmp_path)
-    hooks, rev = _hook_repo(tmp_path, env)
+    require_wheelhouse()
+    env = offline_environ(tmp_path)
+    hooks, rev = hook_repo_copy(tmp_path, env)
     project = _project(tmp_path, env)
     pre_commit = [sys.executable, "-m", "pre_commit"]
 
     # 1. try-repo on every file: both charts linted once each, clean.
-    tried = _run([*pre_commit, "try-repo", str(hooks), "todolint", "--all-files", "--verbose"], project, env)
+    tried = run([*pre_commit, "try-repo", str(hooks), "todolint", "--all-files", "--verbose"], project, env)
     assert tried.returncode == 0, tried.stdout + tried.stderr
     assert "2 charts · 3 environments · 18 objects · 0 error, 0 warning, 0 info" in tried.stdout, tried.stdout
-    every = _run([*pre_commit, "try-repo", str(hooks), "todolint-all", "--verbose"], project, env)
+    every = run([*pre_commit, "try-repo", str(hooks), "todolint-all", "--verbose"], project, env)
     assert every.returncode == 0, every.stdout + every.stderr
     assert "2 charts · 3 environments · 18 objects" in every.stdout, every.stdout
 
@@ -127,29 +127,29 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
         f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: todolint\n"
         f"        args: [--format, text, --format, json, --output, {report}]\n"
     )
-    _git(project, env, "add", ".pre-commit-config.yaml")
-    _git(project, env, "commit", "-q", "-m", "pre-commit config")
-    installed = _run([*pre_commit, "install"], project, env)
+    git(project, env, "add", ".pre-commit-config.yaml")
+    git(project, env, "commit", "-q", "-m", "pre-commit config")
+    installed = run([*pre_commit, "install"], project, env)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     values = project / "charts/todo-frontend/values-dev.yaml"
     values.write_text(values.read_text() + "# one more replica next sprint\n")
     (project / "charts/todo-frontend/templates/NOTES.txt").write_text("Thanks for installing todo-frontend.\n")
-    _git(project, env, "add", "-A")
-    committed = _run(["git", "commit", "-m", "frontend: notes"], project, env)
+    git(project, env, "add", "-A")
+    committed = run(["git", "commit", "-m", "frontend: notes"], project, env)
     assert committed.returncode == 0, committed.stdout + committed.stderr
     assert _linted(report) == [("todo-frontend", "dev"), ("todo-frontend", "prod"), ("todo-frontend", "staging")]
 
     # 3. A change that breaks rules fails the commit, and names the chart, environment and rule: a schema
     # rule (cpu must be a quantity) and the contract's readiness timing (10 s), when that rule is present.
-    head = _git(project, env, "rev-parse", "HEAD")
+    head = git(project, env, "rev-parse", "HEAD")
     prod = project / "charts/todo-backend/values-prod.yaml"
     prod.write_text(
         prod.read_text().replace('cpu: "1"', "cpu: [1]") + "\nprobes:\n  readiness:\n    periodSeconds: 20\n"
     )
-    _git(project, env, "add", "-A")
-    rejected = _run(["git", "commit", "-m", "backend: cpu"], project, env)
+    git(project, env, "add", "-A")
+    rejected = run(["git", "commit", "-m", "backend: cpu"], project, env)
     assert rejected.returncode != 0, rejected.stdout + rejected.stderr
-    assert _git(project, env, "rev-parse", "HEAD") == head
+    assert git(project, env, "rev-parse", "HEAD") == head
     findings = json.loads(report.read_text())["findings"]
     expected = [("TL010", "todo-backend", "prod", "spec.template.spec.containers[0].resources.limits.cpu")]
     if "TL204" in {rule.code for rule in all_rules(load_contract())}:
@@ -159,13 +159,13 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     assert sorted((f["code"], f["chart"], f["env"], f["path"]) for f in findings) == expected
     assert _linted(report) == [("todo-backend", "dev"), ("todo-backend", "prod"), ("todo-backend", "staging")]
     assert "TL010 schema-invalid" in rejected.stdout + rejected.stderr
-    _git(project, env, "checkout", "HEAD", "--", "charts/todo-backend/values-prod.yaml")
+    git(project, env, "checkout", "HEAD", "--", "charts/todo-backend/values-prod.yaml")
 
     # 4. A change under policies/ relints every chart.
     (project / "policies").mkdir()
     (project / "policies/team-notes.yaml").write_text("# rules the team is discussing\n")
-    _git(project, env, "add", "-A")
-    relinted = _run(["git", "commit", "-m", "policies: notes"], project, env)
+    git(project, env, "add", "-A")
+    relinted = run(["git", "commit", "-m", "policies: notes"], project, env)
     assert relinted.returncode == 0, relinted.stdout + relinted.stderr
     assert sorted({chart for chart, _ in _linted(report)}) == ["todo-backend", "todo-frontend"]
 
@@ -261,16 +261,16 @@ FINDINGS = {"two-charts": [], "umbrella": UMBRELLA_FINDINGS, "deploy-helm": []}
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, str]]:
     """One committed copy of this repository and one pre-commit home for the three layouts: pre-commit
     builds the hook's environment once."""
-    _require_wheelhouse()
+    require_wheelhouse()
     base = tmp_path_factory.mktemp("hooks")
-    env = _environ(base)
+    env = offline_environ(base)
     env.update(HOME=str(base / "home"), XDG_CACHE_HOME=str(base / "xdg-cache"))
-    repo, rev = _hook_repo(base, env)
+    repo, rev = hook_repo_copy(base, env)
     return repo, rev, env
 
 
 def _todolint(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return _run([sys.executable, "-m", "todolint", *args], repo, env)
+    return run([sys.executable, "-m", "todolint", *args], repo, env)
 
 
 def _adopt_once(repo: Path, env: dict[str, str], layout: str, report: Path) -> tuple[str, str, str, str]:
@@ -292,7 +292,7 @@ def _adopt_once(repo: Path, env: dict[str, str], layout: str, report: Path) -> t
     assert sorted((f["code"], f["env"], f["kind"], f["object"], f["path"]) for f in findings) == FINDINGS[layout]
     assert linted.returncode == (1 if FINDINGS[layout] else 0), linted.stderr
 
-    hooked = _run([sys.executable, "-m", "pre_commit", "run", "--all-files"], repo, env)
+    hooked = run([sys.executable, "-m", "pre_commit", "run", "--all-files"], repo, env)
     assert hooked.returncode == (1 if FINDINGS[layout] else 0), hooked.stdout + hooked.stderr
     data = json.loads(report.read_text())
     # The decoys were passed to the hook and skipped: every target is a chart's, and nothing else broke.
@@ -313,15 +313,15 @@ def test_adopt_on_three_layouts(tmp_path: Path, hook_repo: tuple[Path, str, dict
         f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: todolint\n"
         f"        args: [--format, text, --format, json, --output, {report}]\n"
     )
-    _git(repo, env, "init", "-q")
-    _git(repo, env, "add", "-A")
-    _git(repo, env, "commit", "-q", "-m", "the app's charts")
+    git(repo, env, "init", "-q")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-q", "-m", "the app's charts")
     first = _adopt_once(repo, env, layout, report)
-    _git(repo, env, "add", "-A")
-    _git(repo, env, "commit", "-q", "-m", "todolint's config")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-q", "-m", "todolint's config")
 
     again = _todolint(repo, env, "init")
     assert (again.returncode, again.stdout) == (2, "")
     assert again.stderr == "todolint: error: .todolint.yaml: exists; `todolint init --force` overwrites it\n"
     assert _adopt_once(repo, env, layout, report) == first
-    assert _git(repo, env, "status", "--porcelain") == ""
+    assert git(repo, env, "status", "--porcelain") == ""

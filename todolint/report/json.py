@@ -1,4 +1,4 @@
-"""`--format json`: the documented, versioned shape (README "JSON output"), sorted and deterministic."""
+"""`--format json`: the documented, versioned shape (docs/output.md "JSON output"), sorted and deterministic."""
 
 from __future__ import annotations
 
