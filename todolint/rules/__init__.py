@@ -162,6 +162,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         namespaces,
         probes,
         references,
+        releases,
         scaling,
         secrets,
         selectors,
@@ -182,6 +183,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         namespaces,
         apiurl,
         references,
+        releases,
         chart,
     )
     rules: list[Rule] = load_policies([policies_dir(), *policy_dirs], contract)

@@ -1,12 +1,23 @@
 """Config (spec §6): the ConfigMap `{release}-config` carries the spec's keys and reaches the app
-container through `envFrom.configMapRef`."""
+container through `envFrom.configMapRef`. The keys are checked on the ConfigMap the app really loads, even
+when it is shared or named otherwise (object-names reports the name)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from todolint.models import Hit, Severity
-from todolint.rules.apps import app_containers, app_objects, app_spec, app_workloads, as_list, as_map, name_in
+from todolint.models import Hit, Manifest, Severity, Target
+from todolint.rules.apps import (
+    Container,
+    app_containers,
+    app_objects,
+    app_spec,
+    app_workloads,
+    as_list,
+    as_map,
+    dig,
+    name_in,
+)
 from todolint.rules.base import EnvContext, Rule
 
 
@@ -14,50 +25,87 @@ def _keys(ctx: EnvContext, app: str) -> list[str]:
     return [k for k in as_list(app_spec(ctx.contract, app).get("config_keys")) if isinstance(k, str)]
 
 
-def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
-    maps = {(m.target, m.name): (m, app) for m, app in app_objects(ctx, "ConfigMap")}
-    seen: set[tuple[object, str]] = set()
-    for manifest, app in [*app_objects(ctx, "ConfigMap"), *app_workloads(ctx)]:
-        name = name_in(ctx, "ConfigMap", manifest.target.release)
-        keys = _keys(ctx, app)
-        if name is None or not keys or (manifest.target, app) in seen:
+def loaded_config_maps(container: Container) -> list[str]:
+    """The ConfigMaps a container loads (envFrom.configMapRef, then env[].valueFrom.configMapKeyRef), in order."""
+    names = [as_map(as_map(e).get("configMapRef")).get("name") for e in as_list(container.spec.get("envFrom"))]
+    names += [dig(e, ("valueFrom", "configMapKeyRef", "name")) for e in as_list(container.spec.get("env"))]
+    return list(dict.fromkeys(n for n in names if isinstance(n, str)))
+
+
+def _app_config_maps(ctx: EnvContext) -> dict[tuple[Target, str], list[Manifest]]:
+    """(release, app) → the ConfigMaps its keys are checked on: the rendered ones the app's containers
+    load, whatever their names; else the app's ConfigMap named as the contract says; else its first one.
+    An app with workloads and none of these maps to []."""
+    rendered = {(m.target, m.name): m for m in ctx.of_kind("ConfigMap")}
+    chosen: dict[tuple[Target, str], list[Manifest]] = {}
+    for manifest, app in app_workloads(ctx):
+        maps = chosen.setdefault((manifest.target, app), [])
+        for container in app_containers(ctx, manifest, app):
+            for name in loaded_config_maps(container):
+                loaded = rendered.get((manifest.target, name))
+                if loaded is not None and all(loaded is not m for m in maps):
+                    maps.append(loaded)
+    own: dict[tuple[Target, str], list[Manifest]] = {}
+    for manifest, app in app_objects(ctx, "ConfigMap"):
+        own.setdefault((manifest.target, app), []).append(manifest)
+    for (target, app), maps in own.items():
+        if chosen.get((target, app)):
             continue
-        if manifest.kind == "ConfigMap":
-            if manifest.name != name:
-                continue
-            seen.add((manifest.target, app))
-            data = as_map(manifest.obj.get("data"))
-            missing = [k for k in keys if k not in data]
-            if missing:
-                yield Hit(
-                    f"ConfigMap {name}: expected keys {', '.join(keys)}, missing {', '.join(missing)}",
-                    manifest=manifest,
-                    path=("data",) if "data" in manifest.obj else (),
-                )
-        elif (manifest.target, name) not in maps:
-            seen.add((manifest.target, app))
+        wanted = name_in(ctx, "ConfigMap", target.release, app)
+        chosen[(target, app)] = [m for m in maps if m.name == wanted][:1] or maps[:1]
+    return chosen
+
+
+def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
+    # One finding per ConfigMap, even when both apps load it and both lack keys.
+    missing_on: dict[int, tuple[Manifest, list[tuple[str, list[str]]]]] = {}
+    for (target, app), maps in _app_config_maps(ctx).items():
+        keys = _keys(ctx, app)
+        if not keys:
+            continue
+        if not maps:
+            name = name_in(ctx, "ConfigMap", target.release, app) or "a ConfigMap"
+            workload = next(m for m, a in app_workloads(ctx) if m.target == target and a == app)
             yield Hit(
                 f"expected ConfigMap {name} with keys {', '.join(keys)} in the release, found none",
-                manifest=manifest,
+                manifest=workload,
                 path=("metadata", "name"),
             )
+            continue
+        present = {k for m in maps for k in as_map(m.obj.get("data"))}
+        missing = [k for k in keys if k not in present]
+        if missing:
+            missing_on.setdefault(id(maps[0]), (maps[0], []))[1].append((app, missing))
+    for manifest, gaps in missing_on.values():
+        if len(gaps) == 1:
+            app, missing = gaps[0]
+            detail = f"expected keys {', '.join(_keys(ctx, app))}, missing {', '.join(missing)}"
+        else:
+            detail = "missing " + "; ".join(f"{', '.join(missing)} ({app})" for app, missing in gaps)
+        yield Hit(
+            f"ConfigMap {manifest.name}: {detail}",
+            manifest=manifest,
+            path=("data",) if "data" in manifest.obj else (),
+        )
 
 
 def check_config_envfrom(ctx: EnvContext) -> Iterator[Hit]:
+    rendered = {(m.target, m.name) for m in ctx.of_kind("ConfigMap")}
     for manifest, app in app_workloads(ctx):
-        name = name_in(ctx, "ConfigMap", manifest.target.release)
+        name = name_in(ctx, "ConfigMap", manifest.target.release, app)
         if name is None or not _keys(ctx, app):
             continue
         for container in app_containers(ctx, manifest, app):
             refs = [as_map(as_map(e).get("configMapRef")).get("name") for e in as_list(container.spec.get("envFrom"))]
-            if name not in refs:
-                found = ", ".join(repr(r) for r in refs if r) or "none"
-                has_env_from = "envFrom" in container.spec
-                yield Hit(
-                    f"container {container.name or '?'}: expected envFrom.configMapRef {name!r}, found {found}",
-                    manifest=manifest,
-                    path=(*container.path, "envFrom") if has_env_from else container.path,
-                )
+            if name in refs or any(isinstance(r, str) and (manifest.target, r) in rendered for r in refs):
+                continue  # a rendered ConfigMap under another name: object-names reports the name
+            found = ", ".join(repr(r) for r in refs if r) or "none"
+            has_env_from = "envFrom" in container.spec
+            yield Hit(
+                f"container {container.name or '?'}: expected envFrom.configMapRef {name!r}, found {found}",
+                manifest=manifest,
+                path=(*container.path, "envFrom") if has_env_from else container.path,
+            )
 
 
 def rules() -> list[Rule]:
