@@ -33,12 +33,13 @@ def check_unknown_workload(ctx: EnvContext) -> Iterator[Hit]:
         )
 
 
-def _chart_location(target: Target, first: Manifest) -> Location:
-    """Chart.yaml's `name` line, or the rendered file for pre-rendered input."""
+def _on_chart(target: Target, first: Manifest, message: str) -> Hit:
+    """A finding on Chart.yaml's `name` line; for pre-rendered input (no chart), on the first app workload."""
     if not target.chart_path:
-        return Location("rendered", first.file)
+        return Hit(message, manifest=first, path=("metadata", "name"))
     _, lines = read_chart_yaml(Path(target.chart_path))
-    return Location("template", f"{target.chart_path}/Chart.yaml", lines.get(("name",)))
+    location = Location("template", f"{target.chart_path}/Chart.yaml", lines.get(("name",)))
+    return Hit(message, target=target, location=location)
 
 
 def check_one_release_per_app(ctx: EnvContext) -> Iterator[Hit]:
@@ -50,11 +51,11 @@ def check_one_release_per_app(ctx: EnvContext) -> Iterator[Hit]:
         if len(apps) < 2:
             continue
         shown = " and ".join(f"{app} ({by_app[app].kind} {by_app[app].name})" for app in apps)
-        yield Hit(
+        yield _on_chart(
+            target,
+            by_app[apps[0]],
             f"release {target.release or target.chart} renders {shown}: expected one chart and release per app; "
             "to keep one release, name the apps apart with {app} in the contract's `names`",
-            target=target,
-            location=_chart_location(target, by_app[apps[0]]),
         )
 
 
