@@ -17,6 +17,8 @@ from todolint.rules.apps import (
     as_map,
     dig,
     name_in,
+    name_names_app,
+    release_apps,
 )
 from todolint.rules.base import EnvContext, Rule
 
@@ -30,6 +32,14 @@ def loaded_config_maps(container: Container) -> list[str]:
     names = [as_map(as_map(e).get("configMapRef")).get("name") for e in as_list(container.spec.get("envFrom"))]
     names += [dig(e, ("valueFrom", "configMapKeyRef", "name")) for e in as_list(container.spec.get("env"))]
     return list(dict.fromkeys(n for n in names if isinstance(n, str)))
+
+
+def _config_name(ctx: EnvContext, target: Target, app: str) -> str | None:
+    """The contract's ConfigMap name for the app, or None when it has none or when one release renders both
+    apps and the name does not tell them apart (one-release-per-app says so; no name is asked of both)."""
+    if not name_names_app(ctx.contract, "ConfigMap") and len(release_apps(ctx, target)) > 1:
+        return None
+    return name_in(ctx, "ConfigMap", target.release, app)
 
 
 def _app_config_maps(ctx: EnvContext) -> dict[tuple[Target, str], list[Manifest]]:
@@ -51,7 +61,7 @@ def _app_config_maps(ctx: EnvContext) -> dict[tuple[Target, str], list[Manifest]
     for (target, app), maps in own.items():
         if chosen.get((target, app)):
             continue
-        wanted = name_in(ctx, "ConfigMap", target.release, app)
+        wanted = _config_name(ctx, target, app)
         chosen[(target, app)] = [m for m in maps if m.name == wanted][:1] or maps[:1]
     return chosen
 
@@ -64,10 +74,11 @@ def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
         if not keys:
             continue
         if not maps:
-            name = name_in(ctx, "ConfigMap", target.release, app) or "a ConfigMap"
+            name = _config_name(ctx, target, app)
+            shown = f"ConfigMap {name}" if name else "a ConfigMap"
             workload = next(m for m, a in app_workloads(ctx) if m.target == target and a == app)
             yield Hit(
-                f"expected ConfigMap {name} with keys {', '.join(keys)} in the release, found none",
+                f"expected {shown} with keys {', '.join(keys)} in the release, found none",
                 manifest=workload,
                 path=("metadata", "name"),
             )
@@ -92,19 +103,19 @@ def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
 def check_config_envfrom(ctx: EnvContext) -> Iterator[Hit]:
     rendered = {(m.target, m.name) for m in ctx.of_kind("ConfigMap")}
     for manifest, app in app_workloads(ctx):
-        name = name_in(ctx, "ConfigMap", manifest.target.release, app)
-        if name is None or not _keys(ctx, app):
+        if name_in(ctx, "ConfigMap", manifest.target.release, app) is None or not _keys(ctx, app):
             continue
+        name = _config_name(ctx, manifest.target, app)
         for container in app_containers(ctx, manifest, app):
             refs = [as_map(as_map(e).get("configMapRef")).get("name") for e in as_list(container.spec.get("envFrom"))]
             if name in refs or any(isinstance(r, str) and (manifest.target, r) in rendered for r in refs):
                 continue  # a rendered ConfigMap under another name: object-names reports the name
             found = ", ".join(repr(r) for r in refs if r) or "none"
-            has_env_from = "envFrom" in container.spec
+            wanted = repr(name) if name else "to the app's ConfigMap"
             yield Hit(
-                f"container {container.name or '?'}: expected envFrom.configMapRef {name!r}, found {found}",
+                f"container {container.name or '?'}: expected envFrom.configMapRef {wanted}, found {found}",
                 manifest=manifest,
-                path=(*container.path, "envFrom") if has_env_from else container.path,
+                path=(*container.path, "envFrom") if "envFrom" in container.spec else container.path,
             )
 
 

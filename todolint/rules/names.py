@@ -39,10 +39,14 @@ def _shared_config_names(ctx: EnvContext) -> Iterator[Hit]:
         wanted = {app: name_in(ctx, "ConfigMap", manifest.target.release, app) for app in apps}
         if manifest.name in wanted.values() or None in wanted.values():
             continue
-        shown = ", ".join(f"{name!r} for {app}" for app, name in wanted.items())
+        if len(set(wanted.values())) == 1:  # one name for both (one release, no {app}): ask for that one
+            expected = f"{next(iter(wanted.values()))!r}"
+        else:
+            expected = (
+                "one ConfigMap per app (" + ", ".join(f"{name!r} for {app}" for app, name in wanted.items()) + ")"
+            )
         yield Hit(
-            f"ConfigMap name: expected one ConfigMap per app ({shown}), found {manifest.name!r} loaded by "
-            f"{' and '.join(apps)}",
+            f"ConfigMap name: expected {expected}, found {manifest.name!r} loaded by {' and '.join(apps)}",
             manifest=manifest,
             path=("metadata", "name"),
         )
