@@ -19,6 +19,7 @@ from todolint.rules.apps import (
     name_in,
     name_names_app,
     release_apps,
+    subchart_of,
 )
 from todolint.rules.base import EnvContext, Rule
 
@@ -46,13 +47,17 @@ def _app_config_maps(ctx: EnvContext) -> dict[tuple[Target, str], list[Manifest]
     """(release, app) → the ConfigMaps its keys are checked on: the rendered ones the app's containers
     load, whatever their names; else the app's ConfigMap named as the contract says; else its first one.
     An app with workloads and none of these maps to []."""
-    rendered = {(m.target, m.name): m for m in ctx.of_kind("ConfigMap")}
+    rendered: dict[tuple[Target, str], list[Manifest]] = {}
+    for config_map in ctx.of_kind("ConfigMap"):
+        rendered.setdefault((config_map.target, config_map.name), []).append(config_map)
     chosen: dict[tuple[Target, str], list[Manifest]] = {}
     for manifest, app in app_workloads(ctx):
         maps = chosen.setdefault((manifest.target, app), [])
         for container in app_containers(ctx, manifest, app):
             for name in loaded_config_maps(container):
-                loaded = rendered.get((manifest.target, name))
+                # Two ConfigMaps of one name (duplicate-object's finding): the one of the workload's own subchart.
+                same = rendered.get((manifest.target, name), [])
+                loaded = next((m for m in same if subchart_of(m) == subchart_of(manifest)), same[0] if same else None)
                 if loaded is not None and all(loaded is not m for m in maps):
                     maps.append(loaded)
     own: dict[tuple[Target, str], list[Manifest]] = {}
