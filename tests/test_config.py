@@ -393,3 +393,18 @@ def test_config_text_names_every_source(run_cli: RunCli, project: Path) -> None:
         "charts/todo-frontend  contract      .todolint.yaml charts.todo-frontend  contract     -",
     ]
     assert done.stdout.splitlines()[0] == "config: .todolint.yaml"
+
+
+def test_rules_see_the_configured_namespaces(run_cli: RunCli, project: Path) -> None:
+    """TL340 knows each environment's namespace from the config's entry for the chart, not the contract's."""
+    chart = project / "charts" / "todo-backend"
+    shutil.copytree(ROOT / "charts" / "todo-backend", chart)
+    values = chart / "values-dev.yaml"
+    values.write_text(values.read_text().replace("CORS_ORIGINS: ", "CORS_ORIGINS: http://web.api-prod.svc:3000 #"))
+    (project / ".todolint.yaml").write_text("charts:\n  todo-backend: {namespace: 'api-{env}'}\n")
+    done = run_cli("charts", "--renderer", "embedded", "--env", "dev", "--format", "json", cwd=project)
+    found = [(f["code"], f["env"], f["namespace"], f["path"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [("TL340", "dev", "api-dev", "data.CORS_ORIGINS")]
+    assert done.code == 1
+    (project / ".todolint.yaml").write_text("charts:\n  todo-backend: {namespace: 'api'}\n")  # one for all
+    assert run_cli("charts", "--renderer", "embedded", "--env", "dev", cwd=project).code == 0

@@ -240,8 +240,9 @@ INIT_SAYS = {
     "umbrella": "1 chart: todo-app (values-{env}.yaml)",
     "deploy-helm": "2 charts: todo-backend (values.{env}.yaml), todo-frontend (values.{env}.yaml)",
 }
-#: The umbrella renders both apps under one release: their objects share names, and the frontend's API
-#: URL names the per-environment backend that this layout does not have. The other layouts are clean.
+#: The umbrella renders both apps under one release: their objects share names, the release holds two
+#: apps, and the frontend's API URL names the per-environment backend that this layout does not have.
+#: The other layouts are clean.
 UMBRELLA_FINDINGS = sorted(
     [
         (code, env, kind, name, path)
@@ -251,6 +252,7 @@ UMBRELLA_FINDINGS = sorted(
             ("TL123", "Deployment", "todo-app", "metadata.name"),
             ("TL123", "Service", "todo-app", "metadata.name"),
             ("TL350", "ConfigMap", "todo-app-config", "data.NEXT_PUBLIC_API_URL"),
+            ("TL125", "", "", ""),  # one-release-per-app: a warning about the release as a whole
         ]
     ]
 )

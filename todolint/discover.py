@@ -340,7 +340,8 @@ def values_files_in(chart_dir: Path, chart: str, env: str, groups: Iterable[Sequ
 
 def effective_contract(contract: Contract, options: MatrixOptions, configured: Sequence[str] | None) -> Contract:
     """The contract with the repository's matrix in it: the config's environments (else the contract's),
-    and the release and namespace patterns each chart gets, so that the rules name what the targets do.
+    and the config's release and namespace patterns for each chart, so that the rules know what every
+    environment is called.
 
     Raises PatternError for an unknown `{placeholder}` and DiscoveryError for an --env outside the matrix.
     """
@@ -362,20 +363,22 @@ def effective_contract(contract: Contract, options: MatrixOptions, configured: S
             close = difflib.get_close_matches(env, matrix, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise DiscoveryError(f"--env {env}: not an environment of the matrix ({hint}known: {', '.join(matrix)})")
+    # The config's patterns only: a --release or --namespace names this run's targets (each target
+    # carries it), not what the other environments are called, which the rules compare against.
     every = [(layout.every, layout.source)]
     per_chart = tuple(
         (
             name,
-            _pattern("release", options.release, [(chart, ""), *every], contract)[0],
-            _pattern("namespace", options.namespace, [(chart, ""), *every], contract)[0],
+            _pattern("release", None, [(chart, ""), *every], contract)[0],
+            _pattern("namespace", None, [(chart, ""), *every], contract)[0],
         )
         for name, chart in sorted(layout.charts.items())
     )
     return dataclasses.replace(
         contract,
         environments=matrix,
-        release_pattern=_pattern("release", options.release, every, contract)[0],
-        namespace_pattern=_pattern("namespace", options.namespace, every, contract)[0],
+        release_pattern=_pattern("release", None, every, contract)[0],
+        namespace_pattern=_pattern("namespace", None, every, contract)[0],
         chart_patterns=per_chart,
     )
 
