@@ -551,11 +551,13 @@ def _run_engine(
     quiet: bool,
 ) -> Result:
     """Render, validate and check: the engine's run, with severities and selection from config and flags."""
-    from todolint.config import ConfigError, check_rule_names, severities_for
+    from todolint.config import ConfigError, check_rule_names, check_selectors, severities_for
     from todolint.engine import Plan, Settings, StreamContext, run
 
     try:
         check_rule_names(config, rules)
+        check_selectors("--select", _split(select), rules)
+        check_selectors("--ignore", _split(ignore), rules)
         severities = severities_for(rules, config.severities)
     except ConfigError as exc:
         fail(str(exc))
