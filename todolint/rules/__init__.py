@@ -157,6 +157,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         chart,
         config,
         database,
+        generic,
         labels,
         names,
         namespaces,
@@ -183,6 +184,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         apiurl,
         references,
         chart,
+        generic,
     )
     rules: list[Rule] = load_policies([policies_dir(), *policy_dirs], contract)
     for family in families:
