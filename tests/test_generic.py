@@ -143,3 +143,20 @@ def test_policy_hits_every_container_and_any_app(tmp_path: Path, run_cli: RunCli
     assert [(f["path"], f["line"]) for f in report["findings"]] == [
         ("spec.jobTemplate.spec.template.spec.initContainers[0].image", 11)
     ]
+
+
+def test_one_finding_where_the_secret_rules_see_the_same_env_entry(run_cli: RunCli) -> None:
+    """A second DATABASE_URL with a literal value is TL310's (and TL312's) finding, not a duplicate's."""
+    fixture = str(FIXTURES / "TL550" / "fail-secret-twice.yaml")
+
+    def duplicates(*args: str) -> list[str]:
+        header = ["--chart", "todo-backend", "--release", "todo-backend-dev", "--namespace", "todo-dev"]
+        _code, report = _json(run_cli, fixture, "--env", "dev", *header, *args)
+        return [f["path"] for f in report["findings"] if f["code"] == "TL550"]
+
+    log_level = "spec.template.spec.containers[0].env[1].name"
+    assert duplicates() == [log_level]
+    assert duplicates("--ignore", "TL310", "--ignore", "TL312") == [
+        log_level,
+        "spec.template.spec.containers[0].env[6].name",
+    ]

@@ -113,11 +113,9 @@ def _isolated(ctx: EnvContext, workload: Manifest) -> bool:
 
 
 def check_non_isolated_pod(ctx: EnvContext) -> Iterator[Hit]:
-    broken = {t.namespace for t in ctx.broken}
+    # Policies of a chart that failed to render are not seen, as when each chart is linted alone: a
+    # chart's findings never depend on which other charts are linted with it.
     for workload in ctx.of_kind(*POD_KINDS):
-        namespace = workload.metadata.get("namespace") or workload.target.namespace
-        if namespace in broken or "" in broken:
-            continue  # the policy may sit in the chart that did not render: say nothing rather than guess
         if _isolated(ctx, workload):
             continue
         template = pod_template_of(workload) or ()
@@ -157,8 +155,7 @@ def rules() -> list[Rule]:
             rationale="The data model (§7.2) allows pod-to-pod traffic within a namespace only: todo-dev, "
             "todo-staging and todo-prod are isolated. Kubernetes lets every pod reach every other until a "
             "NetworkPolicy selects it; a chart that renders none leaves prod reachable from dev. Every "
-            "NetworkPolicy rendered in the environment counts, from any chart; when a chart of that namespace "
-            "failed to render the rule stays silent there.",
+            "NetworkPolicy rendered intact in the environment counts, from any chart.",
             remediation="Render a NetworkPolicy per release whose podSelector selects the app's pods and whose "
             "ingress allows only the same namespace (the project charts' templates/networkpolicy.yaml).",
             example="kind: Deployment\nspec:\n  template:\n    metadata:\n      labels:   # expect: TL540\n"
@@ -176,6 +173,8 @@ def rules() -> list[Rule]:
             rationale="Only the last entry counts, silently: the first is dead text that a reader takes for the "
             "value, and a later edit to it changes nothing.",
             remediation="Keep one entry per variable in `env`.",
+            # A second DATABASE_URL with a literal value is the secret rules' finding on that entry.
+            defers_to=("TL310", "TL312"),
             example='env:\n  - name: PORT\n    value: "8000"\n  - name: PORT   # expect: TL550\n    value: "9000"',
             check=check_duplicate_env_var,
             origin="todolint.rules.generic",
