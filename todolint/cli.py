@@ -242,8 +242,8 @@ def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None
     type=click.Path(dir_okay=False),
     help="Record the findings of this run in FILE (then lint against it with --baseline).",
 )
-@click.option("--select", multiple=True, metavar="RULES", help="Only these codes, prefixes or names.")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these codes, prefixes or names.")
+@click.option("--select", multiple=True, metavar="RULES", help="Only these codes, prefixes, names or categories.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these codes, prefixes, names or categories.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only.")
 @click.option("--statistics", is_flag=True, help="Print one line per rule with its count instead of the findings.")
