@@ -104,12 +104,50 @@ def selector_selects(selector: Any, labels: Mapping[str, Any]) -> bool:
     return True
 
 
+_Index = tuple[dict[tuple[str, Any], list[Manifest]], list[Manifest]]
+
+
+def _policy_index(ctx: EnvContext) -> _Index:
+    """The environment's NetworkPolicies by one label their podSelector requires (a pod lacking it is
+    not selected), and those that require none; built once, so that each workload meets only the
+    policies that may select it, not every policy of the environment."""
+    index: _Index | None = ctx.memo.get(("network-policies",))
+    if index is None:
+        required: list[tuple[Manifest, list[tuple[str, Any]]]] = []
+        open_ended: list[Manifest] = []
+        shared: dict[tuple[str, Any], int] = {}
+        for policy in ctx.of_kind("NetworkPolicy"):
+            items = list(as_map(as_map(dig(policy.obj, ("spec", "podSelector"))).get("matchLabels")).items())
+            try:
+                for item in items:
+                    shared[item] = shared.get(item, 0) + 1
+            except TypeError:  # a list or map as a value: no label equals it, selector_selects decides
+                items = []
+            if items:
+                required.append((policy, items))
+            else:
+                open_ended.append(policy)
+        by_label: dict[tuple[str, Any], list[Manifest]] = {}
+        for policy, items in required:
+            # Under its rarest label (the release's instance, not the app's name that every release shares).
+            by_label.setdefault(min(items, key=lambda item: shared[item]), []).append(policy)
+        index = ctx.memo[("network-policies",)] = (by_label, open_ended)
+    return index
+
+
 def _isolated(ctx: EnvContext, workload: Manifest) -> bool:
     labels = pod_labels_of(workload)
-    for policy in ctx.of_kind("NetworkPolicy"):
-        if same_namespace(policy, workload) and selector_selects(dig(policy.obj, ("spec", "podSelector")), labels):
-            return True
-    return False
+    by_label, open_ended = _policy_index(ctx)
+    candidates = list(open_ended)
+    for item in labels.items():
+        try:
+            candidates += by_label.get(item, ())
+        except TypeError:  # a list or map as a label value: in no index
+            continue
+    return any(
+        same_namespace(policy, workload) and selector_selects(dig(policy.obj, ("spec", "podSelector")), labels)
+        for policy in candidates
+    )
 
 
 def check_non_isolated_pod(ctx: EnvContext) -> Iterator[Hit]:
