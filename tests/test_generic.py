@@ -160,3 +160,41 @@ def test_one_finding_where_the_secret_rules_see_the_same_env_entry(run_cli: RunC
         log_level,
         "spec.template.spec.containers[0].env[6].name",
     ]
+
+
+@pytest.mark.parametrize(
+    ("pod_selector", "namespace", "isolated"),
+    [
+        ({}, "todo-dev", True),  # an empty selector selects every pod of its namespace
+        ({"matchLabels": {"app": "api"}}, "todo-dev", True),
+        ({"matchLabels": {"app": "api", "tier": "web"}}, "todo-dev", False),
+        ({"matchExpressions": [{"key": "app", "operator": "In", "values": ["api", "web"]}]}, "todo-dev", True),
+        ({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["api"]}]}, "todo-dev", False),
+        ({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}, "todo-dev", True),
+        ({"matchExpressions": [{"key": "app", "operator": "Sideways"}]}, "todo-dev", False),
+        ({}, "todo-prod", False),  # another namespace's policy isolates nothing here
+    ],
+)
+def test_non_isolated_pod_reads_label_selectors(
+    tmp_path: Path, run_cli: RunCli, pod_selector: dict[str, Any], namespace: str, isolated: bool
+) -> None:
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p", "namespace": namespace},
+        "spec": {"podSelector": pod_selector},
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": "todo-dev"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "api"}},
+            "template": {"metadata": {"labels": {"app": "api"}}, "spec": {"containers": [{"name": "api"}]}},
+        },
+    }
+    manifest = tmp_path / "objects.yaml"
+    manifest.write_text(json.dumps(policy) + "\n---\n" + json.dumps(deployment) + "\n", encoding="utf-8")
+    _code, report = _json(run_cli, str(manifest), "--env", "dev", "--select", "non-isolated-pod")
+    found = [(f["kind"], f["object"], f["path"]) for f in report["findings"] if f["code"] == "TL540"]
+    assert found == ([] if isolated else [("Deployment", "api", "spec.template.metadata.labels")])
