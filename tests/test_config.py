@@ -237,8 +237,8 @@ CHARTS_ARGS = ("charts", "--renderer", "embedded", "--format", "json")
     ("args", "message"),
     [
         (("--select", "TL9999"), "--select: no rule matches 'TL9999' (see `todolint rules`)"),
-        (("--ignore", "TL1OO"), "--ignore: no rule matches 'TL1OO' (did you mean 'TL100'? see `todolint rules`)"),
-        (("--select", "TL0,probe"), "--select: no rule matches 'probe' (did you mean 'probes'? see `todolint rules`)"),
+        (("--ignore", "TL1OO"), "--ignore: no rule matches 'TL1OO' (did you mean 'TL100'?)"),
+        (("--select", "TL0,probe"), "--select: no rule matches 'probe' (did you mean 'probes'?)"),
         (
             ("--env", "prd"),
             "--env prd: not an environment of the matrix (did you mean 'prod'? known: dev, staging, prod)",

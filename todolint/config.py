@@ -307,8 +307,8 @@ def check_selectors(where: str, selectors: Sequence[str], rules: Sequence[Rule])
         close = [digits] if any(rule_matches(r, digits) for r in rules) else []
         if not close and not re.fullmatch(r"TL[0-9O]*", selector, re.IGNORECASE):  # a code prefix has no near miss
             close = difflib.get_close_matches(selector, known, n=1, cutoff=0.7)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ConfigError(f"{where}: no rule matches {selector!r} ({hint}see `todolint rules`)")
+        hint = f"did you mean {close[0]!r}?" if close else "see `todolint rules`"
+        raise ConfigError(f"{where}: no rule matches {selector!r} ({hint})")
 
 
 def severities_for(rules: Sequence[Rule], overrides: Mapping[str, Severity]) -> dict[str, Severity]:
