@@ -250,7 +250,9 @@ UMBRELLA_FINDINGS = sorted(
         for code, kind, name, path in [
             ("TL123", "ConfigMap", "todo-app-config", "metadata.name"),
             ("TL123", "Deployment", "todo-app", "metadata.name"),
+            ("TL123", "NetworkPolicy", "todo-app", "metadata.name"),
             ("TL123", "Service", "todo-app", "metadata.name"),
+            ("TL123", "ServiceAccount", "todo-app", "metadata.name"),
             ("TL350", "ConfigMap", "todo-app-config", "data.NEXT_PUBLIC_API_URL"),
             ("TL125", "", "", ""),  # one-release-per-app: a warning about the release as a whole
         ]
