@@ -69,6 +69,10 @@ class Request:
     no_cache: bool = False
     #: Draw a progress line on stderr while charts render (the command line, on a terminal).
     progress: bool = False
+    #: Apply the safe fixes (`--fix`); with `unsafe_fixes` the unsafe ones too; `diff` shows them instead.
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,13 @@ def run(request: Request) -> Outcome:
     fail_level = Severity.parse(request.fail_on) if request.fail_on else (setup.config.fail_on or Severity.ERROR)
     result = _result(request, setup, scope, cache, renderer, fail_level)
     notes: list[str] = []
+    if request.diff:
+        return _show_fixes(request, setup, result)
+    if request.fix:
+        result, fix_notes = _fix(
+            request, setup, result, lambda: _relint(request, setup, scope, cache, renderer, fail_level)
+        )
+        notes.extend(fix_notes)
     result = _baseline(request, setup, result, notes)
     notes.extend(f"error: {line}" for line in result.errors)
     _write_reports(request, result)
@@ -245,6 +256,65 @@ def _result(
         rules = tuple(r for r in _load_rules(setup) if r.code in wanted)
         result = dataclasses.replace(result, rules=rules)
     return dataclasses.replace(result, elapsed=time.perf_counter() - started)
+
+
+def _relint(
+    request: Request,
+    setup: _Setup,
+    scope: _Scope,
+    cache: RenderCache | None,
+    renderer: Renderer | None,
+    fail_level: Severity,
+) -> Result:
+    """The engine's run again, after fixes were written: with a cache that has not yet seen the charts
+    (it remembers each chart's digest for the run), over the same renderer."""
+    from todolint.cache import CachingRenderer, RenderCache
+
+    if cache is not None and isinstance(renderer, CachingRenderer):
+        cache = RenderCache(cache.root)
+        renderer = CachingRenderer(renderer.inner, cache)
+    return _run_engine(request, setup, scope, cache, renderer, fail_level)
+
+
+def _show_fixes(request: Request, setup: _Setup, result: Result) -> Outcome:
+    """--diff: the fixes as a unified diff on stdout, nothing written; exit 1 when there is one (as ruff)."""
+    from todolint import fix
+
+    proposals = fix.propose(result, _load_rules(setup), setup.contract, unsafe=request.unsafe_fixes)
+    try:
+        text = fix.diff(fix.edits_of(proposals))
+    except OSError as exc:
+        fail(f"{exc.filename}: cannot read: {exc.strerror}")
+
+    def show(stream: TextIO) -> None:
+        stream.write(text)
+
+    to_stdout(show)
+    errors = tuple(f"error: {line}" for line in result.errors)
+    return Outcome(result, EXIT_ERROR if result.errors else EXIT_FINDINGS if text else EXIT_OK, errors)
+
+
+def _fix(
+    request: Request, setup: _Setup, result: Result, relint: Callable[[], Result]
+) -> tuple[Result, tuple[str, ...]]:
+    """--fix: write the fixes that a new lint run proves (their findings gone, nothing new), and say how
+    many were fixed and how many remain; the result is the new run's."""
+    from todolint import fix
+
+    proposals = fix.propose(result, _load_rules(setup), setup.contract, unsafe=request.unsafe_fixes)
+    try:
+        fixed = fix.apply_verified(proposals, result, relint)
+    except fix.FixError as exc:
+        fail(str(exc))
+    notes = list(fixed.refused)
+    left = len(fixed.result.active)
+    files = len({edit.file for edit in fixed.kept})
+    notes.append(
+        f"fixed {fixed.fixed} finding{'s' if fixed.fixed != 1 else ''} "
+        f"({len(fixed.kept)} edit{'s' if len(fixed.kept) != 1 else ''} in {files} file{'s' if files != 1 else ''}), "
+        f"{left} remain{'s' if left == 1 else ''}"
+    )
+    return fixed.result, tuple(notes)
 
 
 def _result_store(

@@ -40,7 +40,7 @@ from todolint.rules.apps import (
     pod_template_path,
     resolve_app,
 )
-from todolint.rules.base import EnvContext, Rule
+from todolint.rules.base import FIX_SAFETIES, EnvContext, Fix, Rule
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
@@ -76,6 +76,16 @@ POLICY_SCHEMA: Mapping[str, Any] = {
         "docs": {"type": "string"},
         "remediation": {"type": "string", "minLength": 1},
         "example": {"type": "string"},
+        "fix": {
+            "type": "object",
+            "required": ["safety", "contract", "fields"],
+            "additionalProperties": False,
+            "properties": {
+                "safety": {"enum": list(FIX_SAFETIES)},
+                "contract": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            },
+        },
     },
 }
 
@@ -560,8 +570,15 @@ def load_policy_file(path: Path, contract: Contract) -> tuple[Rule, Policy]:
         relational=False,
         check=functools.partial(check_policy, policy),
         origin=str(path.name),
+        fix=_fix(raw.get("fix")),
     )
     return rule, policy
+
+
+def _fix(raw: Mapping[str, Any] | None) -> Fix | None:
+    if raw is None:
+        return None
+    return Fix(raw["safety"], tuple(raw["contract"]), tuple(raw["fields"]))
 
 
 def load_policies(folders: Sequence[Path], contract: Contract) -> list[Rule]:
