@@ -288,7 +288,9 @@ def write(texts: Mapping[str, str]) -> None:
     """Write each file atomically (a temporary file beside it, then a rename; its mode kept). Every file
     is checked first, so a read-only one stops the run before anything is written."""
     for file in texts:
-        if not os.access(file, os.W_OK) or not os.access(os.path.dirname(file) or ".", os.W_OK):
+        # The mode's write bits too: a rename replaces a read-only file (and root passes os.access).
+        writable = os.stat(file).st_mode & 0o222 and os.access(file, os.W_OK)
+        if not writable or not os.access(os.path.dirname(file) or ".", os.W_OK):
             raise FixError(f"{file}: cannot fix: the file (or its folder) is read-only")
     for file, text in texts.items():
         _write_atomic(file, text)

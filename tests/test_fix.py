@@ -1,0 +1,190 @@
+"""`todolint --fix`, `--diff` and `--unsafe-fixes` on copies of the project's charts.
+
+Each folder under tests/fixes/ is one case: `case.yaml` says how the charts are mutated (text
+replacements), which rules it is about (`select`), whether the fix repairs them (`fixed`) and any extra
+arguments; `expected.diff` is the unified diff `--diff` must print and `--fix` must make, byte for byte.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import CHARTS, RunCli
+
+CASES = Path(__file__).resolve().parent / "fixes"
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _texts(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _diff(before: dict[str, str], after: dict[str, str]) -> str:
+    parts: list[str] = []
+    for name in sorted(before):
+        if before[name] != after[name]:
+            parts.extend(
+                difflib.unified_diff(
+                    before[name].splitlines(keepends=True),
+                    after[name].splitlines(keepends=True),
+                    f"a/charts/{name}",
+                    f"b/charts/{name}",
+                )
+            )
+    return "".join(parts)
+
+
+def _work(tmp_path: Path, case: dict[str, Any]) -> Path:
+    work = tmp_path / "work"
+    shutil.copytree(CHARTS, work / "charts")
+    for mutation in case["mutate"]:
+        file = work / mutation["file"]
+        text = file.read_text(encoding="utf-8")
+        assert mutation["old"] in text, mutation
+        file.write_text(text.replace(mutation["old"], mutation["new"], 1), encoding="utf-8")
+    return work
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {"HOME": str(home)}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CASES.iterdir() if (p / "case.yaml").is_file()))
+def test_fix_case(name: str, tmp_path: Path, run_cli: RunCli) -> None:
+    folder = CASES / name
+    case = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
+    expected = (folder / "expected.diff").read_text(encoding="utf-8")
+    work = _work(tmp_path, case)
+    args = ["charts", *(str(a).replace("{case}", str(folder)) for a in case.get("args", []))]
+    env = _env(tmp_path)
+    mutated = _texts(work / "charts")
+
+    shown = run_cli(*args, "--diff", cwd=work, env=env)
+    assert shown.stdout == expected, shown.stderr
+    assert shown.code == (1 if expected else 0), shown.stderr
+    assert _texts(work / "charts") == mutated  # --diff writes nothing
+
+    fixed = run_cli(*args, "--fix", cwd=work, env=env)
+    assert "Traceback" not in fixed.stderr
+    assert _diff(mutated, _texts(work / "charts")) == expected, fixed.stderr
+
+    after = run_cli(*args, "--select", case["select"], "--format", "json", cwd=work, env=env)
+    codes = {f["code"] for f in yaml.safe_load(after.stdout)["findings"]}
+    if case["fixed"]:
+        assert codes == set(), after.stdout
+        assert after.code == 0
+    else:
+        assert codes & set(case["select"].split(",")), after.stdout
+
+    settled = _hashes(work / "charts")
+    again = run_cli(*args, "--fix", cwd=work, env=env)
+    assert _hashes(work / "charts") == settled  # idempotent
+    assert "fixed 0 findings (0 edits in 0 files)" in again.stderr
+
+
+def test_round_trip_restores_the_originals(tmp_path: Path, run_cli: RunCli) -> None:
+    """Replicas 5, period 20, a LoadBalancer backend and a wrong probe path, each where the original held
+    the contract's value: --fix gives back the project's charts byte for byte."""
+    case = yaml.safe_load((CASES / "mutations-round-trip" / "case.yaml").read_text(encoding="utf-8"))
+    work = _work(tmp_path, case)
+    assert _hashes(work / "charts") != _hashes(CHARTS)
+    done = run_cli("charts", "--fix", cwd=work, env=_env(tmp_path))
+    assert done.code == 0, done.stdout + done.stderr
+    assert _hashes(work / "charts") == _hashes(CHARTS)
+    assert done.stderr.splitlines()[-1] == "todolint: fixed 13 findings (4 edits in 2 files), 0 remain"
+
+
+def test_read_only_file_is_one_error_line_and_nothing_written(tmp_path: Path, run_cli: RunCli) -> None:
+    case = yaml.safe_load((CASES / "mutations-round-trip" / "case.yaml").read_text(encoding="utf-8"))
+    work = _work(tmp_path, case)
+    locked = work / "charts/todo-backend/values-prod.yaml"
+    locked.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    before = _hashes(work / "charts")
+    done = run_cli("charts", "--fix", cwd=work, env=_env(tmp_path))
+    assert done.code == 2
+    assert done.stderr == (
+        "todolint: error: charts/todo-backend/values-prod.yaml: cannot fix: the file (or its folder) is read-only\n"
+    )
+    assert _hashes(work / "charts") == before  # values.yaml, writable, is not half-fixed either
+
+
+UNSAFE_POLICY = """\
+code: TL990
+name: replicas-one
+category: scaling
+severity: error
+summary: Exactly one replica (a test policy whose fix needs review).
+target: workload
+kinds: [Deployment]
+schema:
+  properties:
+    spec:
+      properties:
+        replicas: {const: 1}
+fix: {safety: unsafe, contract: [replicas, min], fields: [replicas]}
+rationale: A test of unsafe fixes.
+remediation: Set replicaCount to 1.
+"""
+
+
+def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
+    work = _work(tmp_path, {"mutate": []})
+    (work / "extra").mkdir()
+    (work / "extra" / "TL990-replicas-one.yaml").write_text(UNSAFE_POLICY, encoding="utf-8")
+    args = ("charts", "--policies", "extra", "--select", "TL990")
+    env = _env(tmp_path)
+    safe_only = run_cli(*args, "--diff", cwd=work, env=env)
+    assert (safe_only.code, safe_only.stdout) == (0, "")
+    unsafe = run_cli(*args, "--diff", "--unsafe-fixes", cwd=work, env=env)
+    assert unsafe.code == 1
+    assert unsafe.stdout == (
+        "--- a/charts/todo-backend/values-prod.yaml\n"
+        "+++ b/charts/todo-backend/values-prod.yaml\n"
+        "@@ -1,4 +1,4 @@\n"
+        "-replicaCount: 3\n"
+        "+replicaCount: 1\n"
+        " \n"
+        " config:\n"
+        "   BACKEND_ENV: production\n"
+        "--- a/charts/todo-backend/values-staging.yaml\n"
+        "+++ b/charts/todo-backend/values-staging.yaml\n"
+        "@@ -1,4 +1,4 @@\n"
+        "-replicaCount: 2\n"
+        "+replicaCount: 1\n"
+        " \n"
+        " config:\n"
+        "   BACKEND_ENV: staging\n"
+        "--- a/charts/todo-frontend/values-prod.yaml\n"
+        "+++ b/charts/todo-frontend/values-prod.yaml\n"
+        "@@ -1,4 +1,4 @@\n"
+        "-replicaCount: 3\n"
+        "+replicaCount: 1\n"
+        " \n"
+        " config:\n"
+        "   NODE_ENV: production\n"
+        "--- a/charts/todo-frontend/values-staging.yaml\n"
+        "+++ b/charts/todo-frontend/values-staging.yaml\n"
+        "@@ -1,4 +1,4 @@\n"
+        "-replicaCount: 2\n"
+        "+replicaCount: 1\n"
+        " \n"
+        " config:\n"
+        "   NODE_ENV: production\n"
+    )
