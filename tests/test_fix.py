@@ -188,3 +188,61 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
         " config:\n"
         "   NODE_ENV: production\n"
     )
+
+
+def test_reports_carry_the_fix(tmp_path: Path, run_cli: RunCli) -> None:
+    """Text marks a fixable finding [*] and counts them; JSON and SARIF carry the replacement (the SARIF
+    valid against the 2.1.0 schema), so that a viewer can offer it."""
+    import json
+
+    import jsonschema
+
+    case = yaml.safe_load((CASES / "tl330-prod-override" / "case.yaml").read_text(encoding="utf-8"))
+    work = _work(tmp_path, case)
+    env = _env(tmp_path)
+    args = ("charts", "--env", "prod", "--color", "never")
+    text = run_cli(*args, cwd=work, env=env).stdout
+    assert "    charts/todo-backend/values-prod.yaml:1  error  TL330 replicas-range [*]\n" in text
+    assert " · 1 fixable with --fix · " in text.splitlines()[-1]
+
+    (finding,) = json.loads(run_cli(*args, "--format", "json", cwd=work, env=env).stdout)["findings"]
+    assert finding["fixes"] == [
+        {
+            "safety": "safe",
+            "file": "charts/todo-backend/values-prod.yaml",
+            "line": 1,
+            "column": 15,
+            "end_line": 1,
+            "end_column": 16,
+            "replacement": "3",
+        }
+    ]
+
+    sarif = json.loads(run_cli(*args, "--format", "sarif", cwd=work, env=env).stdout)
+    schema = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    (result,) = sarif["runs"][0]["results"]
+    assert result["fixes"] == [
+        {
+            "description": {"text": "Set the value to 3"},
+            "artifactChanges": [
+                {
+                    "artifactLocation": {"uri": "charts/todo-backend/values-prod.yaml"},
+                    "replacements": [
+                        {
+                            "deletedRegion": {"startLine": 1, "startColumn": 15, "endLine": 1, "endColumn": 16},
+                            "insertedContent": {"text": "3"},
+                        }
+                    ],
+                }
+            ],
+            "properties": {"safety": "safe"},
+        }
+    ]
+
+
+def test_rules_listing_says_how_each_rule_fixes(run_cli: RunCli) -> None:
+    listing = run_cli("rules").stdout.splitlines()
+    fixing = {line.split()[0]: line.split()[4] for line in listing}
+    assert {code for code, how in fixing.items() if how != "-"} == {"TL202", "TL203", "TL204", "TL230", "TL330"}
+    assert {fixing[code] for code in ("TL202", "TL203", "TL204", "TL230", "TL330")} == {"safe"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from todolint.config import Config
     from todolint.contract import Contract
     from todolint.discover import ManifestInput
-    from todolint.models import Severity, Target
+    from todolint.models import Edit, Finding, Severity, Target
     from todolint.render import Renderer
     from todolint.rules.base import Rule
 
@@ -130,7 +130,7 @@ def run(request: Request) -> Outcome:
         notes.extend(fix_notes)
     result = _baseline(request, setup, result, notes)
     notes.extend(f"error: {line}" for line in result.errors)
-    _write_reports(request, result)
+    _write_reports(request, result, _fixable(request, setup, result))
     return Outcome(result, _exit_code(request, result, fail_level), tuple(notes))
 
 
@@ -423,13 +423,25 @@ def _baseline(request: Request, setup: _Setup, result: Result, notes: list[str])
     return baselines.apply_to_result(result, baseline)
 
 
-def _write_reports(request: Request, result: Result) -> None:
+def _fixable(request: Request, setup: _Setup, result: Result) -> Mapping[Finding, Edit]:
+    """The edit --fix (or --unsafe-fixes) would make for each reported finding that a rule can fix, for
+    the reports to show; a clean run loads nothing for it."""
+    if not request.reports or not result.active:
+        return {}
+    from todolint import fix
+
+    proposals = fix.propose(result, _load_rules(setup), setup.contract, unsafe=True)
+    return {p.finding: p.edit for p in proposals if p.edit is not None}
+
+
+def _write_reports(request: Request, result: Result, fixes: Mapping[Finding, Edit]) -> None:
     from todolint.report import ReportOptions, reporters
 
     options = ReportOptions(
         color={"auto": None, "always": True, "never": False}[request.color],
         quiet=request.quiet,
         statistics=request.statistics,
+        fixes=fixes,
     )
     available = reporters()
     for output_format, output in request.reports:
