@@ -246,3 +246,24 @@ def test_rules_listing_says_how_each_rule_fixes(run_cli: RunCli) -> None:
     fixing = {line.split()[0]: line.split()[4] for line in listing}
     assert {code for code, how in fixing.items() if how != "-"} == {"TL202", "TL203", "TL204", "TL230", "TL330"}
     assert {fixing[code] for code in ("TL202", "TL203", "TL204", "TL230", "TL330")} == {"safe"}
+
+
+def test_a_fix_that_breaks_another_field_is_rolled_back(tmp_path: Path, run_cli: RunCli) -> None:
+    """The readiness period reads the liveness key (30): setting that key to 10 clears TL204 but makes a
+    TL203 in every environment, so the re-render rolls the edit back and says so; nothing is written."""
+    mutation = {
+        "file": "charts/todo-backend/templates/deployment.yaml",
+        "old": "periodSeconds: {{ .Values.probes.readiness.periodSeconds }}",
+        "new": "periodSeconds: {{ .Values.probes.liveness.periodSeconds }}",
+    }
+    work = _work(tmp_path, {"mutate": [mutation]})
+    before = _hashes(work / "charts")
+    done = run_cli("charts", "--fix", cwd=work, env=_env(tmp_path))
+    assert done.code == 1
+    assert done.stderr.splitlines() == [
+        "todolint: charts/todo-backend/values.yaml:34: TL204: not fixable automatically (a re-render showed the "
+        "finding still there, or a new one)",
+        "todolint: fixed 0 findings (0 edits in 0 files), 3 remain",
+    ]
+    assert _hashes(work / "charts") == before
+    assert "TL204 readiness-probe-timing\n" in done.stdout  # no [*]: --fix could not prove it

@@ -431,7 +431,9 @@ def _fixable(request: Request, setup: _Setup, result: Result) -> Mapping[Finding
     from todolint import fix
 
     proposals = fix.propose(result, _load_rules(setup), setup.contract, unsafe=True)
-    return {p.finding: p.edit for p in proposals if p.edit is not None}
+    # After --fix, every edit it was allowed to make was tried: what is left it could not prove.
+    tried = ("safe", "unsafe") if request.unsafe_fixes else ("safe",)
+    return {p.finding: p.edit for p in proposals if p.edit is not None and not (request.fix and p.edit.safety in tried)}
 
 
 def _write_reports(request: Request, result: Result, fixes: Mapping[Finding, Edit]) -> None:
