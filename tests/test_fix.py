@@ -2,12 +2,12 @@
 
 Each folder under tests/fixes/ is one case: `case.yaml` says how the charts are mutated (text
 replacements), which rules it is about (`select`), whether the fix repairs them (`fixed`) and any extra
-arguments; `expected.diff` is the unified diff `--diff` must print and `--fix` must make, byte for byte.
+arguments; `expected.diff` is the unified diff `--diff` must print and `--fix` must make, byte for byte
+(context lines show what code frames show: a values file's strings are `***`).
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import shutil
 import stat
@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from tests.conftest import CHARTS, RunCli
+from todolint.fix import file_diff
 
 CASES = Path(__file__).resolve().parent / "fixes"
 
@@ -35,17 +36,11 @@ def _texts(root: Path) -> dict[str, str]:
 
 
 def _diff(before: dict[str, str], after: dict[str, str]) -> str:
+    """What --fix changed, shown as --diff shows it (context lines masked as code frames mask them)."""
     parts: list[str] = []
     for name in sorted(before):
         if before[name] != after[name]:
-            parts.extend(
-                difflib.unified_diff(
-                    before[name].splitlines(keepends=True),
-                    after[name].splitlines(keepends=True),
-                    f"a/charts/{name}",
-                    f"b/charts/{name}",
-                )
-            )
+            parts.extend(file_diff(f"charts/{name}", before[name], after[name]))
     return "".join(parts)
 
 
@@ -162,7 +157,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
         "+replicaCount: 1\n"
         " \n"
         " config:\n"
-        "   BACKEND_ENV: production\n"
+        "   BACKEND_ENV: ***\n"
         "--- a/charts/todo-backend/values-staging.yaml\n"
         "+++ b/charts/todo-backend/values-staging.yaml\n"
         "@@ -1,4 +1,4 @@\n"
@@ -170,7 +165,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
         "+replicaCount: 1\n"
         " \n"
         " config:\n"
-        "   BACKEND_ENV: staging\n"
+        "   BACKEND_ENV: ***\n"
         "--- a/charts/todo-frontend/values-prod.yaml\n"
         "+++ b/charts/todo-frontend/values-prod.yaml\n"
         "@@ -1,4 +1,4 @@\n"
@@ -178,7 +173,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
         "+replicaCount: 1\n"
         " \n"
         " config:\n"
-        "   NODE_ENV: production\n"
+        "   NODE_ENV: ***\n"
         "--- a/charts/todo-frontend/values-staging.yaml\n"
         "+++ b/charts/todo-frontend/values-staging.yaml\n"
         "@@ -1,4 +1,4 @@\n"
@@ -186,7 +181,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
         "+replicaCount: 1\n"
         " \n"
         " config:\n"
-        "   NODE_ENV: production\n"
+        "   NODE_ENV: ***\n"
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from todolint.contract import Contract
-from todolint.locate import SET_FILE
+from todolint.locate import SET_FILE, masked_line
 from todolint.models import Edit, Finding, Location, Result
 from todolint.rules.base import Fix, Rule
 
@@ -273,15 +273,32 @@ def edited_texts(edits: Iterable[Edit]) -> dict[str, tuple[str, str]]:
 
 
 def diff(edits: Iterable[Edit]) -> str:
-    """A unified diff of the edits (`a/FILE`, `b/FILE`), files in order."""
+    """A unified diff of the edits (`a/FILE`, `b/FILE`), files in order. Context lines are shown as code
+    frames show them (no string of a values file, no secret-looking value of a template): only the edited
+    lines are shown whole, and their old value is the one the finding's message already names."""
     parts: list[str] = []
     for file, (before, after) in edited_texts(edits).items():
-        parts.extend(
-            difflib.unified_diff(
-                before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{file}", f"b/{file}"
-            )
-        )
+        parts.extend(file_diff(file, before, after))
     return "".join(parts)
+
+
+def file_diff(file: str, before: str, after: str) -> list[str]:
+    """One file's part of `diff`."""
+    values_file = "templates" not in Path(file).parts
+    lines = list(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{file}", f"b/{file}"
+        )
+    )
+    previous = ""
+    for index, line in enumerate(lines):
+        if line.startswith(" "):
+            body = line[1:].rstrip("\r\n")
+            ending = line[1 + len(body) :]
+            lines[index] = " " + masked_line(body, values_file=values_file, previous=previous) + ending
+        if not line.startswith(("---", "+++", "@@")):
+            previous = line[1:]
+    return lines
 
 
 def write(texts: Mapping[str, str]) -> None:
