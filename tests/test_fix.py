@@ -262,3 +262,15 @@ def test_a_fix_that_breaks_another_field_is_rolled_back(tmp_path: Path, run_cli:
     ]
     assert _hashes(work / "charts") == before
     assert "TL204 readiness-probe-timing\n" in done.stdout  # no [*]: --fix could not prove it
+
+
+def test_readme_diff_is_what_todolint_prints(tmp_path: Path, run_cli: RunCli) -> None:
+    readme = (CHARTS.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("\n## Fixing findings\n") :]
+    shown = section[section.index("```diff\n") + len("```diff\n") : section.index("```\n", section.index("```diff"))]
+    mutations = [
+        {"file": "charts/todo-backend/values-prod.yaml", "old": "replicaCount: 3\n", "new": "replicaCount: 5\n"},
+        {"file": "charts/todo-backend/values.yaml", "old": "  type: ClusterIP\n", "new": "  type: LoadBalancer\n"},
+    ]
+    work = _work(tmp_path, {"mutate": mutations})
+    assert run_cli("charts", "--diff", cwd=work, env=_env(tmp_path)).stdout == shown
