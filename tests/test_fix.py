@@ -78,6 +78,8 @@ def test_fix_case(name: str, tmp_path: Path, run_cli: RunCli) -> None:
 
     fixed = run_cli(*args, "--fix", cwd=work, env=env)
     assert "Traceback" not in fixed.stderr
+    secret = case.get("never_printed")
+    assert not secret or all(secret not in text for text in (shown.stdout, shown.stderr, fixed.stdout, fixed.stderr))
     assert _diff(mutated, _texts(work / "charts")) == expected, fixed.stderr
 
     after = run_cli(*args, "--select", case["select"], "--format", "json", cwd=work, env=env)
@@ -239,8 +241,16 @@ def test_reports_carry_the_fix(tmp_path: Path, run_cli: RunCli) -> None:
 def test_rules_listing_says_how_each_rule_fixes(run_cli: RunCli) -> None:
     listing = run_cli("rules").stdout.splitlines()
     fixing = {line.split()[0]: line.split()[4] for line in listing}
-    assert {code for code, how in fixing.items() if how != "-"} == {"TL202", "TL203", "TL204", "TL230", "TL330"}
+    assert {code for code, how in fixing.items() if how != "-"} == {
+        "TL202",
+        "TL203",
+        "TL204",
+        "TL230",
+        "TL330",
+        "TL311",
+    }
     assert {fixing[code] for code in ("TL202", "TL203", "TL204", "TL230", "TL330")} == {"safe"}
+    assert fixing["TL311"] == "unsafe"
 
 
 def test_a_fix_that_breaks_another_field_is_rolled_back(tmp_path: Path, run_cli: RunCli) -> None:

@@ -306,7 +306,7 @@ def _fix(
         fixed = fix.apply_verified(proposals, result, relint)
     except fix.FixError as exc:
         fail(str(exc))
-    notes = list(fixed.refused)
+    notes = [*fixed.notes, *fixed.refused]
     left = len(fixed.result.active)
     files = len({edit.file for edit in fixed.kept})
     notes.append(

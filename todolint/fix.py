@@ -48,6 +48,8 @@ class Proposal:
     edit: Edit | None
     #: Why there is no edit ("a Go-template expression writes it"); "" when there is one.
     reason: str = ""
+    #: What to tell the user once the edit is kept (where a removed secret was); "" for nothing.
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Fixed:
     kept: tuple[Edit, ...]
     #: One line per edit rolled back: where, and why it was not kept.
     refused: tuple[str, ...]
+    #: The kept edits' notes.
+    notes: tuple[str, ...] = ()
 
 
 # --- proposing --------------------------------------------------------------------------------------
@@ -77,11 +81,14 @@ def propose(result: Result, rules: Iterable[Rule], contract: Contract, *, unsafe
         if fix is None or fix.safety not in allowed:
             continue
         try:
-            edit = _edit_for(finding, fix, contract, texts)
+            if fix.action == "drop-object":
+                edit, note = _drop_object(finding, fix, texts)
+            else:
+                edit, note = _edit_for(finding, fix, contract, texts), ""
         except _ByHand as exc:
             proposals.append(Proposal(finding, None, str(exc)))
             continue
-        proposals.append(Proposal(finding, edit))
+        proposals.append(Proposal(finding, edit, note=note))
     return _without_conflicts(proposals)
 
 
@@ -112,6 +119,37 @@ def _edit_for(finding: Finding, fix: Fix, contract: Contract, texts: dict[str, l
     if value is None:
         raise _ByHand(f"the contract allows no single value for {field}")
     return Edit(location.file, line, column, line, end_column, _scalar_text(value, old), fix.safety)
+
+
+_CONTROL = re.compile(r"\{\{-?\s*(if|else|end|range|with|define|block)\b")
+_KIND = re.compile(r"^kind:\s*(\S+)\s*$")
+_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+
+
+def _drop_object(finding: Finding, fix: Fix, texts: dict[str, list[str]]) -> tuple[Edit, str]:
+    """The lines of the template document that write the object, from its first YAML line to its last:
+    only when they write this one object and hold no `if`/`range`/`end` that the removal would unbalance."""
+    location = next((loc for loc in finding.locations if loc.kind == "template" and loc.line), None)
+    if location is None or location.line is None or Path(location.file).suffix == ".tpl":
+        raise _ByHand("no template file of its own writes the object")
+    lines = _lines(location.file, texts)
+    bounds = [n for n, text in enumerate(lines) if text.startswith("---")]
+    start = max((n + 1 for n in bounds if n < location.line - 1), default=0)
+    end = min((n for n in bounds if n >= location.line - 1), default=len(lines))
+    # Template actions and comments (which may span lines) blanked out: what is left is the YAML written.
+    bare = _ACTION.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "".join(lines)).split("\n")
+    content = [n for n in range(start, end) if bare[n].strip() and not bare[n].lstrip().startswith("#")]
+    kinds = [m.group(1) for n in content if (m := _KIND.match(lines[n].rstrip()))]
+    if not content or kinds != [finding.kind]:
+        raise _ByHand(f"{location.file} writes more than the {finding.kind} there")
+    first, last = content[0], content[-1]
+    if any(_CONTROL.search(lines[n]) for n in range(first, last + 1)):
+        raise _ByHand(f"{location.file}:{first + 1}: template control lines wrap parts of the {finding.kind}")
+    note = (
+        f"{location.file}:{first + 1}-{last + 1}: removed the {finding.kind} the chart rendered ({finding.code}); "
+        "what it held is no longer in the chart (git history still has it): create it outside Helm"
+    )
+    return Edit(location.file, first + 1, 1, last + 2, 1, "", fix.safety), note
 
 
 def _field_of(path: str) -> str:
@@ -227,10 +265,10 @@ def _scalar_text(value: Any, old: str) -> str:
 
 
 def _without_conflicts(proposals: list[Proposal]) -> tuple[Proposal, ...]:
-    def span(edit: Edit) -> tuple[str, int, int, int]:
-        return (edit.file, edit.line, edit.column, edit.end_column)
+    def span(edit: Edit) -> tuple[str, int, int, int, int]:
+        return (edit.file, edit.line, edit.column, edit.end_line, edit.end_column)
 
-    texts: dict[tuple[str, int, int, int], set[str]] = {}
+    texts: dict[tuple[str, int, int, int, int], set[str]] = {}
     for proposal in proposals:
         if proposal.edit is not None:
             texts.setdefault(span(proposal.edit), set()).add(proposal.edit.text)
@@ -263,13 +301,24 @@ def edited_texts(edits: Iterable[Edit]) -> dict[str, tuple[str, str]]:
     for file, file_edits in sorted(by_file.items()):
         with open(file, encoding="utf-8", newline="") as handle:
             before = handle.read()
-        lines = before.splitlines(keepends=True)
-        # From the end of the file backwards: an edit never moves the columns of one still to come.
-        for edit in sorted(file_edits, key=lambda e: (e.line, e.column), reverse=True):
-            line = lines[edit.line - 1]
-            lines[edit.line - 1] = line[: edit.column - 1] + edit.text + line[edit.end_column - 1 :]
-        changed[file] = (before, "".join(lines))
+        changed[file] = (before, _edited(before, file_edits))
     return changed
+
+
+def _edited(text: str, edits: Sequence[Edit]) -> str:
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        # The line after the last one starts at the end of the text: a span may cover the last newline.
+        return min(starts[min(line - 1, len(starts) - 1)] + column - 1, len(text))
+
+    after = text
+    # From the end of the file backwards: an edit never moves the offsets of one still to come.
+    for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
+        after = after[: offset(edit.line, edit.column)] + edit.text + after[offset(edit.end_line, edit.end_column) :]
+    return after
 
 
 def diff(edits: Iterable[Edit]) -> str:
@@ -283,19 +332,23 @@ def diff(edits: Iterable[Edit]) -> str:
 
 
 def file_diff(file: str, before: str, after: str) -> list[str]:
-    """One file's part of `diff`."""
+    """One file's part of `diff`. When edits remove lines rather than change them (a rendered Secret's),
+    the removed lines are masked like a values file's: what they held is never printed."""
     values_file = "templates" not in Path(file).parts
     lines = list(
         difflib.unified_diff(
             before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{file}", f"b/{file}"
         )
     )
+    body_lines = lines[2:]
+    mask_removed = sum(1 for ln in body_lines if ln.startswith("-")) > sum(1 for ln in body_lines if ln.startswith("+"))
     previous = ""
     for index, line in enumerate(lines):
-        if line.startswith(" "):
+        if line.startswith(" ") or (mask_removed and line.startswith("-") and not line.startswith("---")):
             body = line[1:].rstrip("\r\n")
             ending = line[1 + len(body) :]
-            lines[index] = " " + masked_line(body, values_file=values_file, previous=previous) + ending
+            masked = masked_line(body, values_file=values_file or line.startswith("-"), previous=previous)
+            lines[index] = line[0] + masked + ending
         if not line.startswith(("---", "+++", "@@")):
             previous = line[1:]
     return lines
@@ -346,7 +399,7 @@ def apply_verified(proposals: Sequence[Proposal], before: Result, relint: Callab
     targets = {edit: {_key(p.finding) for p in proposals if p.edit == edit} for edit in edits}
     after = _try(edits, targets, before, relint)
     if after is not None:
-        return Fixed(after, _cleared(before, after), edits, ())
+        return Fixed(after, _cleared(before, after), edits, (), _notes(proposals, edits))
     kept: list[Edit] = []
     refused: list[str] = []
     current = before
@@ -361,7 +414,11 @@ def apply_verified(proposals: Sequence[Proposal], before: Result, relint: Callab
             continue
         kept.append(edit)
         current = tried
-    return Fixed(current, _cleared(before, current), tuple(kept), tuple(refused))
+    return Fixed(current, _cleared(before, current), tuple(kept), tuple(refused), _notes(proposals, kept))
+
+
+def _notes(proposals: Sequence[Proposal], kept: Sequence[Edit]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.note for p in proposals if p.note and p.edit in kept))
 
 
 def _try(

@@ -66,6 +66,8 @@ Check = Callable[[EnvContext], Iterable[Hit]]
 #: A fix's safety, as ruff has it: "safe" changes one scalar to the one value the contract allows (applied
 #: by `--fix`); "unsafe" adds or removes structure and needs review (applied with `--unsafe-fixes` too).
 FIX_SAFETIES: tuple[str, ...] = ("safe", "unsafe")
+#: What a fix does: "set" one field to the contract's value, or "drop-object" (remove what writes it).
+FIX_ACTIONS: tuple[str, ...] = ("set", "drop-object")
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,12 @@ class Fix:
     """
 
     safety: str
-    contract: tuple[str, ...]
+    contract: tuple[str, ...] = ()
     #: The fields (last key of a finding's path) the fix sets; a finding on another field is fixed by hand.
-    fields: tuple[str, ...]
+    fields: tuple[str, ...] = ()
+    #: "set": the field gets the contract's value; "drop-object": the template lines that write the
+    #: object are removed (a rendered Secret: its plain values leave the chart).
+    action: str = "set"
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from todolint.rules.apps import (
     pod_template_path,
     resolve_app,
 )
-from todolint.rules.base import FIX_SAFETIES, EnvContext, Fix, Rule
+from todolint.rules.base import FIX_ACTIONS, FIX_SAFETIES, EnvContext, Fix, Rule
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
@@ -78,10 +78,11 @@ POLICY_SCHEMA: Mapping[str, Any] = {
         "example": {"type": "string"},
         "fix": {
             "type": "object",
-            "required": ["safety", "contract", "fields"],
+            "required": ["safety"],
             "additionalProperties": False,
             "properties": {
                 "safety": {"enum": list(FIX_SAFETIES)},
+                "action": {"enum": list(FIX_ACTIONS)},
                 "contract": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                 "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
             },
@@ -578,7 +579,8 @@ def load_policy_file(path: Path, contract: Contract) -> tuple[Rule, Policy]:
 def _fix(raw: Mapping[str, Any] | None) -> Fix | None:
     if raw is None:
         return None
-    return Fix(raw["safety"], tuple(raw["contract"]), tuple(raw["fields"]))
+    action = raw.get("action", "set")
+    return Fix(raw["safety"], tuple(raw.get("contract", ())), tuple(raw.get("fields", ())), action)
 
 
 def load_policies(folders: Sequence[Path], contract: Contract) -> list[Rule]:
