@@ -78,6 +78,9 @@ def test_fix_case(name: str, tmp_path: Path, run_cli: RunCli) -> None:
 
     fixed = run_cli(*args, "--fix", cwd=work, env=env)
     assert "Traceback" not in fixed.stderr
+    if "by_hand" in case:
+        assert case["by_hand"] in fixed.stderr.splitlines()
+        assert case["by_hand"] in shown.stderr.splitlines()  # --diff says it too
     secret = case.get("never_printed")
     assert not secret or all(secret not in text for text in (shown.stdout, shown.stderr, fixed.stdout, fixed.stderr))
     assert _diff(mutated, _texts(work / "charts")) == expected, fixed.stderr

@@ -287,8 +287,8 @@ def _show_fixes(request: Request, setup: _Setup, result: Result) -> Outcome:
         stream.write(text)
 
     to_stdout(show)
-    errors = tuple(f"error: {line}" for line in result.errors)
-    return Outcome(result, EXIT_ERROR if result.errors else EXIT_FINDINGS if text else EXIT_OK, errors)
+    notes = (*fix.by_hand(proposals), *(f"error: {line}" for line in result.errors))
+    return Outcome(result, EXIT_ERROR if result.errors else EXIT_FINDINGS if text else EXIT_OK, notes)
 
 
 def _fix(
@@ -303,7 +303,7 @@ def _fix(
         fixed = fix.apply_verified(proposals, result, relint)
     except fix.FixError as exc:
         fail(str(exc))
-    notes = [*fixed.notes, *fixed.refused]
+    notes = [*fixed.notes, *fixed.refused, *fix.by_hand(proposals)]
     left = len(fixed.result.active)
     files = len({edit.file for edit in fixed.kept})
     notes.append(

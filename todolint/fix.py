@@ -102,10 +102,10 @@ def _edit_for(finding: Finding, fix: Fix, contract: Contract, texts: dict[str, l
         raise _ByHand(f"the fix sets {', '.join(fix.fields)}, and this finding is about {field or 'the object'}")
     wanted = _contract_value(finding, fix, field, contract)
     location = finding.locations[0] if finding.locations else None
+    if location is not None and location.file == SET_FILE:
+        raise _ByHand("--set supplies the value: change the command line")
     if location is None or location.kind == "rendered" or location.line is None:
         raise _ByHand("no values key or template line supplies the value")
-    if location.file == SET_FILE:
-        raise _ByHand("--set supplies the value")
     if location.kind == "template" and Path(location.file).suffix == ".tpl":
         raise _ByHand(f"a helper writes it ({location.file}:{location.line}), and its output may be shared")
     lines = _lines(location.file, texts)
@@ -281,6 +281,16 @@ def _without_conflicts(proposals: list[Proposal]) -> tuple[Proposal, ...]:
             proposal = Proposal(proposal.finding, None, reason)
         settled.append(proposal)
     return tuple(settled)
+
+
+def by_hand(proposals: Iterable[Proposal]) -> tuple[str, ...]:
+    """One line per rule and reason for the findings a person has to fix: `fix by hand: TL203 (3): why`."""
+    counts: dict[tuple[str, str], int] = {}
+    for proposal in proposals:
+        if proposal.edit is None:
+            key = (proposal.finding.code, proposal.reason)
+            counts[key] = counts.get(key, 0) + 1
+    return tuple(f"fix by hand: {code} ({count}): {reason}" for (code, reason), count in sorted(counts.items()))
 
 
 def edits_of(proposals: Iterable[Proposal]) -> tuple[Edit, ...]:
