@@ -287,3 +287,12 @@ def test_readme_diff_is_what_todolint_prints(tmp_path: Path, run_cli: RunCli) ->
     ]
     work = _work(tmp_path, {"mutate": mutations})
     assert run_cli("charts", "--diff", cwd=work, env=_env(tmp_path)).stdout == shown
+
+
+def test_text_marks_unsafe_fixes(tmp_path: Path, run_cli: RunCli) -> None:
+    case = yaml.safe_load((CASES / "tl311-rendered-secret" / "case.yaml").read_text(encoding="utf-8"))
+    work = _work(tmp_path, case)
+    text = run_cli("charts", "--select", "TL311", "--color", "never", cwd=work, env=_env(tmp_path)).stdout
+    assert "    charts/todo-backend/templates/secret.yaml:13  error  TL311 no-rendered-secret [*unsafe]\n" in text
+    assert " · 3 with --fix --unsafe-fixes · " in text.splitlines()[-1]
+    assert "hunter2" not in text
