@@ -7,7 +7,8 @@ literal in a template line. It never edits a Go-template expression, a helper (`
 output other objects share) or a `--set` value: those findings are left for a person, with the reason.
 
 An edit replaces exactly the characters of one scalar (the span its YAML node covers), so comments, key
-order, quoting, indentation and flow style stay as they were, byte for byte. `apply_verified` writes
+order, quoting, indentation and flow style stay as they were, byte for byte. A `drop-object` fix (a
+rendered Secret) removes the template lines that write the object instead, and never shows them. `apply_verified` writes
 the edits atomically and keeps them only when a new lint run shows their findings gone and nothing new
 in any environment; otherwise they are rolled back and reported as not fixable automatically.
 """
