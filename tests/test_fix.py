@@ -296,3 +296,30 @@ def test_text_marks_unsafe_fixes(tmp_path: Path, run_cli: RunCli) -> None:
     assert "    charts/todo-backend/templates/secret.yaml:13  error  TL311 no-rendered-secret [*unsafe]\n" in text
     assert " · 3 with --fix --unsafe-fixes · " in text.splitlines()[-1]
     assert "hunter2" not in text
+
+
+def test_select_narrows_the_report_not_the_proof(tmp_path: Path, run_cli: RunCli) -> None:
+    """`--select TL204 --fix` on the chart above: the edit would make TL203s, which --select hides; the
+    proof runs every rule, so the edit is still rolled back."""
+    mutation = {
+        "file": "charts/todo-backend/templates/deployment.yaml",
+        "old": "periodSeconds: {{ .Values.probes.readiness.periodSeconds }}",
+        "new": "periodSeconds: {{ .Values.probes.liveness.periodSeconds }}",
+    }
+    work = _work(tmp_path, {"mutate": [mutation]})
+    before = _hashes(work / "charts")
+    done = run_cli("charts", "--select", "TL204", "--fix", cwd=work, env=_env(tmp_path))
+    assert done.code == 1
+    assert done.stderr.splitlines()[-1] == "todolint: fixed 0 findings (0 edits in 0 files), 3 remain"
+    assert _hashes(work / "charts") == before
+
+
+def test_select_fixes_only_the_selected_rules(tmp_path: Path, run_cli: RunCli) -> None:
+    case = yaml.safe_load((CASES / "mutations-round-trip" / "case.yaml").read_text(encoding="utf-8"))
+    work = _work(tmp_path, case)
+    done = run_cli("charts", "--select", "TL330", "--fix", cwd=work, env=_env(tmp_path))
+    assert (done.code, done.stderr.splitlines()[-1]) == (0, "todolint: fixed 1 finding (1 edit in 1 file), 0 remain")
+    assert (work / "charts/todo-backend/values-prod.yaml").read_bytes() == (
+        CHARTS / "todo-backend/values-prod.yaml"
+    ).read_bytes()
+    assert "periodSeconds: 20" in (work / "charts/todo-backend/values.yaml").read_text()  # not selected: left

@@ -137,7 +137,7 @@ def run(request: Request) -> Outcome:
     if request.diff:
         return _show_fixes(request, setup, result)
     if request.fix:
-        result, fix_notes = _fix(request, setup, result, lambda: _relint(lint_run))
+        result, fix_notes = _fix(lint_run, result)
         notes.extend(fix_notes)
     result = _baseline(request, setup, result, notes)
     notes.extend(f"error: {line}" for line in result.errors)
@@ -291,27 +291,34 @@ def _show_fixes(request: Request, setup: _Setup, result: Result) -> Outcome:
     return Outcome(result, EXIT_ERROR if result.errors else EXIT_FINDINGS if text else EXIT_OK, notes)
 
 
-def _fix(
-    request: Request, setup: _Setup, result: Result, relint: Callable[[], Result]
-) -> tuple[Result, tuple[str, ...]]:
+def _fix(run: _Run, result: Result) -> tuple[Result, tuple[str, ...]]:
     """--fix: write the fixes that a new lint run proves (their findings gone, nothing new), and say how
-    many were fixed and how many remain; the result is the new run's."""
+    many were fixed and how many remain; the result is the new run's.
+
+    The proof runs every rule the configuration enables, whatever --select/--ignore narrowed the report
+    to: `--select TL204 --fix` must not make a TL203."""
     from todolint import fix
 
+    request, setup = run.request, run.setup
     proposals = fix.propose(result, _load_rules(setup), setup.contract, unsafe=request.unsafe_fixes)
+    narrowed = bool(request.select or request.ignore)
+    proving = dataclasses.replace(run, request=dataclasses.replace(request, select=(), ignore=()))
+    before = _relint(proving) if narrowed and fix.edits_of(proposals) else result
     try:
-        fixed = fix.apply_verified(proposals, result, relint)
+        fixed = fix.apply_verified(proposals, before, lambda: _relint(proving))
     except fix.FixError as exc:
         fail(str(exc))
+    after = _relint(run) if narrowed and fixed.kept else fixed.result if not narrowed else result
     notes = [*fixed.notes, *fixed.refused, *fix.by_hand(proposals)]
-    left = len(fixed.result.active)
+    count = fix.cleared(result, after)
+    left = len(after.active)
     files = len({edit.file for edit in fixed.kept})
     notes.append(
-        f"fixed {fixed.fixed} finding{'s' if fixed.fixed != 1 else ''} "
+        f"fixed {count} finding{'s' if count != 1 else ''} "
         f"({len(fixed.kept)} edit{'s' if len(fixed.kept) != 1 else ''} in {files} file{'s' if files != 1 else ''}), "
         f"{left} remain{'s' if left == 1 else ''}"
     )
-    return fixed.result, tuple(notes)
+    return after, tuple(notes)
 
 
 def _result_store(

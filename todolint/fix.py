@@ -55,10 +55,9 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Fixed:
-    """What `--fix` did: the lint result after it, the findings it cleared, the edits it kept or refused."""
+    """What `--fix` did: the lint result after it, the edits it kept or refused."""
 
     result: Result
-    fixed: int
     kept: tuple[Edit, ...]
     #: One line per edit rolled back: where, and why it was not kept.
     refused: tuple[str, ...]
@@ -406,11 +405,11 @@ def apply_verified(proposals: Sequence[Proposal], before: Result, relint: Callab
     finding (nor render error) appeared in any environment; else rolled back, and each edit tried alone."""
     edits = edits_of(proposals)
     if not edits:
-        return Fixed(before, 0, (), ())
+        return Fixed(before, (), ())
     targets = {edit: {_key(p.finding) for p in proposals if p.edit == edit} for edit in edits}
     after = _try(edits, targets, before, relint)
     if after is not None:
-        return Fixed(after, _cleared(before, after), edits, (), _notes(proposals, edits))
+        return Fixed(after, edits, (), _notes(proposals, edits))
     kept: list[Edit] = []
     refused: list[str] = []
     current = before
@@ -425,7 +424,7 @@ def apply_verified(proposals: Sequence[Proposal], before: Result, relint: Callab
             continue
         kept.append(edit)
         current = tried
-    return Fixed(current, _cleared(before, current), tuple(kept), tuple(refused), _notes(proposals, kept))
+    return Fixed(current, tuple(kept), tuple(refused), _notes(proposals, kept))
 
 
 def _notes(proposals: Sequence[Proposal], kept: Sequence[Edit]) -> tuple[str, ...]:
@@ -451,6 +450,7 @@ def _try(
     return None
 
 
-def _cleared(before: Result, after: Result) -> int:
+def cleared(before: Result, after: Result) -> int:
+    """How many of `before`'s findings `after` no longer has."""
     now = {_key(f) for f in after.active}
     return sum(1 for f in before.active if _key(f) not in now)
