@@ -37,6 +37,7 @@ def test_readme_is_short_and_names_no_placeholder() -> None:
         "CI",
         "Output formats",
         "Rules",
+        "Fixing findings",
         "Suppression",
         "Exit codes",
     ]

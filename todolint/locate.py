@@ -1111,6 +1111,14 @@ _KEY = re.compile(r"^(\s*(?:- )?[^\s:#][^:]*?):(?:\s|$)")
 _SENSITIVE_NAME = re.compile(r"^\s*(?:- )?name:\s*[\"']?[\w.-]*(?:" + _SENSITIVE.pattern + ")", re.I)
 
 
+def masked_line(line: str, *, values_file: bool, previous: str = "") -> str:
+    """`line` as a code frame shows it: in a values file strings are `***`; elsewhere values that look
+    like secrets are (a key that names one, a credential URL, the `value:` after `- name: API_KEY`)."""
+    if values_file:
+        return _mask_strings(line)
+    return _mask(line, masked=_SENSITIVE_NAME.search(previous) is not None)
+
+
 def _mask(line: str, *, masked: bool) -> str:
     key = _KEY.match(line)
     if key is not None:
@@ -1123,4 +1131,4 @@ def _mask(line: str, *, masked: bool) -> str:
     return line
 
 
-__all__ = ["KIND_ORDER", "SET_FILE", "Locator", "code_frame", "frame_location", "parse_set"]
+__all__ = ["KIND_ORDER", "SET_FILE", "Locator", "code_frame", "frame_location", "masked_line", "parse_set"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, TextIO
 
-from todolint.models import Finding, Result, Severity
+from todolint.models import Edit, Finding, Result, Severity
 from todolint.report import ReportOptions
 from todolint.version import __version__
 
@@ -13,8 +14,21 @@ from todolint.version import __version__
 JSON_VERSION = 1
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def fix_dict(edit: Edit) -> dict[str, Any]:
+    """A fix as `todolint --fix` would make it: the span of the file to replace, and the replacement."""
     return {
+        "safety": edit.safety,
+        "file": edit.file,
+        "line": edit.line,
+        "column": edit.column,
+        "end_line": edit.end_line,
+        "end_column": edit.end_column,
+        "replacement": edit.text,
+    }
+
+
+def finding_dict(finding: Finding, fix: Edit | None = None) -> dict[str, Any]:
+    found = {
         "code": finding.code,
         "name": finding.name,
         "category": finding.category,
@@ -33,6 +47,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "suppressed": finding.suppressed is not None,
         "justification": finding.suppressed,
     }
+    if fix is not None:
+        found["fixes"] = [fix_dict(fix)]
+    return found
 
 
 def summary_dict(result: Result) -> dict[str, Any]:
@@ -47,7 +64,7 @@ def summary_dict(result: Result) -> dict[str, Any]:
     }
 
 
-def result_dict(result: Result) -> dict[str, Any]:
+def result_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None) -> dict[str, Any]:
     return {
         "version": JSON_VERSION,
         "tool": {"name": "todolint", "version": __version__},
@@ -66,12 +83,12 @@ def result_dict(result: Result) -> dict[str, Any]:
             }
             for t in result.targets
         ],
-        "findings": [finding_dict(f) for f in result.findings],
+        "findings": [finding_dict(f, (fixes or {}).get(f)) for f in result.findings],
         "errors": list(result.errors),
         "summary": summary_dict(result),
     }
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
-    stream.write(json.dumps(result_dict(result), indent=2, ensure_ascii=False))
+    stream.write(json.dumps(result_dict(result, options.fixes), indent=2, ensure_ascii=False))
     stream.write("\n")

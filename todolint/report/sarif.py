@@ -10,12 +10,13 @@ line, so that a viewer tracks the same alert across runs. Suppressed findings ar
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from todolint.baseline import fingerprint
-from todolint.models import Finding, Location, Result, Severity
+from todolint.models import Edit, Finding, Location, Result, Severity
 from todolint.report import ReportOptions
 from todolint.rules.base import Rule
 from todolint.rules.docs import explain_text
@@ -72,7 +73,32 @@ def _suppression(justification: str) -> dict[str, Any]:
     return {"kind": kind, "status": "accepted", "justification": justification}
 
 
-def result_object(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+def fix_object(edit: Edit) -> dict[str, Any]:
+    """A SARIF `fix`: the one replacement `todolint --fix` makes, so a viewer can offer it."""
+    review = "" if edit.safety == "safe" else " (unsafe: review it; `todolint --fix --unsafe-fixes`)"
+    return {
+        "description": {"text": f"Set the value to {edit.text}{review}"},
+        "artifactChanges": [
+            {
+                "artifactLocation": {"uri": _uri(edit.file)},
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": edit.line,
+                            "startColumn": edit.column,
+                            "endLine": edit.end_line,
+                            "endColumn": edit.end_column,
+                        },
+                        "insertedContent": {"text": edit.text},
+                    }
+                ],
+            }
+        ],
+        "properties": {"safety": edit.safety},
+    }
+
+
+def result_object(finding: Finding, rule_index: dict[str, int], fix: Edit | None = None) -> dict[str, Any]:
     primary = Location("rendered", finding.file, finding.line)
     location: dict[str, Any] = {"physicalLocation": _physical(primary)}
     if finding.kind:
@@ -104,6 +130,8 @@ def result_object(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any
     out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(finding)}
     if finding.suppressed is not None:
         out["suppressions"] = [_suppression(finding.suppressed)]
+    if fix is not None:
+        out["fixes"] = [fix_object(fix)]
     out["properties"] = {
         "chart": finding.chart,
         "env": finding.env,
@@ -117,7 +145,7 @@ def result_object(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any
     return out
 
 
-def sarif_dict(result: Result) -> dict[str, Any]:
+def sarif_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None) -> dict[str, Any]:
     rules: list[Rule] = [r for r in result.rules if isinstance(r, Rule)]
     rule_index = {rule.code: n for n, rule in enumerate(rules)}
     return {
@@ -135,7 +163,7 @@ def sarif_dict(result: Result) -> dict[str, Any]:
                     }
                 },
                 "columnKind": "unicodeCodePoints",
-                "results": [result_object(f, rule_index) for f in result.findings],
+                "results": [result_object(f, rule_index, (fixes or {}).get(f)) for f in result.findings],
                 "properties": {
                     "renderer": result.renderer,
                     "helmVersion": result.helm_version,
@@ -147,5 +175,5 @@ def sarif_dict(result: Result) -> dict[str, Any]:
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
-    stream.write(json.dumps(sarif_dict(result), indent=2, ensure_ascii=False))
+    stream.write(json.dumps(sarif_dict(result, options.fixes), indent=2, ensure_ascii=False))
     stream.write("\n")

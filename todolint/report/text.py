@@ -7,10 +7,11 @@ so that a `file:line` stays clickable and greppable.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from itertools import groupby
 from typing import TextIO
 
-from todolint.models import Finding, Location, Result, Severity
+from todolint.models import Edit, Finding, Location, Result, Severity
 from todolint.report import ReportOptions
 from todolint.version import __version__
 
@@ -68,7 +69,7 @@ def _place(location: Location) -> str:
     return f"{location.kind} {where}"
 
 
-def _summary(result: Result) -> str:
+def _summary(result: Result, fixes: Mapping[Finding, Edit]) -> str:
     charts = len({t.target.chart_path or t.target.chart for t in result.targets})
     envs = len({t.target.env for t in result.targets})
     objects = sum(len(t.objects) for t in result.targets)
@@ -84,6 +85,12 @@ def _summary(result: Result) -> str:
         parts.append(f"{suppressed} suppressed")
     if result.errors:
         parts.append(f"{len(result.errors)} not rendered")
+    safe = sum(1 for f in result.active if f in fixes and fixes[f].safety == "safe")
+    if safe:
+        parts.append(f"{safe} fixable with --fix")
+    unsafe = sum(1 for f in result.active if f in fixes and fixes[f].safety != "safe")
+    if unsafe:
+        parts.append(f"{unsafe} with --fix --unsafe-fixes")
     parts.append(f"{result.elapsed:.2f} s")
     return " · ".join(parts)
 
@@ -121,19 +128,22 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
         for (kind, name), object_findings in groupby(by_object, key=lambda f: (f.kind, f.object)):
             out.line(("  ", ""), (f"{kind}/{name}" if kind else "(chart)", "bold"))
             for finding in object_findings:
-                _finding(out, finding, frames)
+                _finding(out, finding, frames, options.fixes.get(finding))
     if not options.quiet or active:
         out.line()
-        out.line((_summary(result), ""))
+        out.line((_summary(result, options.fixes), ""))
 
 
-def _finding(out: _Plain | _Coloured, finding: Finding, frames: dict[str, list[str]]) -> None:
+def _finding(out: _Plain | _Coloured, finding: Finding, frames: dict[str, list[str]], fix: Edit | None) -> None:
+    # ruff's marker: [*] is fixed by --fix; [*unsafe] needs --unsafe-fixes too.
+    marker = "" if fix is None else " [*]" if fix.safety == "safe" else " [*unsafe]"
     out.line(
         (f"    {_where(finding)}  ", ""),
         (finding.severity.label, _STYLE[finding.severity]),
         ("  ", ""),
         (finding.code, "bold"),
         (f" {finding.name}", ""),
+        (marker, "cyan"),
     )
     field = f"{finding.path}: " if finding.path else ""
     out.line((f"      {field}{finding.message}", ""))

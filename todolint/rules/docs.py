@@ -8,9 +8,17 @@ from collections.abc import Sequence
 from todolint.rules.base import Rule
 
 
+def fixability(rule: Rule) -> str:
+    """How `todolint --fix` repairs the rule's findings: "safe", "unsafe" (needs --unsafe-fixes), or "-"."""
+    return rule.fix.safety if rule.fix is not None else "-"
+
+
 def rules_text(rules: Sequence[Rule]) -> str:
     width = max((len(r.name) for r in rules), default=0)
-    lines = [f"{r.code}  {r.name:<{width}}  {r.category:<10}  {r.severity.label:<7}  {r.summary}" for r in rules]
+    lines = [
+        f"{r.code}  {r.name:<{width}}  {r.category:<10}  {r.severity.label:<7}  {fixability(r):<6}  {r.summary}"
+        for r in rules
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -22,11 +30,11 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
     """The README's rules table; a test keeps the README equal to this output. One short row a rule
     (the README has a size budget): `todolint rules` and `todolint explain` give the summaries."""
     lines = [
-        "| code | name | category | severity |",
-        "|---|---|---|---|",
+        "| code | name | category | severity | fix |",
+        "|---|---|---|---|---|",
     ]
     for r in rules:
-        lines.append(f"| {r.code} | `{_cell(r.name)}` | {r.category} | {r.severity.label} |")
+        lines.append(f"| {r.code} | `{_cell(r.name)}` | {r.category} | {r.severity.label} | {fixability(r)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -43,6 +51,7 @@ def rules_json(rules: Sequence[Rule]) -> str:
             "example": r.example,
             "suppressible": r.suppressible,
             "origin": r.origin,
+            "fix": fixability(r),
         }
         for r in rules
     ]
