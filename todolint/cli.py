@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from todolint import group as grouping
 from todolint.report import FORMATS
 from todolint.start import stop_worker
 
@@ -456,6 +457,7 @@ def _check(
         )
         if store_at:
             results.store(*store_at, result)
+    result = grouping.group(result, contract.environments)  # one finding per root cause, before the baseline
     baseline = None
     baseline_path = baseline_file or config.baseline
     if baseline_path or write_baseline:

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from todolint.models import FieldPath, Finding, Location, Manifest, Target
+from todolint.models import FieldPath, Finding, Location, Manifest, Target, printable
 from todolint.parse import Loader, _scalar, _Walker
 
 #: Kinds in the order a person would rather edit them.
@@ -1037,7 +1037,7 @@ def frame_location(finding: Finding) -> Location | None:
     if not finding.locations:
         return None
     primary = finding.locations[0]
-    if primary.line is None or primary.file in (SET_FILE, "-", "<stdin>"):
+    if primary.line is None or primary.object is not None or primary.file in (SET_FILE, "-", "<stdin>"):
         return None
     if primary.kind == "rendered" and any(
         loc.kind == "template" and loc.file == primary.file for loc in finding.locations
@@ -1046,10 +1046,20 @@ def frame_location(finding: Finding) -> Location | None:
     return primary
 
 
-def code_frame(location: Location, *, masked: bool = False, cache: dict[str, list[str]] | None = None) -> list[str]:
+def code_frame(
+    location: Location,
+    *,
+    masked: bool = False,
+    secret_line: bool = False,
+    stated: str = "",
+    cache: dict[str, list[str]] | None = None,
+) -> list[str]:
     """Up to three lines around `location.line`, numbered, the line itself marked with `>`.
 
-    Values that look like secrets are replaced by `***` (with `masked`, every value is).
+    Only what can hold a secret is replaced by `***`: a value under a key or env name that looks like a
+    secret, a URL with credentials, every value with `masked` (a Secret's own lines), the marked line's
+    value with `secret_line` (the field a secrets rule flags), and in a values file every text value,
+    since any values key may feed a secret, unless the finding's message (`stated`) says it already.
     """
     if location.line is None:
         return []
@@ -1071,10 +1081,12 @@ def code_frame(location: Location, *, masked: bool = False, cache: dict[str, lis
         mark = ">" if number == location.line else " "
         # `- name: API_KEY` then `value: ...`: the value is as secret as the name says.
         named = number > 1 and _SENSITIVE_NAME.search(lines[number - 2]) is not None
-        line = lines[number - 1]
-        # A values file is where secrets live, under any key (`canary:` may feed DATABASE_URL): show its
-        # structure, numbers and booleans, never its text.
-        shown = _mask_strings(line) if location.kind == "values" else _mask(line, masked=masked or named)
+        hide = masked or named or (secret_line and number == location.line)
+        line = printable(lines[number - 1])
+        if location.kind == "values":
+            shown = _mask_strings(line, stated="" if hide else stated)
+        else:
+            shown = _mask(line, masked=hide)
         out.append(f"{mark} {number:>{width}} | {shown}")
     return out
 
@@ -1092,19 +1104,34 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _mask_strings(line: str) -> str:
+def _mask_strings(line: str, *, stated: str = "") -> str:
     body = line.split(" #", 1)[0].rstrip() if not line.lstrip().startswith("#") else ""
     if not body.strip():
         return line if not line.lstrip().startswith("#") else line[: len(line) - len(line.lstrip())] + "# ..."
     key = _KEY.match(body)
     if key is not None:
         value = body[key.end() :].strip()
-        return body if _PLAIN.match(_unquote(value)) else f"{key.group(1)}: ***"
+        if _PLAIN.match(_unquote(value)):
+            return body
+        secret = _SENSITIVE.search(key.group(1)) or _CREDENTIAL_URL.search(value)
+        return body if not secret and _stated(value, stated) else f"{key.group(1)}: ***"
     indent = body[: len(body) - len(body.lstrip())]
     item = body.strip()
     if item.startswith("- ") and _PLAIN.match(_unquote(item[2:].strip())):
         return body
+    if item.startswith("- ") and not _CREDENTIAL_URL.search(item) and _stated(item[2:].strip(), stated):
+        return body
     return indent + ("- ***" if item.startswith("-") else "***")
+
+
+def _stated(value: str, message: str) -> bool:
+    """Whether the message names this value itself (`found "NodePort"`): showing it then tells nothing new.
+    Messages never quote a secret (README "redaction"), so nothing they name needs hiding."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    if not value or not message or value[0] in "{[&*!|>":  # flow collections, anchors, tags: not one value
+        return False
+    return re.search(r"(?<![\w.-])" + re.escape(value) + r"(?![\w.-])", message) is not None
 
 
 _KEY = re.compile(r"^(\s*(?:- )?[^\s:#][^:]*?):(?:\s|$)")

@@ -37,7 +37,7 @@ def _load(module: str) -> Reporter:
     return report
 
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github")
+FORMATS: tuple[str, ...] = ("text", "concise", "json", "sarif", "junit", "github")
 
 #: Format name → reporter.
 REPORTERS: dict[str, Reporter] = {name: _load(name) for name in FORMATS}

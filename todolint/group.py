@@ -1,0 +1,213 @@
+"""One finding per root cause: a run's per-environment findings grouped across environments.
+
+The engine reports each problem once per chart × environment. A problem that the same line of source
+causes in dev, staging and prod is one thing to fix, so the application groups findings that are the
+same (same rule, chart, object, field, first location and message, once each environment's own release
+and namespace are set aside) into one finding that lists its environments, in the contract's order. It
+runs after suppression and before the baseline, so that both work on the grouped form; a finding
+suppressed in one environment and not in another stays two findings.
+
+It also makes findings presentable in every format: file names are escaped like all rendered text, and
+a rendered location of a chart render says which object its line counts in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from todolint.models import Finding, Location, Result, printable
+
+#: Placeholders that stand for an environment's own release and namespace in a grouped text.
+RELEASE = "{release}"
+NAMESPACE = "{namespace}"
+
+
+def env_order(known: Sequence[str], present: Iterable[str]) -> tuple[str, ...]:
+    """The environments in `present`: the contract's (`known`) first, in its order, then any other
+    (`--env qa`, piped input) alphabetically."""
+    seen = set(present)
+    return tuple(e for e in known if e in seen) + tuple(sorted(seen - set(known)))
+
+
+def set_aside(text: str, release: str, namespace: str) -> str:
+    """`text` with the environment's release and namespace replaced by placeholders."""
+    # The longer first: a namespace may be part of a release's name or the other way round.
+    for name, placeholder in sorted(((release, RELEASE), (namespace, NAMESPACE)), key=lambda p: -len(p[0])):
+        if name:
+            text = text.replace(name, placeholder)
+    return text
+
+
+def root_cause(finding: Finding) -> tuple[str, ...]:
+    """What a finding is about, the same in every environment and across runs: its rule, chart, object
+    and field, with release and namespace set aside; for a finding about no object or field (a chart
+    file, a render error), its file and message. The baseline's and SARIF's fingerprint."""
+    release, namespace = finding.release, finding.namespace
+    parts: tuple[str, ...] = (
+        finding.code,
+        finding.chart,
+        finding.kind,
+        set_aside(finding.object, release, namespace),
+        finding.path,
+    )
+    if not finding.object and not finding.path:
+        parts += (finding.file, set_aside(finding.message, release, namespace))
+    return parts
+
+
+def _presentable(finding: Finding, chart_render: bool) -> Finding:
+    """File names escaped; a chart render's rendered location told apart from a line of a file."""
+    subject = f"{finding.kind}/{finding.object}" if finding.kind else ""
+    locations = tuple(
+        Location(
+            loc.kind,
+            printable(loc.file),
+            loc.line,
+            loc.column,
+            subject if chart_render and loc.kind == "rendered" else loc.object,
+        )
+        for loc in finding.locations
+    )
+    return dataclasses.replace(finding, file=printable(finding.file), locations=locations)
+
+
+def _place(finding: Finding) -> tuple[Any, ...]:
+    first = finding.locations[0] if finding.locations else None
+    return (first.kind, first.file, first.line, first.column) if first else (finding.file, finding.line)
+
+
+def _block_key(finding: Finding) -> tuple[Any, ...]:
+    """Hits of one rule on one field of one object at one place in one environment: one root cause."""
+    return (finding.code, finding.severity, finding.chart, finding.env, finding.kind, finding.object, finding.path,
+            _place(finding), finding.suppressed)  # fmt: skip
+
+
+def _env_key(finding: Finding) -> tuple[Any, ...]:
+    """The same finding in another environment: equal once release and namespace are set aside."""
+    release, namespace = finding.release, finding.namespace
+    return (
+        *root_cause(finding),
+        set_aside(finding.message, release, namespace),
+        finding.category,
+        finding.severity,
+        _place(finding),
+        finding.suppressed,
+    )
+
+
+def _join(members: Sequence[Finding]) -> Finding:
+    """One finding for the hits of a block (the labels missing from one labels block): their messages."""
+    if len(members) == 1:
+        return members[0]
+    messages = dict.fromkeys(f.message for f in members)
+    return dataclasses.replace(members[0], message="; ".join(messages))
+
+
+def _merge(members: Sequence[Finding], rank: Mapping[str, int]) -> Finding:
+    """One finding for a group: the first environment's, with texts that differ set aside."""
+    ordered = sorted(members, key=lambda f: rank[f.env])
+    first = ordered[0]
+    envs = tuple(dict.fromkeys(f.env for f in ordered))
+    changes: dict[str, Any] = {"environments": envs}
+    for name in ("object", "message"):
+        if len({getattr(f, name) for f in ordered}) > 1:
+            changes[name] = set_aside(getattr(first, name), first.release, first.namespace)
+    return dataclasses.replace(first, **changes)
+
+
+def sort_key(finding: Finding, rank: Mapping[str, int]) -> tuple[Any, ...]:
+    """Report order: by chart, what broke the render or parse first, then by place, object and rule."""
+    key = finding.sort_key()
+    return (key[0], *key[2:], rank.get(finding.env, len(rank)), finding.suppressed or "")
+
+
+def group_findings(findings: Iterable[Finding], rank: Mapping[str, int]) -> list[Finding]:
+    """Hits of one block become one finding, then findings that are the same in several environments
+    become one; sorted in report order."""
+    blocks: dict[tuple[Any, ...], list[Finding]] = {}
+    for finding in findings:
+        blocks.setdefault(_block_key(finding), []).append(finding)
+    groups: dict[tuple[Any, ...], list[Finding]] = {}
+    for members in blocks.values():
+        joined = _join(members)
+        groups.setdefault(_env_key(joined), []).append(joined)
+    merged = [_merge(members, rank) for members in groups.values()]
+    return sorted(merged, key=lambda f: sort_key(f, rank))
+
+
+def group(result: Result, environments: Sequence[str]) -> Result:
+    """`result` with one finding per root cause, targets and environments in the contract's order."""
+    present = {t.target.env for t in result.targets} | {f.env for f in result.findings}
+    rank = {env: n for n, env in enumerate(env_order(environments, present))}
+    chart_renders = {(t.target.chart, t.target.env) for t in result.targets if t.target.chart_path}
+    findings = (_presentable(f, (f.chart, f.env) in chart_renders) for f in result.findings)
+    targets = sorted(result.targets, key=lambda t: (t.target.chart_path, t.target.chart, rank[t.target.env]))
+    return dataclasses.replace(result, targets=tuple(targets), findings=tuple(group_findings(findings, rank)))
+
+
+def chart_environments(result: Result) -> dict[str, tuple[str, ...]]:
+    """Chart → the environments it was linted in, in report order."""
+    out: dict[str, list[str]] = {}
+    for t in result.targets:
+        out.setdefault(t.target.chart, []).append(t.target.env)
+    return {chart: tuple(dict.fromkeys(envs)) for chart, envs in out.items()}
+
+
+def env_label(finding: Finding, linted: Mapping[str, tuple[str, ...]]) -> str:
+    """`all environments` when the finding is in every environment its chart was linted in (and there
+    were several), else its environments: `dev, prod`."""
+    envs = finding.envs
+    everywhere = linted.get(finding.chart, ())
+    if len(everywhere) > 1 and set(envs) == set(everywhere):
+        return "all environments"
+    return ", ".join(envs)
+
+
+def set_keys(expressions: Iterable[str]) -> tuple[str, ...]:
+    """The keys of `--set` expressions (`a.b=1,c={x,y}` → a.b, c), never their values."""
+    keys: list[str] = []
+    for expression in expressions:
+        keys.extend(printable(key) for key in _keys_of(expression) if key)
+    return tuple(keys)
+
+
+def _keys_of(expression: str) -> list[str]:
+    """Helm's `--set` grammar as far as keys go: `key=value` pairs split at commas outside `{...}`;
+    a backslash escapes the next character. Text after a pair's first `=` is a value: never kept."""
+    keys: list[str] = []
+    key, in_value, depth, escaped = "", False, 0, False
+    for char in expression:
+        if escaped:
+            escaped = False
+            key += "" if in_value else char
+        elif char == "\\":
+            escaped = True
+        elif in_value:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if char == "," and depth <= 0:
+                key, in_value, depth = "", False, 0
+        elif char == "=":
+            keys.append(key)
+            in_value = True
+        elif char == ",":
+            key = ""  # a part with no `=` names no key
+        else:
+            key += char
+    return keys
+
+
+__all__ = [
+    "NAMESPACE",
+    "RELEASE",
+    "chart_environments",
+    "env_label",
+    "env_order",
+    "group",
+    "group_findings",
+    "root_cause",
+    "set_aside",
+    "set_keys",
+    "sort_key",
+]
