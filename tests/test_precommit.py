@@ -136,7 +136,7 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     _git(project, env, "add", "-A")
     committed = _run(["git", "commit", "-m", "frontend: notes"], project, env)
     assert committed.returncode == 0, committed.stdout + committed.stderr
-    assert _linted(report) == [("todo-frontend", "dev"), ("todo-frontend", "prod"), ("todo-frontend", "staging")]
+    assert _linted(report) == [("todo-frontend", "dev"), ("todo-frontend", "staging"), ("todo-frontend", "prod")]
 
     # 3. A change that breaks rules fails the commit, and names the chart, environment and rule: a schema
     # rule (cpu must be a quantity) and the contract's readiness timing (10 s), when that rule is present.
@@ -155,8 +155,8 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
         expected.append(
             ("TL204", "todo-backend", "prod", "spec.template.spec.containers[0].readinessProbe.periodSeconds")
         )
-    assert sorted((f["code"], f["chart"], f["env"], f["path"]) for f in findings) == expected
-    assert _linted(report) == [("todo-backend", "dev"), ("todo-backend", "prod"), ("todo-backend", "staging")]
+    assert sorted((f["code"], f["chart"], *f["environments"], f["path"]) for f in findings) == expected
+    assert _linted(report) == [("todo-backend", "dev"), ("todo-backend", "staging"), ("todo-backend", "prod")]
     assert "TL010 schema-invalid" in rejected.stdout + rejected.stderr
     _git(project, env, "checkout", "HEAD", "--", "charts/todo-backend/values-prod.yaml")
 
