@@ -59,18 +59,24 @@ def root_cause(finding: Finding) -> tuple[str, ...]:
 
 def _presentable(finding: Finding, chart_render: bool) -> Finding:
     """File names escaped; a chart render's rendered location told apart from a line of a file."""
-    subject = f"{finding.kind}/{finding.object}" if finding.kind else ""
-    locations = tuple(
-        Location(
-            loc.kind,
-            printable(loc.file),
-            loc.line,
-            loc.column,
-            subject if chart_render and loc.kind == "rendered" else loc.object,
-        )
-        for loc in finding.locations
-    )
-    return dataclasses.replace(finding, file=printable(finding.file), locations=locations)
+    file = finding.file if finding.file.isprintable() else printable(finding.file)
+    locations = finding.locations
+    if chart_render or not all(loc.file.isprintable() for loc in locations):
+        subject = (f"{finding.kind}/{finding.object}" if finding.kind else "") if chart_render else None
+        locations = tuple(_named(loc, subject) for loc in locations)
+    elif file is finding.file:
+        return finding  # most findings of pre-rendered input: nothing to change
+    return finding.replaced(file=file, locations=locations)
+
+
+def _named(location: Location, subject: str | None) -> Location:
+    """`location` with its file escaped and, for a rendered line of a chart render (`subject` not None),
+    the object it counts in."""
+    rendered = subject is not None and location.kind == "rendered"
+    file = location.file if location.file.isprintable() else printable(location.file)
+    if not rendered and file is location.file:
+        return location
+    return Location(location.kind, file, location.line, location.column, subject if rendered else location.object)
 
 
 def _place(finding: Finding) -> tuple[Any, ...]:
@@ -102,7 +108,7 @@ def _join(members: Sequence[Finding]) -> Finding:
     if len(members) == 1:
         return members[0]
     messages = dict.fromkeys(f.message for f in members)
-    return dataclasses.replace(members[0], message="; ".join(messages))
+    return members[0].replaced(message="; ".join(messages))
 
 
 def _merge(members: Sequence[Finding], rank: Mapping[str, int]) -> Finding:
@@ -114,7 +120,7 @@ def _merge(members: Sequence[Finding], rank: Mapping[str, int]) -> Finding:
     for name in ("object", "message"):
         if len({getattr(f, name) for f in ordered}) > 1:
             changes[name] = set_aside(getattr(first, name), first.release, first.namespace)
-    return dataclasses.replace(first, **changes)
+    return first.replaced(**changes)
 
 
 def sort_key(finding: Finding, rank: Mapping[str, int]) -> tuple[Any, ...]:

@@ -1138,11 +1138,16 @@ _KEY = re.compile(r"^(\s*(?:- )?[^\s:#][^:]*?):(?:\s|$)")
 _SENSITIVE_NAME = re.compile(r"^\s*(?:- )?name:\s*[\"']?[\w.-]*(?:" + _SENSITIVE.pattern + ")", re.I)
 
 
+#: Top-level keys of an object whose values are no secret even in a Secret (`kind: Secret`, `type: Opaque`).
+_STRUCTURE = re.compile(r"^(?:apiVersion|kind|type|immutable)$")
+
+
 def _mask(line: str, *, masked: bool) -> str:
     key = _KEY.match(line)
     if key is not None:
         value = line[key.end() :].strip()
-        if value and (masked or _SENSITIVE.search(key.group(1)) or _CREDENTIAL_URL.search(value)):
+        hidden = masked and not _STRUCTURE.match(key.group(1))
+        if value and (hidden or _SENSITIVE.search(key.group(1)) or _CREDENTIAL_URL.search(value)):
             return f"{key.group(1)}: ***"
         return line
     if masked or _CREDENTIAL_URL.search(line):

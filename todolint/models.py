@@ -265,6 +265,13 @@ class Finding:
             environments=environments,
         )
 
+    def replaced(self, **changes: Any) -> Finding:
+        """`dataclasses.replace(self, **changes)` without calling `__init__` again: grouping copies every
+        finding of a run, and replace() costs ten times more. `changes` must name fields."""
+        copy = object.__new__(Finding)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
+
     @property
     def envs(self) -> tuple[str, ...]:
         """Every environment the finding stands for."""
