@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from todolint import __version__
 from todolint.group import NAMESPACE, RELEASE, root_cause
 from todolint.models import Finding, Result, Target
+from todolint.version import __version__
 
 BASELINE_VERSION = 2
 

@@ -34,10 +34,10 @@ from todolint.render import (
     check_release_name,
     helm_error,
 )
-from todolint.start import start_worker, stop_worker
+from todolint.render.worker import adopt, start_worker, stop_worker
 
 if TYPE_CHECKING:
-    import subprocess  # todolint.start starts the worker: a warm run imports none
+    import subprocess
 
     from todolint.models import Target
 
@@ -47,16 +47,17 @@ class EmbeddedRenderer:
 
     name = "embedded"
 
-    def __init__(self, worker: subprocess.Popen[bytes] | None = None) -> None:
-        """`worker`: one already started (todolint.start), which this renderer adopts."""
+    def __init__(self) -> None:
+        """Adopts the worker started early on a guess (todolint.render.worker), if there is one."""
         import importlib.util
 
         if importlib.util.find_spec("helm_python") is None:
             raise ImportError("helm_python (package helm-python-sdk) is not installed")
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
-        if worker is not None:
-            self._worker = self._own(worker)
+        early = adopt()
+        if early is not None:
+            self._worker = self._own(early)
         self._greeted = False  # the current worker's hello line has been read
         self._version: str | None = None
         #: Targets asked of the current worker whose answers are not read yet, in the worker's order.

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from todolint import __version__
 from todolint.baseline import fingerprints
 from todolint.group import set_keys
 from todolint.models import Finding, Location, Result, Severity, TargetResult, printable
 from todolint.report import ReportOptions
+from todolint.version import __version__
 
 #: Bump when a field changes meaning or disappears; adding a field keeps the version.
 JSON_VERSION = 2

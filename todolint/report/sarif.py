@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from todolint import __version__
 from todolint.baseline import fingerprints
 from todolint.group import chart_environments
 from todolint.models import Finding, Location, Result, Severity, printable
@@ -27,6 +26,7 @@ from todolint.report import ReportOptions
 from todolint.report.common import describe, headline, is_file_line
 from todolint.rules.base import Rule
 from todolint.rules.docs import explain_text
+from todolint.version import __version__
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://todolint.io"

@@ -11,11 +11,11 @@ import os
 from itertools import groupby
 from typing import TextIO
 
-from todolint import __version__
 from todolint.group import chart_environments, env_label
 from todolint.models import Finding, Result, Severity, printable
 from todolint.report import ReportOptions
 from todolint.report.common import describe, target_inputs, where
+from todolint.version import __version__
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 

@@ -1,0 +1,31 @@
+"""Which renderer a run uses: `make_renderer("auto")` picks the helm CLI when it is on PATH and the
+embedded Helm SDK otherwise."""
+
+from __future__ import annotations
+
+import os
+
+from todolint.paths import which
+from todolint.render import Renderer, RenderError
+
+
+def helm_on_path() -> str | None:
+    return which("helm", os.environ.get("PATH"))
+
+
+def make_renderer(choice: str) -> Renderer:
+    """`auto`, `helm` or `embedded`; RenderError (usage) when the choice cannot be met."""
+    if choice == "auto":
+        choice = "helm" if helm_on_path() else "embedded"
+    if choice == "helm":
+        from todolint.render.helm_cli import HelmCliRenderer
+
+        binary = helm_on_path()
+        if binary is None:
+            raise RenderError("--renderer helm: no helm executable on PATH (install helm or use --renderer embedded)")
+        return HelmCliRenderer(binary)
+    if choice == "embedded":
+        from todolint.render.helm_sdk import EmbeddedRenderer
+
+        return EmbeddedRenderer()
+    raise RenderError(f"unknown renderer {choice!r} (choose auto, helm or embedded)")
