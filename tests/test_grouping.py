@@ -135,6 +135,13 @@ def test_sarif_is_the_same_from_any_folder(run_cli: RunCli, tmp_path: Path) -> N
     above = run_cli("charts/", "--renderer", "embedded", "--format", "sarif", cwd=repo, env=env)
     assert inside.code == above.code == 1
     assert inside.stdout == above.stdout
+    # GitHub's annotations name files from the repository root too.
+    github = [
+        run_cli(path, "--renderer", "embedded", "--format", "github", cwd=cwd, env=env).stdout
+        for path, cwd in ((".", repo / "charts"), ("charts/", repo))
+    ]
+    assert github[0] == github[1]
+    assert github[0].startswith("::error file=charts/todo-backend/templates/deployment.yaml,line=31,")
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in json.loads(above.stdout)["runs"][0]["results"]

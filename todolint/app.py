@@ -1,7 +1,7 @@
 """The application: one lint run, from a Request (what the command line or a Python caller asked) to an
 Outcome (the Result, the exit code, and the notes for stderr).
 
-The steps, each a small function: config → contract → targets → renderer → result cache → engine →
+The steps, each a small function: config → contract → targets → renderer → result cache → engine → group →
 baseline → reports → exit code. `lint()` is the same run for Python callers, without the reports.
 Usage errors (a missing file, an invalid config, an unknown renderer) raise UsageError with one line.
 """

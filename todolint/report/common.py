@@ -3,6 +3,7 @@ inputs. Words only; nothing here decides what was found."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from todolint.group import env_label, set_keys
@@ -40,6 +41,28 @@ def is_file_line(location: Location) -> bool:
     return location.object is None and location.file not in ("", "-", "<stdin>")
 
 
+def repository_root(start: str) -> str:
+    """The nearest folder at or above `start` holding `.git`, else `start` itself: what SARIF's
+    %SRCROOT% and GitHub's annotations count paths from."""
+    folder = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return os.path.abspath(start)
+        folder = parent
+
+
+def repository_path(file: str, root: str) -> str | None:
+    """`file` (relative to the working directory, or absolute) relative to `root`, with `/`; None when it
+    lies outside."""
+    relative = os.path.relpath(os.path.normpath(os.path.join(os.getcwd(), file)), root)
+    if relative == ".." or relative.startswith(".." + os.sep):
+        return None
+    return relative.replace(os.sep, "/")
+
+
 def target_inputs(target: Target) -> str:
     """`values a.yaml, b.yaml · --set image.tag`: the files and `--set` keys (never values) of a target,
     after the chart's own values.yaml, which Helm always reads first."""
@@ -52,4 +75,13 @@ def target_inputs(target: Target) -> str:
     return " · ".join(parts)
 
 
-__all__ = ["describe", "headline", "is_file_line", "subject", "target_inputs", "where"]
+__all__ = [
+    "describe",
+    "headline",
+    "is_file_line",
+    "repository_path",
+    "repository_root",
+    "subject",
+    "target_inputs",
+    "where",
+]

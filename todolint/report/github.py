@@ -2,19 +2,21 @@
 
 `::error file=F,line=L,title=T::chart [envs] subject: message` per finding that counts, once for all its
 environments (warning → `::warning`, info → `::notice`); suppressed findings are left out. A line of a
-chart's rendered output is no line of the file: such a finding is annotated on the file alone. Values are
-escaped as the runner expects, names like every other rendered text.
+chart's rendered output is no line of the file: such a finding is annotated on the file alone. Files are
+named from the repository root (the folder holding `.git`), as GitHub expects, from any working
+directory. Values are escaped as the runner expects, names like every other rendered text.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TextIO
 
 from todolint.group import chart_environments
 from todolint.models import Finding, Result, Severity, printable
 from todolint.report import ReportOptions
-from todolint.report.common import headline, is_file_line
+from todolint.report.common import headline, is_file_line, repository_path, repository_root
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -27,12 +29,15 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def command(finding: Finding, linted: Mapping[str, tuple[str, ...]] | None = None) -> str:
-    """One workflow command; `linted` (chart → environments linted) turns every environment into `all`."""
+def command(finding: Finding, linted: Mapping[str, tuple[str, ...]] | None = None, root: str | None = None) -> str:
+    """One workflow command; `linted` (chart → environments linted) turns every environment into `all`;
+    files are named from the repository `root` (GitHub's workspace), whatever the working directory."""
     props = []
     primary = finding.locations[0] if finding.locations else None
     file = printable(finding.file)
     if file and file not in ("-", "<stdin>", "--set"):
+        if root is not None:
+            file = repository_path(file, root) or file
         props.append(f"file={_escape_property(file)}")
         if finding.line and (primary is None or is_file_line(primary)):
             props.append(f"line={finding.line}")
@@ -44,5 +49,6 @@ def command(finding: Finding, linted: Mapping[str, tuple[str, ...]] | None = Non
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
     # A chart that did not render is a TL001 finding too: it gets its annotation like any other.
     linted = chart_environments(result)
+    root = repository_root(os.getcwd())
     for finding in result.active:
-        stream.write(command(finding, linted) + "\n")
+        stream.write(command(finding, linted, root) + "\n")

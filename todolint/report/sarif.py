@@ -23,7 +23,7 @@ from todolint.baseline import fingerprints
 from todolint.group import chart_environments
 from todolint.models import Finding, Location, Result, Severity, printable
 from todolint.report import ReportOptions
-from todolint.report.common import describe, headline, is_file_line
+from todolint.report.common import describe, headline, is_file_line, repository_path, repository_root
 from todolint.rules.base import Rule
 from todolint.rules.docs import explain_text
 from todolint.version import __version__
@@ -40,28 +40,15 @@ _NOT_FILES = ("", "-", "<stdin>", "--set")
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def repository_root(start: str) -> str:
-    """The nearest folder at or above `start` holding `.git`, else `start` itself."""
-    folder = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(folder, ".git")):
-            return folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return os.path.abspath(start)
-        folder = parent
-
-
 def artifact(file: str, root: str) -> dict[str, Any]:
     """An artifactLocation: relative to %SRCROOT% when the file is inside the repository."""
     file = printable(file)  # a name with control characters or undecodable bytes is still one URI
     if file in _NOT_FILES:
         return {"uri": quote(file, safe="/")}
-    path = os.path.normpath(os.path.join(os.getcwd(), file))
-    relative = os.path.relpath(path, root)
-    if relative == ".." or relative.startswith("../"):
-        return {"uri": "file://" + quote(path, safe="/")}
-    return {"uri": quote(relative.replace(os.sep, "/"), safe="/"), "uriBaseId": SRCROOT}
+    relative = repository_path(file, root)
+    if relative is None:
+        return {"uri": "file://" + quote(os.path.normpath(os.path.join(os.getcwd(), file)), safe="/")}
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
 
 
 def _physical(location: Location, root: str) -> dict[str, Any]:
