@@ -264,3 +264,18 @@ def test_file_names_are_escaped_in_every_format(name: str, run_cli: RunCli, tmp_
     if name == "sarif":
         schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text())
         jsonschema.Draft4Validator(schema).validate(json.loads(done.stdout))
+
+
+def test_set_keys_never_values() -> None:
+    from todolint.group import set_keys
+
+    assert set_keys(["a.b=s3cret,c={x,y}", r"d\,e=1", "lonely", "f=g=h"]) == ("a.b", "c", "d,e", "f")
+
+
+def test_targets_name_set_keys_not_values(run_cli: RunCli, tmp_path: Path) -> None:
+    args = (*ARGS, "--env", "prod", "--set", "image.tag=s3cretTag9", "--set", "config.POOL_SIZE=7")
+    text = run_cli(*args, env=_env(tmp_path)).stdout
+    assert "values tests/golden/charts/todo-backend/values-prod.yaml · --set image.tag, config.POOL_SIZE\n" in text
+    data = run_cli(*args, "--format", "json", env=_env(tmp_path)).stdout
+    assert json.loads(data)["targets"][0]["set"] == ["image.tag", "config.POOL_SIZE"]
+    assert "s3cretTag9" not in text + data
