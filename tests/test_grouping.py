@@ -279,3 +279,28 @@ def test_targets_name_set_keys_not_values(run_cli: RunCli, tmp_path: Path) -> No
     data = run_cli(*args, "--format", "json", env=_env(tmp_path)).stdout
     assert json.loads(data)["targets"][0]["set"] == ["image.tag", "config.POOL_SIZE"]
     assert "s3cretTag9" not in text + data
+
+
+def test_secret_keys_failing_for_one_reason_are_one_finding(run_cli: RunCli, tmp_path: Path) -> None:
+    """Four secretKeyRefs that one `existingSecret` value points at the wrong Secret: one line of source,
+    one TL310 finding for every key and environment (not twelve)."""
+    repo = _repository(tmp_path)
+    chart = repo / "charts/todo-backend"
+    helpers = chart / "templates/_helpers.tpl"
+    helpers.write_text(
+        helpers.read_text().replace(
+            '{{ include "todo-backend.fullname" . }}-secrets',
+            '{{ .Values.existingSecret | default (printf "%s-secrets" (include "todo-backend.fullname" .)) }}',
+        )
+    )
+    (chart / "values.yaml").write_text((chart / "values.yaml").read_text() + "existingSecret: shared-secrets\n")
+    done = run_cli(
+        "charts/", "--renderer", "embedded", "--select", "TL310", "--format", "concise", cwd=repo, env=_env(tmp_path)
+    )
+    (line,) = done.stdout.splitlines()
+    assert line.startswith(
+        "charts/todo-backend/templates/deployment.yaml:39:1: TL310 [all environments] Deployment/{release} "
+        "spec.template.spec.containers[0].env: [0].valueFrom.secretKeyRef.name: env DATABASE_URL: "
+        "expected secretKeyRef name '{release}-secrets', found 'shared-secrets'; [1]."
+    )
+    assert [key in line for key in ("DATABASE_URL", "SECRET_KEY", "OPENAI_API_KEY", "AUTH_SECRET")] == [True] * 4

@@ -43,8 +43,6 @@ def test_values_frame_shows_what_the_message_states(tmp_path: Path) -> None:
         "> 5 |   path: /healthz",
         "  6 | url: ***",  # credentials in a URL: hidden whatever the message says
     ]
-    # The field a secrets rule flags is hidden even when a word of the message matches it.
-    assert code_frame(Location("values", str(values), 2), secret_line=True, stated=stated)[1] == "> 2 |   type: ***"
 
 
 def test_values_frame_never_shows_an_unstated_canary(tmp_path: Path) -> None:
@@ -75,7 +73,13 @@ def test_template_frame_masks_secret_names_and_a_secrets_values_only(tmp_path: P
         "> 3 |   type: NodePort",
         "  4 |   password: ***",
     ]
-    assert code_frame(Location("template", str(deployment), 3), secret_line=True)[1] == "> 3 |   type: ***"
+    # The rendered field a secrets rule flags (pre-rendered input) is hidden unless the message names it;
+    # a template line is the chart's source, never a rendered value.
+    assert code_frame(Location("rendered", str(deployment), 3), secret_line=True)[1] == "> 3 |   type: ***"
+    assert code_frame(Location("rendered", str(deployment), 3), secret_line=True, stated="found 'NodePort'")[1] == (
+        "> 3 |   type: NodePort"
+    )
+    assert code_frame(Location("template", str(deployment), 3), secret_line=True)[1] == "> 3 |   type: NodePort"
     assert code_frame(Location("template", str(deployment), 4))[2] == "  5 |   url: ***"
 
 

@@ -1057,9 +1057,10 @@ def code_frame(
     """Up to three lines around `location.line`, numbered, the line itself marked with `>`.
 
     Only what can hold a secret is replaced by `***`: a value under a key or env name that looks like a
-    secret, a URL with credentials, every value with `masked` (a Secret's own lines), the marked line's
-    value with `secret_line` (the field a secrets rule flags), and in a values file every text value,
-    since any values key may feed a secret, unless the finding's message (`stated`) says it already.
+    secret and a URL with credentials, always; and unless the finding's message (`stated`) names that
+    value itself (messages never quote a secret): every value of a Secret (`masked`), the marked line's
+    rendered value for a secrets rule (`secret_line`), and every text value of a values file, since any
+    values key may feed a secret.
     """
     if location.line is None:
         return []
@@ -1081,12 +1082,13 @@ def code_frame(
         mark = ">" if number == location.line else " "
         # `- name: API_KEY` then `value: ...`: the value is as secret as the name says.
         named = number > 1 and _SENSITIVE_NAME.search(lines[number - 2]) is not None
-        hide = masked or named or (secret_line and number == location.line)
         line = printable(lines[number - 1])
         if location.kind == "values":
-            shown = _mask_strings(line, stated="" if hide else stated)
+            shown = _mask_strings(line, stated="" if named else stated)
         else:
-            shown = _mask(line, masked=hide)
+            # A template line is the chart's source, not a rendered value: only its literals can be secrets.
+            flagged = secret_line and number == location.line and location.kind != "template"
+            shown = _mask(line, secret=named, maybe=masked or flagged, stated=stated)
         out.append(f"{mark} {number:>{width}} | {shown}")
     return out
 
@@ -1142,15 +1144,19 @@ _SENSITIVE_NAME = re.compile(r"^\s*(?:- )?name:\s*[\"']?[\w.-]*(?:" + _SENSITIVE
 _STRUCTURE = re.compile(r"^(?:apiVersion|kind|type|immutable)$")
 
 
-def _mask(line: str, *, masked: bool) -> str:
+def _mask(line: str, *, secret: bool = False, maybe: bool = False, stated: str = "") -> str:
+    """`secret`: the value is one (by its env name); `maybe`: it may be one, unless `stated` names it."""
     key = _KEY.match(line)
     if key is not None:
         value = line[key.end() :].strip()
-        hidden = masked and not _STRUCTURE.match(key.group(1))
-        if value and (hidden or _SENSITIVE.search(key.group(1)) or _CREDENTIAL_URL.search(value)):
+        if not value:
+            return line
+        if secret or _SENSITIVE.search(key.group(1)) or _CREDENTIAL_URL.search(value):
+            return f"{key.group(1)}: ***"
+        if maybe and not _STRUCTURE.match(key.group(1)) and not _stated(value, stated):
             return f"{key.group(1)}: ***"
         return line
-    if masked or _CREDENTIAL_URL.search(line):
+    if _CREDENTIAL_URL.search(line) or ((secret or maybe) and not _stated(line.strip().lstrip("- "), stated)):
         return line[: len(line) - len(line.lstrip())] + "***"
     return line
 
