@@ -304,3 +304,25 @@ def test_secret_keys_failing_for_one_reason_are_one_finding(run_cli: RunCli, tmp
         "expected secretKeyRef name '{release}-secrets', found 'shared-secrets'; [1]."
     )
     assert [key in line for key in ("DATABASE_URL", "SECRET_KEY", "OPENAI_API_KEY", "AUTH_SECRET")] == [True] * 4
+
+
+def test_a_rendered_line_is_never_given_as_a_line_of_the_template() -> None:
+    from todolint.models import Finding, Location, Severity
+    from todolint.report.common import describe
+    from todolint.report.concise import place
+    from todolint.report.github import command
+    from todolint.report.json import finding_dict
+
+    rendered = Location("rendered", "c/templates/d.yaml", 31, None, "Deployment/c-dev")
+    template = Location("template", "c/templates/d.yaml")
+    finding = Finding(
+        "TL010", "schema-invalid", "schema", Severity.ERROR, "c", "dev", "c-dev", "todo-dev", "Deployment", "c-dev",
+        "spec.x", "bad", "c/templates/d.yaml", 31, (rendered, template), None, ("dev",),
+    )  # fmt: skip
+    assert describe(rendered) == "rendered Deployment/c-dev line 31"
+    assert (finding_dict(finding, "f")["file"], finding_dict(finding, "f")["line"]) == ("c/templates/d.yaml", None)
+    assert finding_dict(finding, "f")["locations"][0] == {
+        "kind": "rendered", "file": "c/templates/d.yaml", "line": 31, "object": "Deployment/c-dev"
+    }  # fmt: skip
+    assert place(finding) == "c/templates/d.yaml"
+    assert command(finding).startswith("::error file=c/templates/d.yaml,title=TL010 schema-invalid::")
