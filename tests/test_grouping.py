@@ -326,3 +326,10 @@ def test_a_rendered_line_is_never_given_as_a_line_of_the_template() -> None:
     }  # fmt: skip
     assert place(finding) == "c/templates/d.yaml"
     assert command(finding).startswith("::error file=c/templates/d.yaml,title=TL010 schema-invalid::")
+    from todolint.report.sarif import result_object
+
+    sarif = result_object(finding, {}, fingerprint="f", linted={}, root=str(ROOT))
+    assert sarif["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "c/templates/d.yaml", "uriBaseId": "%SRCROOT%"}
+    }
+    assert sarif["relatedLocations"][0] == {"id": 1, "message": {"text": "rendered Deployment/c-dev line 31"}}
