@@ -101,6 +101,18 @@ class _Scope:
     environments: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Run:
+    """Everything the result step needs: what was asked, the settings, the scope, cache and renderer."""
+
+    request: Request
+    setup: _Setup
+    scope: _Scope
+    cache: RenderCache | None
+    renderer: Renderer | None
+    fail_level: Severity
+
+
 def lint(paths: Sequence[str] = (".",), **options: Any) -> Result:
     """Lint `paths` as `todolint check PATHS` would, with the same options (Request's fields, e.g.
     `environments=("prod",)`, `no_cache=True`) and the same config file, caches and baseline, and
@@ -116,7 +128,7 @@ def run(request: Request) -> Outcome:
     from todolint.models import Severity
 
     fail_level = Severity.parse(request.fail_on) if request.fail_on else (setup.config.fail_on or Severity.ERROR)
-    result = _result(request, setup, scope, cache, renderer, fail_level)
+    result = _result(_Run(request, setup, scope, cache, renderer, fail_level))
     result = group(result, setup.contract.environments)  # one finding per root cause, before the baseline
     notes: list[str] = []
     result = _baseline(request, setup, result, notes)
@@ -220,31 +232,24 @@ def _renderer(request: Request, setup: _Setup, scope: _Scope) -> tuple[RenderCac
     return cache, chosen
 
 
-def _result(
-    request: Request,
-    setup: _Setup,
-    scope: _Scope,
-    cache: RenderCache | None,
-    renderer: Renderer | None,
-    fail_level: Severity,
-) -> Result:
+def _result(run: _Run) -> Result:
     """The stored result when every input is unchanged (then neither the rules nor the engine load),
     else the engine's, stored for next time."""
     from todolint import results
     from todolint.report import RULES_DOCUMENTED
 
     started = time.perf_counter()
-    store_at = _result_store(request, setup, scope, renderer)
+    store_at = _result_store(run.request, run.setup, run.scope, run.renderer)
     stored = results.load(*store_at) if store_at else None
     if stored is None:
-        result = _run_engine(request, setup, scope, cache, renderer, fail_level)
+        result = _run_engine(run)
         if store_at:
             results.store(*store_at, result)
         return result
     result, codes = stored
-    if any(output_format in RULES_DOCUMENTED for output_format, _ in request.reports):
+    if any(output_format in RULES_DOCUMENTED for output_format, _ in run.request.reports):
         wanted = set(codes)
-        rules = tuple(r for r in _load_rules(setup) if r.code in wanted)
+        rules = tuple(r for r in _load_rules(run.setup) if r.code in wanted)
         result = dataclasses.replace(result, rules=rules)
     return dataclasses.replace(result, elapsed=time.perf_counter() - started)
 
@@ -280,19 +285,13 @@ def _load_rules(setup: _Setup) -> tuple[Rule, ...]:
         fail(str(exc))
 
 
-def _run_engine(
-    request: Request,
-    setup: _Setup,
-    scope: _Scope,
-    cache: RenderCache | None,
-    renderer: Renderer | None,
-    fail_level: Severity,
-) -> Result:
+def _run_engine(run: _Run) -> Result:
     """Render, validate and check: the engine's run, with severities and selection from config and flags."""
     from todolint.config import ConfigError, check_rule_names, severities_for
     from todolint.engine import Plan, Settings, StreamContext
     from todolint.engine import run as run_engine
 
+    request, setup, scope = run.request, run.setup, run.scope
     rules = _load_rules(setup)
     config = setup.config
     try:
@@ -308,18 +307,18 @@ def _run_engine(
         targets=scope.targets,
         inputs=scope.inputs,
         stream=StreamContext(request.chart, envs[0] if envs else None, request.release, request.namespace),
-        renderer=renderer,
+        renderer=run.renderer,
         kube_version=scope.kube,
         timeout=request.timeout,
         settings=Settings(
-            fail_on=fail_level,
+            fail_on=run.fail_level,
             severities=severities,
             select=_split(request.select) if request.select else (config.select or ()),
             ignore=_split(request.ignore) if request.ignore else (config.ignore or ()),
             exemptions=config.exemptions,
         ),
         on_render=progress.advance if progress else None,
-        cache=cache,
+        cache=run.cache,
     )
     try:
         return run_engine(plan)

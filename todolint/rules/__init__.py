@@ -159,6 +159,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         namespaces,
         probes,
         references,
+        releases,
         scaling,
         secrets,
         selectors,
@@ -179,6 +180,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         namespaces,
         apiurl,
         references,
+        releases,
         chart,
     )
     rules: list[Rule] = load_policies([policies_dir(), *policy_dirs], contract)
