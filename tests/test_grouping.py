@@ -319,7 +319,8 @@ def test_a_rendered_line_is_never_given_as_a_line_of_the_template() -> None:
         "spec.x", "bad", "c/templates/d.yaml", 31, (rendered, template), None, ("dev",),
     )  # fmt: skip
     assert describe(rendered) == "rendered Deployment/c-dev line 31"
-    assert (finding_dict(finding, "f")["file"], finding_dict(finding, "f")["line"]) == ("c/templates/d.yaml", None)
+    # JSON keeps the line; the first location's object says it counts in the rendered Deployment.
+    assert (finding_dict(finding, "f")["file"], finding_dict(finding, "f")["line"]) == ("c/templates/d.yaml", 31)
     assert finding_dict(finding, "f")["locations"][0] == {
         "kind": "rendered", "file": "c/templates/d.yaml", "line": 31, "object": "Deployment/c-dev"
     }  # fmt: skip
@@ -343,26 +344,28 @@ def _hit(env: str, path: str, message: str, line: int = 7, suppressed: str | Non
     )  # fmt: skip
 
 
-def test_group_findings_joins_one_line_and_sets_environments_aside() -> None:
+def test_group_findings_joins_a_field_and_sets_environments_aside() -> None:
     from todolint.group import group_findings
 
     rank = {"dev": 0, "staging": 1, "prod": 2}
     hits = [
-        _hit(env, f"spec.env[{n}].name", f"key {n} of {{release}} is wrong")
+        _hit(env, "spec.env", f"entry {n} of {{release}} is stale")
         for env in ("prod", "dev", "staging")
         for n in (0, 1)
     ]
     hits.append(_hit("prod", "spec.replicas", "too many", line=9))
     hits.append(_hit("dev", "spec.replicas", "too many", line=9, suppressed="dev may"))
+    hits.append(_hit("dev", "spec.other", "another field on the same line", line=9))
     grouped = group_findings(hits, rank)
     assert [(f.path, f.envs, f.object, f.message, f.suppressed) for f in grouped] == [
         (
-            "spec.env",  # the field both hits share; each message after its own field
+            "spec.env",
             ("dev", "staging", "prod"),
             "{release}",
-            "[0].name: key 0 of {release} is wrong; [1].name: key 1 of {release} is wrong",
+            "entry 0 of {release} is stale; entry 1 of {release} is stale",
             None,
         ),
+        ("spec.other", ("dev",), "app-dev", "another field on the same line", None),
         ("spec.replicas", ("dev",), "app-dev", "too many", "dev may"),
         ("spec.replicas", ("prod",), "app-prod", "too many", None),
     ]

@@ -14,7 +14,6 @@ a rendered location of a chart render says which object its line counts in.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -86,12 +85,10 @@ def _place(finding: Finding) -> tuple[Any, ...]:
 
 
 def _block_key(finding: Finding) -> tuple[Any, ...]:
-    """Hits of one rule on one object in one environment that one line of source causes (the labels a
-    labels block lacks, the keys a `range` writes wrong), or on one field where no line is known."""
-    first = finding.locations[0] if finding.locations else None
-    one_line = first is not None and first.line is not None and first.object is None
+    """Hits of one rule on one field of one object at one place in one environment: one root cause (two
+    stale entries of one annotation; rules join their own blocks, such as the labels one block lacks)."""
     return (finding.code, finding.severity, finding.chart, finding.env, finding.kind, finding.object,
-            "" if one_line else finding.path, _place(finding), finding.suppressed)  # fmt: skip
+            finding.path, _place(finding), finding.suppressed)  # fmt: skip
 
 
 def _env_key(finding: Finding) -> tuple[Any, ...]:
@@ -107,26 +104,11 @@ def _env_key(finding: Finding) -> tuple[Any, ...]:
     )
 
 
-#: One step of a field path as `todolint.engine.format_path` writes it: `a`, `.b`, `[0]`, `["x.y"]`.
-_STEP = re.compile(r'\["(?:[^"\\]|\\.)*"\]|\[\d+\]|\.?[^.\[]+')
-
-
 def _join(members: Sequence[Finding]) -> Finding:
-    """One finding for the hits of a block: their messages, each after its own field when the fields
-    differ (then the finding's field is the one they share)."""
+    """One finding for the hits of a block: their messages."""
     if len(members) == 1:
         return members[0]
-    paths = [_STEP.findall(f.path) for f in members]
-    if all(p == paths[0] for p in paths):
-        shared, texts = members[0].path, [f.message for f in members]
-    else:
-        length = 0
-        while all(len(p) > length and p[length].lstrip(".") == paths[0][length].lstrip(".") for p in paths):
-            length += 1
-        shared = "".join(paths[0][:length])
-        rests = ["".join(p[length:]).lstrip(".") for p in paths]
-        texts = [f"{rest}: {f.message}" if rest else f.message for rest, f in zip(rests, members, strict=True)]
-    return members[0].replaced(path=shared, message="; ".join(dict.fromkeys(texts)))
+    return members[0].replaced(message="; ".join(dict.fromkeys(f.message for f in members)))
 
 
 def _merge(members: Sequence[Finding], rank: Mapping[str, int]) -> Finding:

@@ -37,8 +37,7 @@ def finding_dict(finding: Finding, fingerprint: str) -> dict[str, Any]:
         "path": finding.path,
         "message": finding.message,
         "file": printable(finding.file),
-        # A line of a chart's rendered output is no line of `file`: it stays in its location, with `object`.
-        "line": None if finding.locations and finding.locations[0].object is not None else finding.line,
+        "line": finding.line,
         "locations": [location_dict(loc) for loc in finding.locations],
         "fingerprint": fingerprint,
         "suppressed": finding.suppressed is not None,
