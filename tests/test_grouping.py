@@ -369,3 +369,13 @@ def test_group_findings_joins_a_field_and_sets_environments_aside() -> None:
         ("spec.replicas", ("dev",), "app-dev", "too many", "dev may"),
         ("spec.replicas", ("prod",), "app-prod", "too many", None),
     ]
+
+
+def test_release_and_namespace_are_set_aside_as_whole_names() -> None:
+    from todolint.group import set_aside
+
+    release, namespace = "todo-backend-dev", "todo-dev"
+    assert [
+        set_aside(text, release, namespace)
+        for text in ("todo-backend-dev-config", "http://todo-backend-dev.todo-dev.svc:8000", "todo-backend-development")
+    ] == ["{release}-config", "http://{release}.{namespace}.svc:8000", "todo-backend-development"]

@@ -14,6 +14,8 @@ a rendered location of a chart render says which object its line counts in.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -32,12 +34,20 @@ def env_order(known: Sequence[str], present: Iterable[str]) -> tuple[str, ...]:
 
 
 def set_aside(text: str, release: str, namespace: str) -> str:
-    """`text` with the environment's release and namespace replaced by placeholders."""
+    """`text` with the environment's release and namespace, as whole names, replaced by placeholders
+    (`todo-backend-dev-config` → `{release}-config`; `todo-backend-development` stays)."""
+    if (not release or release not in text) and (not namespace or namespace not in text):
+        return text  # most texts: no regular expression to run
+    pattern, placeholders = _names(release, namespace)
+    return pattern.sub(lambda match: placeholders[match.group()], text)
+
+
+@functools.lru_cache(maxsize=64)
+def _names(release: str, namespace: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    placeholders = {name: placeholder for name, placeholder in ((namespace, NAMESPACE), (release, RELEASE)) if name}
     # The longer first: a namespace may be part of a release's name or the other way round.
-    for name, placeholder in sorted(((release, RELEASE), (namespace, NAMESPACE)), key=lambda p: -len(p[0])):
-        if name:
-            text = text.replace(name, placeholder)
-    return text
+    names = sorted(placeholders, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?!\w)"), placeholders
 
 
 def root_cause(finding: Finding) -> tuple[str, ...]:
