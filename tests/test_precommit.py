@@ -115,10 +115,10 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     # 1. try-repo on every file: both charts linted once each, clean.
     tried = _run([*pre_commit, "try-repo", str(hooks), "todolint", "--all-files", "--verbose"], project, env)
     assert tried.returncode == 0, tried.stdout + tried.stderr
-    assert "2 charts · 3 environments · 18 objects · 0 error, 0 warning, 0 info" in tried.stdout, tried.stdout
+    assert "2 charts · 3 environments · 30 objects · 0 error, 0 warning, 0 info" in tried.stdout, tried.stdout
     every = _run([*pre_commit, "try-repo", str(hooks), "todolint-all", "--verbose"], project, env)
     assert every.returncode == 0, every.stdout + every.stderr
-    assert "2 charts · 3 environments · 18 objects" in every.stdout, every.stdout
+    assert "2 charts · 3 environments · 30 objects" in every.stdout, every.stdout
 
     # 2. Installed as a git hook: a commit that touches only todo-frontend lints only todo-frontend.
     report = tmp_path / "report.json"

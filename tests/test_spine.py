@@ -36,7 +36,7 @@ def _objects(renderer: object, chart: str, env: str) -> list[dict[str, object]]:
 @pytest.mark.parametrize("env", ENVS)
 def test_renderer_parity(chart: str, env: str, helm3: str, helm4: str) -> None:
     embedded = _objects(EmbeddedRenderer(), chart, env)
-    assert [o["kind"] for o in embedded] == ["ConfigMap", "Deployment", "Service"]
+    assert [o["kind"] for o in embedded] == ["ConfigMap", "Deployment", "NetworkPolicy", "Service", "ServiceAccount"]
     assert _objects(HelmCliRenderer(helm3), chart, env) == embedded
     assert _objects(HelmCliRenderer(helm4), chart, env) == embedded
 
@@ -83,7 +83,7 @@ def test_embedded_lints_project_charts(run_cli: RunCli) -> None:
     assert [(t["chart"], t["env"], t["status"]) for t in data["targets"]] == [
         (chart, env, "ok") for chart in CHART_NAMES for env in ENVS
     ]
-    assert data["summary"]["objects"] == 18
+    assert data["summary"]["objects"] == 30
     assert done.code in (0, 1)
 
 
@@ -170,8 +170,8 @@ def test_broken_charts_are_isolated(run_cli: RunCli, tmp_path: Path, renderer: s
     data = json.loads(done.stdout)
     good = [t for t in data["targets"] if t["chart_path"].startswith("charts/")]
     assert [(t["chart"], t["status"], len(t["objects"])) for t in good] == [
-        ("todo-backend", "ok", 3),
-        ("todo-frontend", "ok", 3),
+        ("todo-backend", "ok", 5),
+        ("todo-frontend", "ok", 5),
     ]
 
 

@@ -287,7 +287,7 @@ def _load_rules(setup: _Setup) -> tuple[Rule, ...]:
 
 def _run_engine(run: _Run) -> Result:
     """Render, validate and check: the engine's run, with severities and selection from config and flags."""
-    from todolint.config import ConfigError, check_rule_names, severities_for
+    from todolint.config import ConfigError, check_rule_names, check_selectors, severities_for
     from todolint.engine import Plan, Settings, StreamContext
     from todolint.engine import run as run_engine
 
@@ -296,6 +296,8 @@ def _run_engine(run: _Run) -> Result:
     config = setup.config
     try:
         check_rule_names(config, rules)
+        check_selectors("--select", _split(request.select), rules)
+        check_selectors("--ignore", _split(request.ignore), rules)
         severities = severities_for(rules, config.severities)
     except ConfigError as exc:
         fail(str(exc))

@@ -33,6 +33,12 @@ CATEGORIES: tuple[str, ...] = (
     "api-url",
     "references",
     "chart",
+    # The generic checks (TL5xx), any workload's, not the contract's.
+    "security",
+    "resources",
+    "images",
+    "network",
+    "workloads",
     "suppression",
 )
 

@@ -80,6 +80,9 @@ class Rule:
     suppressible: bool = True
     #: Relational rules see only the environments' intact chart renders.
     relational: bool = False
+    #: Rules that report the same thing more precisely (a generic check beside a contract rule): a hit of
+    #: this rule on an object and field where one of theirs is reported is dropped, so one finding remains.
+    defers_to: tuple[str, ...] = ()
     check: Check | None = field(default=None, compare=False, repr=False)
     #: Where the rule is defined (a policy file, a module), for `todolint rules`.
     origin: str = "builtin"
