@@ -178,12 +178,14 @@ def test_missing_labels_one_finding_per_block_with_unique_stable_fingerprints(ru
     results = _tl100(run_cli, _without_labels(tmp_path / "a"), tmp_path)
     blocks = [(r["properties"]["kind"], r["properties"]["path"], r["properties"]["environments"]) for r in results]  # type: ignore[index]
     everywhere = ["dev", "staging", "prod"]
-    # Four labels blocks lost all five labels: one finding per block, not per label and environment.
+    # Six labels blocks lost all five labels: one finding per block, not per label and environment.
     assert sorted(blocks) == [
         ("ConfigMap", "metadata.labels", everywhere),
         ("Deployment", "metadata.labels", everywhere),
         ("Deployment", "spec.template.metadata.labels", everywhere),
+        ("NetworkPolicy", "metadata.labels", everywhere),
         ("Service", "metadata.labels", everywhere),
+        ("ServiceAccount", "metadata.labels", everywhere),
     ]
     prints = [r["partialFingerprints"] for r in results]
     assert len({json.dumps(p) for p in prints}) == len(prints)
