@@ -169,6 +169,27 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     assert sorted({chart for chart, _ in _linted(report)}) == ["todo-backend", "todo-frontend"]
 
 
+def test_fix_hook_fixes_and_fails_until_the_fixes_are_staged(tmp_path: Path) -> None:
+    """Like ruff's fixing hook: the run that changes files fails (pre-commit sees them modified), with the
+    contract's value written in; the next run, with nothing left to fix, passes."""
+    _require_wheelhouse()
+    env = _environ(tmp_path)
+    hooks, _rev = _hook_repo(tmp_path, env)
+    project = _project(tmp_path, env)
+    prod = project / "charts/todo-backend/values-prod.yaml"
+    original = prod.read_text()
+    prod.write_text(original.replace("replicaCount: 3", "replicaCount: 5"))
+    _git(project, env, "add", "-A")
+    pre_commit = [sys.executable, "-m", "pre_commit", "try-repo", str(hooks), "todolint-fix", "--all-files"]
+    fixing = _run(pre_commit, project, env)
+    assert fixing.returncode == 1, fixing.stdout + fixing.stderr
+    assert "- files were modified by this hook" in fixing.stdout, fixing.stdout
+    assert prod.read_text() == original
+    _git(project, env, "add", "-A")
+    clean = _run(pre_commit, project, env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
 def test_readme_names_the_hooks_that_exist() -> None:
     import yaml
 
@@ -176,6 +197,7 @@ def test_readme_names_the_hooks_that_exist() -> None:
     assert [(h["id"], h["language"], h.get("pass_filenames", True)) for h in hooks] == [
         ("todolint", "python", True),
         ("todolint-all", "python", False),
+        ("todolint-fix", "python", True),
     ]
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("\n## pre-commit\n") :]
@@ -204,5 +226,6 @@ def test_hook_files_pattern(path: str, linted: bool) -> None:
 
     import yaml
 
-    (hook, _) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert bool(re.search(hook["files"], path)) is linted
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert bool(re.search(hooks["todolint"]["files"], path)) is linted
+    assert hooks["todolint-fix"]["files"] == hooks["todolint"]["files"]  # fixes what the lint hook lints

@@ -141,6 +141,9 @@ _contract = click.option("--contract", "contract_file", type=_path, help="Contra
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only.")
 @click.option("--statistics", is_flag=True, help="Print one line per rule with its count instead of the findings.")
 @click.option("--no-cache", is_flag=True, help="Render and check everything again; reuse no cached render or result.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to values files and templates.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: the fixes that need review too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.pass_context
 def check(ctx: click.Context, /, **options: Any) -> None:
     """Render every chart for every environment and lint what Helm produced."""

@@ -139,28 +139,47 @@ def sort_key(finding: Finding, rank: Mapping[str, int]) -> tuple[Any, ...]:
     return (key[0], *key[2:], rank.get(finding.env, len(rank)), finding.suppressed or "")
 
 
+#: A grouped finding → the engine's findings it stands for (one per environment and hit).
+Members = dict[Finding, tuple[Finding, ...]]
+
+
 def group_findings(findings: Iterable[Finding], rank: Mapping[str, int]) -> list[Finding]:
     """Hits of one block become one finding, then findings that are the same in several environments
     become one; sorted in report order."""
-    blocks: dict[tuple[Any, ...], list[Finding]] = {}
-    for finding in findings:
-        blocks.setdefault(_block_key(finding), []).append(finding)
-    groups: dict[tuple[Any, ...], list[Finding]] = {}
-    for members in blocks.values():
-        joined = _join(members)
-        groups.setdefault(_env_key(joined), []).append(joined)
-    merged = [_merge(members, rank) for members in groups.values()]
-    return sorted(merged, key=lambda f: sort_key(f, rank))
+    return _grouped([(f, f) for f in findings], rank)[0]
+
+
+def _grouped(pairs: Iterable[tuple[Finding, Finding]], rank: Mapping[str, int]) -> tuple[list[Finding], Members]:
+    """`group_findings` over (presentable finding, the engine's finding) pairs, with each group's members."""
+    blocks: dict[tuple[Any, ...], list[tuple[Finding, Finding]]] = {}
+    for shown, original in pairs:
+        blocks.setdefault(_block_key(shown), []).append((shown, original))
+    groups: dict[tuple[Any, ...], list[tuple[Finding, tuple[Finding, ...]]]] = {}
+    for block in blocks.values():
+        joined = _join([shown for shown, _ in block])
+        groups.setdefault(_env_key(joined), []).append((joined, tuple(original for _, original in block)))
+    members: Members = {}
+    for group_ in groups.values():
+        merged = _merge([joined for joined, _ in group_], rank)
+        members[merged] = tuple(original for _, originals in group_ for original in originals)
+    return sorted(members, key=lambda f: sort_key(f, rank)), members
 
 
 def group(result: Result, environments: Sequence[str]) -> Result:
     """`result` with one finding per root cause, targets and environments in the contract's order."""
+    return group_members(result, environments)[0]
+
+
+def group_members(result: Result, environments: Sequence[str]) -> tuple[Result, Members]:
+    """`group`, and which of `result`'s findings each grouped finding stands for (what --fix proposes
+    edits for is the engine's findings)."""
     present = {t.target.env for t in result.targets} | {f.env for f in result.findings}
     rank = {env: n for n, env in enumerate(env_order(environments, present))}
     chart_renders = {(t.target.chart, t.target.env) for t in result.targets if t.target.chart_path}
-    findings = (_presentable(f, (f.chart, f.env) in chart_renders) for f in result.findings)
+    pairs = ((_presentable(f, (f.chart, f.env) in chart_renders), f) for f in result.findings)
+    findings, members = _grouped(pairs, rank)
     targets = sorted(result.targets, key=lambda t: (t.target.chart_path, t.target.chart, rank[t.target.env]))
-    return dataclasses.replace(result, targets=tuple(targets), findings=tuple(group_findings(findings, rank)))
+    return dataclasses.replace(result, targets=tuple(targets), findings=tuple(findings)), members
 
 
 def chart_environments(result: Result) -> dict[str, tuple[str, ...]]:
@@ -222,6 +241,7 @@ __all__ = [
     "env_order",
     "group",
     "group_findings",
+    "group_members",
     "root_cause",
     "set_aside",
     "set_keys",

@@ -1140,6 +1140,15 @@ _KEY = re.compile(r"^(\s*(?:- )?[^\s:#][^:]*?):(?:\s|$)")
 _SENSITIVE_NAME = re.compile(r"^\s*(?:- )?name:\s*[\"']?[\w.-]*(?:" + _SENSITIVE.pattern + ")", re.I)
 
 
+def masked_line(line: str, *, values_file: bool, previous: str = "") -> str:
+    """`line` as a code frame shows it when no message names its value: in a values file strings are
+    `***`; elsewhere values that look like secrets are (a key that names one, a credential URL, the
+    `value:` after `- name: API_KEY`)."""
+    if values_file:
+        return _mask_strings(line)
+    return _mask(line, secret=_SENSITIVE_NAME.search(previous) is not None)
+
+
 #: Top-level keys of an object whose values are no secret even in a Secret (`kind: Secret`, `type: Opaque`).
 _STRUCTURE = re.compile(r"^(?:apiVersion|kind|type|immutable)$")
 
@@ -1161,4 +1170,4 @@ def _mask(line: str, *, secret: bool = False, maybe: bool = False, stated: str =
     return line
 
 
-__all__ = ["KIND_ORDER", "SET_FILE", "Locator", "code_frame", "frame_location", "parse_set"]
+__all__ = ["KIND_ORDER", "SET_FILE", "Locator", "code_frame", "frame_location", "masked_line", "parse_set"]

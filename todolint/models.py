@@ -301,6 +301,21 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A fix as an edit of one source file: the text from (line, column) to (end_line, end_column) becomes
+    `text`. Lines and columns are 1-based and the end is exclusive, as in SARIF's `replacements`."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+    #: "safe" (applied by --fix) or "unsafe" (needs review: --unsafe-fixes).
+    safety: str
+
+
+@dataclass(frozen=True)
 class TargetResult:
     """How one chart × environment went: rendered and parsed, or where it broke."""
 

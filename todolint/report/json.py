@@ -8,11 +8,12 @@ values files and `--set` keys (never values) each render used.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 from todolint.baseline import fingerprints
 from todolint.group import set_keys
-from todolint.models import Finding, Location, Result, Severity, TargetResult, printable
+from todolint.models import Edit, Finding, Location, Result, Severity, TargetResult, printable
 from todolint.report import ReportOptions
 from todolint.version import __version__
 
@@ -24,8 +25,21 @@ def location_dict(location: Location) -> dict[str, Any]:
     return {"kind": location.kind, "file": printable(location.file), "line": location.line, "object": location.object}
 
 
-def finding_dict(finding: Finding, fingerprint: str) -> dict[str, Any]:
+def fix_dict(edit: Edit) -> dict[str, Any]:
+    """A fix as `todolint --fix` would make it: the span of the file to replace, and the replacement."""
     return {
+        "safety": edit.safety,
+        "file": edit.file,
+        "line": edit.line,
+        "column": edit.column,
+        "end_line": edit.end_line,
+        "end_column": edit.end_column,
+        "replacement": edit.text,
+    }
+
+
+def finding_dict(finding: Finding, fingerprint: str, fix: Edit | None = None) -> dict[str, Any]:
+    found = {
         "code": finding.code,
         "name": finding.name,
         "category": finding.category,
@@ -43,6 +57,9 @@ def finding_dict(finding: Finding, fingerprint: str) -> dict[str, Any]:
         "suppressed": finding.suppressed is not None,
         "justification": finding.suppressed,
     }
+    if fix is not None:
+        found["fixes"] = [fix_dict(fix)]
+    return found
 
 
 def target_dict(result: TargetResult) -> dict[str, Any]:
@@ -73,7 +90,7 @@ def summary_dict(result: Result) -> dict[str, Any]:
     }
 
 
-def result_dict(result: Result) -> dict[str, Any]:
+def result_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None) -> dict[str, Any]:
     return {
         "version": JSON_VERSION,
         "tool": {"name": "todolint", "version": __version__},
@@ -81,7 +98,8 @@ def result_dict(result: Result) -> dict[str, Any]:
         "kube_version": result.kube_version,
         "targets": [target_dict(t) for t in result.targets],
         "findings": [
-            finding_dict(f, key) for f, key in zip(result.findings, fingerprints(result.findings), strict=True)
+            finding_dict(f, key, (fixes or {}).get(f))
+            for f, key in zip(result.findings, fingerprints(result.findings), strict=True)
         ],
         "errors": list(result.errors),
         "summary": summary_dict(result),
@@ -89,5 +107,5 @@ def result_dict(result: Result) -> dict[str, Any]:
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
-    stream.write(json.dumps(result_dict(result), indent=2, ensure_ascii=False))
+    stream.write(json.dumps(result_dict(result, options.fixes), indent=2, ensure_ascii=False))
     stream.write("\n")

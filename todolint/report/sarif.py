@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from todolint.baseline import fingerprints
 from todolint.group import chart_environments
-from todolint.models import Finding, Location, Result, Severity, printable
+from todolint.models import Edit, Finding, Location, Result, Severity, printable
 from todolint.report import ReportOptions
 from todolint.report.common import describe, headline, is_file_line, repository_path, repository_root
 from todolint.rules.base import Rule
@@ -80,6 +80,31 @@ def _suppression(justification: str) -> dict[str, Any]:
     return {"kind": kind, "status": "accepted", "justification": justification}
 
 
+def fix_object(edit: Edit, root: str) -> dict[str, Any]:
+    """A SARIF `fix`: the one replacement `todolint --fix` makes, so a viewer can offer it."""
+    review = "" if edit.safety == "safe" else " (unsafe: review it; `todolint --fix --unsafe-fixes`)"
+    return {
+        "description": {"text": f"Set the value to {edit.text}{review}"},
+        "artifactChanges": [
+            {
+                "artifactLocation": artifact(edit.file, root),
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": edit.line,
+                            "startColumn": edit.column,
+                            "endLine": edit.end_line,
+                            "endColumn": edit.end_column,
+                        },
+                        "insertedContent": {"text": edit.text},
+                    }
+                ],
+            }
+        ],
+        "properties": {"safety": edit.safety},
+    }
+
+
 def _related(location: Location, index: int, root: str) -> dict[str, Any]:
     if location.object is not None:  # a line of rendered output: named, never a file position
         return {"id": index, "message": {"text": describe(location)}}
@@ -97,6 +122,7 @@ def result_object(
     fingerprint: str,
     linted: Mapping[str, tuple[str, ...]],
     root: str,
+    fix: Edit | None = None,
 ) -> dict[str, Any]:
     primary = finding.locations[0] if finding.locations else Location("template", finding.file, finding.line)
     location: dict[str, Any] = {"physicalLocation": _physical(primary, root)}
@@ -123,6 +149,8 @@ def result_object(
     out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
     if finding.suppressed is not None:
         out["suppressions"] = [_suppression(finding.suppressed)]
+    if fix is not None:
+        out["fixes"] = [fix_object(fix, root)]
     out["properties"] = {
         "chart": finding.chart,
         "environments": list(finding.envs),
@@ -134,13 +162,13 @@ def result_object(
     return out
 
 
-def sarif_dict(result: Result, root: str | None = None) -> dict[str, Any]:
+def sarif_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None, root: str | None = None) -> dict[str, Any]:
     rules: list[Rule] = [r for r in result.rules if isinstance(r, Rule)]
     rule_index = {rule.code: n for n, rule in enumerate(rules)}
     linted = chart_environments(result)
     root = repository_root(os.getcwd()) if root is None else root
     results = [
-        result_object(f, rule_index, fingerprint=key, linted=linted, root=root)
+        result_object(f, rule_index, fingerprint=key, linted=linted, root=root, fix=(fixes or {}).get(f))
         for f, key in zip(result.findings, fingerprints(result.findings), strict=True)
     ]
     return {
@@ -170,5 +198,5 @@ def sarif_dict(result: Result, root: str | None = None) -> dict[str, Any]:
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
-    stream.write(json.dumps(sarif_dict(result), indent=2, ensure_ascii=False))
+    stream.write(json.dumps(sarif_dict(result, options.fixes), indent=2, ensure_ascii=False))
     stream.write("\n")

@@ -8,11 +8,12 @@ so that a `file:line` stays clickable and greppable.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from itertools import groupby
 from typing import TextIO
 
 from todolint.group import chart_environments, env_label
-from todolint.models import Finding, Result, Severity, printable
+from todolint.models import Edit, Finding, Result, Severity, printable
 from todolint.report import ReportOptions
 from todolint.report.common import describe, target_inputs, where
 from todolint.version import __version__
@@ -58,7 +59,7 @@ def _printer(stream: TextIO, options: ReportOptions) -> _Plain | _Coloured:
     return _Coloured(stream) if color else _Plain(stream)
 
 
-def _summary(result: Result) -> str:
+def _summary(result: Result, fixes: Mapping[Finding, Edit]) -> str:
     charts = len({t.target.chart_path or t.target.chart for t in result.targets})
     envs = len({t.target.env for t in result.targets})
     objects = sum(len(t.objects) for t in result.targets)
@@ -74,6 +75,12 @@ def _summary(result: Result) -> str:
         parts.append(f"{suppressed} suppressed")
     if result.errors:
         parts.append(f"{len(result.errors)} not rendered")
+    safe = sum(1 for f in result.active if f in fixes and fixes[f].safety == "safe")
+    if safe:
+        parts.append(f"{safe} fixable with --fix")
+    unsafe = sum(1 for f in result.active if f in fixes and fixes[f].safety != "safe")
+    if unsafe:
+        parts.append(f"{unsafe} with --fix --unsafe-fixes")
     parts.append(f"{result.elapsed:.2f} s")
     return " · ".join(parts)
 
@@ -109,10 +116,10 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
         for (kind, name), object_findings in groupby(by_object, key=lambda f: (f.kind, f.object)):
             out.line(("  ", ""), (f"{kind}/{name}" if kind else "(chart)", "bold"))
             for finding in object_findings:
-                _finding(out, finding, env_label(finding, linted), frames)
+                _finding(out, finding, env_label(finding, linted), frames, options.fixes.get(finding))
     if not options.quiet:
         out.line()
-        out.line((_summary(result), ""))
+        out.line((_summary(result, options.fixes), ""))
 
 
 def _chart_header(out: _Plain | _Coloured, result: Result, chart: str, *, quiet: bool) -> None:
@@ -131,7 +138,11 @@ def _chart_header(out: _Plain | _Coloured, result: Result, chart: str, *, quiet:
         out.line(("  ", ""), (f"{target.env:<{width}}", "magenta"), (f"  {details}".rstrip(), ""), style="dim")
 
 
-def _finding(out: _Plain | _Coloured, finding: Finding, envs: str, frames: dict[str, list[str]]) -> None:
+def _finding(
+    out: _Plain | _Coloured, finding: Finding, envs: str, frames: dict[str, list[str]], fix: Edit | None
+) -> None:
+    # ruff's marker: [*] is fixed by --fix; [*unsafe] needs --unsafe-fixes too.
+    marker = "" if fix is None else " [*]" if fix.safety == "safe" else " [*unsafe]"
     primary = finding.locations[0] if finding.locations else None
     if primary is None:
         place = finding.file or "-"
@@ -142,7 +153,9 @@ def _finding(out: _Plain | _Coloured, finding: Finding, envs: str, frames: dict[
         (finding.severity.label, _STYLE[finding.severity]),
         ("  ", ""),
         (finding.code, "bold"),
-        (f" {finding.name}  ", ""),
+        (f" {finding.name}", ""),
+        (marker, "cyan"),
+        ("  ", ""),
         (f"[{envs}]", "magenta"),
     )
     field = f"{finding.path}: " if finding.path else ""

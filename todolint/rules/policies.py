@@ -46,7 +46,7 @@ from todolint.rules.apps import (
     pod_template_path,
     resolve_app,
 )
-from todolint.rules.base import EnvContext, Rule
+from todolint.rules.base import FIX_ACTIONS, FIX_SAFETIES, EnvContext, Fix, Rule
 from todolint.rules.pods import POD_KINDS, every_container, pod_spec_of
 
 if TYPE_CHECKING:
@@ -94,6 +94,17 @@ POLICY_SCHEMA: Mapping[str, Any] = {
         "docs": {"type": "string"},
         "remediation": {"type": "string", "minLength": 1},
         "example": {"type": "string"},
+        "fix": {
+            "type": "object",
+            "required": ["safety"],
+            "additionalProperties": False,
+            "properties": {
+                "safety": {"enum": list(FIX_SAFETIES)},
+                "action": {"enum": list(FIX_ACTIONS)},
+                "contract": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            },
+        },
     },
 }
 
@@ -579,8 +590,16 @@ def load_policy_file(path: Path, contract: Contract) -> tuple[Rule, Policy]:
         defers_to=tuple(raw.get("defers_to", ())),
         check=functools.partial(check_policy, policy),
         origin=str(path.name),
+        fix=_fix(raw.get("fix")),
     )
     return rule, policy
+
+
+def _fix(raw: Mapping[str, Any] | None) -> Fix | None:
+    if raw is None:
+        return None
+    action = raw.get("action", "set")
+    return Fix(raw["safety"], tuple(raw.get("contract", ())), tuple(raw.get("fields", ())), action)
 
 
 def load_policies(folders: Sequence[Path], contract: Contract) -> list[Rule]:
