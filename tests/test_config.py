@@ -219,9 +219,9 @@ def test_documented_config_examples_are_valid(tmp_path: Path, monkeypatch: pytes
 def test_config_environments_and_renderer(run_cli: RunCli, project: Path) -> None:
     (project / ".todolint.yaml").write_text("environments: [staging]\nselect: [TL0]\n")
     done = run_cli("manifests/warn.yaml", "--format", "json", cwd=project)
-    assert [(f["code"], f["env"], f["namespace"]) for f in json.loads(done.stdout)["findings"]] == [
-        ("TL091", "staging", "todo-staging")
-    ]
+    data = json.loads(done.stdout)
+    assert [(f["code"], f["environments"]) for f in data["findings"]] == [("TL091", ["staging"])]
+    assert [(t["env"], t["namespace"]) for t in data["targets"]] == [("staging", "todo-staging")]
     shutil.copytree(ROOT / "charts" / "todo-frontend", project / "chart")
     (project / ".todolint.yaml").write_text("renderer: helm\n")
     no_helm = run_cli("chart", cwd=project)
@@ -374,8 +374,8 @@ def test_set_in_config_reaches_helm(run_cli: RunCli, project: Path) -> None:
     (project / ".todolint.yaml").write_text("set:\n  prod: {replicaCount: 5}\n")
     done = run_cli("charts", "--renderer", "embedded", "--format", "json", cwd=project)
     assert done.code == 1, done.stderr
-    found = [(f["code"], f["env"], f["kind"], f["path"]) for f in json.loads(done.stdout)["findings"]]
-    assert found == [("TL330", "prod", "Deployment", "spec.replicas")]
+    found = [(f["code"], f["environments"], f["kind"], f["path"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [("TL330", ["prod"], "Deployment", "spec.replicas")]
 
 
 def test_config_text_names_every_source(run_cli: RunCli, project: Path) -> None:
@@ -403,8 +403,15 @@ def test_rules_see_the_configured_namespaces(run_cli: RunCli, project: Path) -> 
     values.write_text(values.read_text().replace("CORS_ORIGINS: ", "CORS_ORIGINS: http://web.api-prod.svc:3000 #"))
     (project / ".todolint.yaml").write_text("charts:\n  todo-backend: {namespace: 'api-{env}'}\n")
     done = run_cli("charts", "--renderer", "embedded", "--env", "dev", "--format", "json", cwd=project)
-    found = [(f["code"], f["env"], f["namespace"], f["path"]) for f in json.loads(done.stdout)["findings"]]
-    assert found == [("TL340", "dev", "api-dev", "data.CORS_ORIGINS")]
+    found = [(f["code"], f["environments"], f["path"], f["message"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [
+        (
+            "TL340",
+            ["dev"],
+            "data.CORS_ORIGINS",
+            "refers to namespace 'api-prod' of environment prod; expected only 'api-dev'",
+        )
+    ]
     assert done.code == 1
     (project / ".todolint.yaml").write_text("charts:\n  todo-backend: {namespace: 'api'}\n")  # one for all
     assert run_cli("charts", "--renderer", "embedded", "--env", "dev", cwd=project).code == 0

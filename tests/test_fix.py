@@ -202,7 +202,7 @@ def test_reports_carry_the_fix(tmp_path: Path, run_cli: RunCli) -> None:
     env = _env(tmp_path)
     args = ("charts", "--env", "prod", "--color", "never")
     text = run_cli(*args, cwd=work, env=env).stdout
-    assert "    charts/todo-backend/values-prod.yaml:1  error  TL330 replicas-range [*]\n" in text
+    assert "    charts/todo-backend/values-prod.yaml:1  error  TL330 replicas-range [*]  [prod]\n" in text
     assert " · 1 fixable with --fix · " in text.splitlines()[-1]
 
     (finding,) = json.loads(run_cli(*args, "--format", "json", cwd=work, env=env).stdout)["findings"]
@@ -227,7 +227,7 @@ def test_reports_carry_the_fix(tmp_path: Path, run_cli: RunCli) -> None:
             "description": {"text": "Set the value to 3"},
             "artifactChanges": [
                 {
-                    "artifactLocation": {"uri": "charts/todo-backend/values-prod.yaml"},
+                    "artifactLocation": {"uri": "charts/todo-backend/values-prod.yaml", "uriBaseId": "%SRCROOT%"},
                     "replacements": [
                         {
                             "deletedRegion": {"startLine": 1, "startColumn": 15, "endLine": 1, "endColumn": 16},
@@ -274,7 +274,7 @@ def test_a_fix_that_breaks_another_field_is_rolled_back(tmp_path: Path, run_cli:
         "todolint: fixed 0 findings (0 edits in 0 files), 3 remain",
     ]
     assert _hashes(work / "charts") == before
-    assert "TL204 readiness-probe-timing\n" in done.stdout  # no [*]: --fix could not prove it
+    assert "TL204 readiness-probe-timing  [all environments]\n" in done.stdout  # no [*]: --fix could not prove it
 
 
 def test_readme_diff_is_what_todolint_prints(tmp_path: Path, run_cli: RunCli) -> None:
@@ -293,8 +293,10 @@ def test_text_marks_unsafe_fixes(tmp_path: Path, run_cli: RunCli) -> None:
     case = yaml.safe_load((CASES / "tl311-rendered-secret" / "case.yaml").read_text(encoding="utf-8"))
     work = _work(tmp_path, case)
     text = run_cli("charts", "--select", "TL311", "--color", "never", cwd=work, env=_env(tmp_path)).stdout
-    assert "    charts/todo-backend/templates/secret.yaml:13  error  TL311 no-rendered-secret [*unsafe]\n" in text
-    assert " · 3 with --fix --unsafe-fixes · " in text.splitlines()[-1]
+    line = "    charts/todo-backend/templates/secret.yaml:13  error  TL311 no-rendered-secret [*unsafe]"
+    assert line + "  [all environments]\n" in text
+    # One finding for the three environments (todolint.group), one edit for all of them.
+    assert " · 1 with --fix --unsafe-fixes · " in text.splitlines()[-1]
     assert "hunter2" not in text
 
 

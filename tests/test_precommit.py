@@ -137,7 +137,7 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     git(project, env, "add", "-A")
     committed = run(["git", "commit", "-m", "frontend: notes"], project, env)
     assert committed.returncode == 0, committed.stdout + committed.stderr
-    assert _linted(report) == [("todo-frontend", "dev"), ("todo-frontend", "prod"), ("todo-frontend", "staging")]
+    assert _linted(report) == [("todo-frontend", "dev"), ("todo-frontend", "staging"), ("todo-frontend", "prod")]
 
     # 3. A change that breaks rules fails the commit, and names the chart, environment and rule: a schema
     # rule (cpu must be a quantity) and the contract's readiness timing (10 s), when that rule is present.
@@ -156,8 +156,8 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
         expected.append(
             ("TL204", "todo-backend", "prod", "spec.template.spec.containers[0].readinessProbe.periodSeconds")
         )
-    assert sorted((f["code"], f["chart"], f["env"], f["path"]) for f in findings) == expected
-    assert _linted(report) == [("todo-backend", "dev"), ("todo-backend", "prod"), ("todo-backend", "staging")]
+    assert sorted((f["code"], f["chart"], *f["environments"], f["path"]) for f in findings) == expected
+    assert _linted(report) == [("todo-backend", "dev"), ("todo-backend", "staging"), ("todo-backend", "prod")]
     assert "TL010 schema-invalid" in rejected.stdout + rejected.stderr
     git(project, env, "checkout", "HEAD", "--", "charts/todo-backend/values-prod.yaml")
 
@@ -268,7 +268,7 @@ INIT_SAYS = {
 #: The other layouts are clean.
 UMBRELLA_FINDINGS = sorted(
     [
-        (code, env, kind, name, path)
+        (code, (env,), kind, name, path)
         for env in ENVS
         for code, kind, name, path in [
             ("TL123", "ConfigMap", "todo-app-config", "metadata.name"),
@@ -277,9 +277,10 @@ UMBRELLA_FINDINGS = sorted(
             ("TL123", "Service", "todo-app", "metadata.name"),
             ("TL123", "ServiceAccount", "todo-app", "metadata.name"),
             ("TL350", "ConfigMap", "todo-app-config", "data.NEXT_PUBLIC_API_URL"),
-            ("TL125", "", "", ""),  # one-release-per-app: a warning about the release as a whole
         ]
     ]
+    # one-release-per-app: a warning about the release as a whole, the same in every environment
+    + [("TL125", ENVS, "", "", "")]
 )
 FINDINGS = {"two-charts": [], "umbrella": UMBRELLA_FINDINGS, "deploy-helm": []}
 
@@ -316,7 +317,8 @@ def _adopt_once(repo: Path, env: dict[str, str], layout: str, report: Path) -> t
 
     linted = _todolint(repo, env, "--format", "json", ".")
     findings = json.loads(linted.stdout)["findings"]
-    assert sorted((f["code"], f["env"], f["kind"], f["object"], f["path"]) for f in findings) == FINDINGS[layout]
+    got = sorted((f["code"], tuple(f["environments"]), f["kind"], f["object"], f["path"]) for f in findings)
+    assert got == FINDINGS[layout]
     assert linted.returncode == (1 if FINDINGS[layout] else 0), linted.stderr
 
     hooked = run([sys.executable, "-m", "pre_commit", "run", "--all-files"], repo, env)

@@ -1,7 +1,7 @@
 """The application: one lint run, from a Request (what the command line or a Python caller asked) to an
 Outcome (the Result, the exit code, and the notes for stderr).
 
-The steps, each a small function: config → contract → targets → renderer → result cache → engine →
+The steps, each a small function: config → contract → targets → renderer → result cache → engine → group →
 baseline → reports → exit code. `lint()` is the same run for Python callers, without the reports.
 Usage errors (a missing file, an invalid config, an unknown renderer) raise UsageError with one line.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from todolint.group import group_members
 from todolint.models import Result
 from todolint.output import OutputError, Progress, to_stdout, write_atomic
 
@@ -144,9 +145,13 @@ def run(request: Request) -> Outcome:
     if request.fix:
         result, fix_notes = _fix(lint_run, result)
         notes.extend(fix_notes)
+    # --fix and its proposals work on the engine's findings, one per environment; the baseline and the
+    # reports on one finding per root cause.
+    fixes = _fixable(request, setup, result)
+    result, members = group_members(result, setup.contract.environments)
     result = _baseline(request, setup, result, notes)
     notes.extend(f"error: {line}" for line in result.errors)
-    _write_reports(request, result, _fixable(request, setup, result))
+    _write_reports(request, result, _grouped_fixes(result, members, fixes))
     return Outcome(result, _exit_code(request, result, fail_level), tuple(notes))
 
 
@@ -456,6 +461,19 @@ def _fixable(request: Request, setup: _Setup, result: Result) -> Mapping[Finding
     # After --fix, every edit it was allowed to make was tried: what is left it could not prove.
     tried = ("safe", "unsafe") if request.unsafe_fixes else ("safe",)
     return {p.finding: p.edit for p in proposals if p.edit is not None and not (request.fix and p.edit.safety in tried)}
+
+
+def _grouped_fixes(
+    result: Result, members: Mapping[Finding, tuple[Finding, ...]], fixes: Mapping[Finding, Edit]
+) -> dict[Finding, Edit]:
+    """A reported finding's edit: the one edit every finding it stands for would get, else none."""
+    out: dict[Finding, Edit] = {}
+    for finding in result.active:
+        edits = [fixes.get(member) for member in members.get(finding, ())]
+        first = edits[0] if edits else None
+        if first is not None and all(edit == first for edit in edits):
+            out[finding] = first
+    return out
 
 
 def _write_reports(request: Request, result: Result, fixes: Mapping[Finding, Edit]) -> None:

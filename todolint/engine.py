@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING, Any
 from todolint import schema
 from todolint.contract import Contract
 from todolint.discover import ManifestInput
-from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity, Target, TargetResult
+from todolint.models import (
+    FieldPath,
+    Finding,
+    Hit,
+    Location,
+    Manifest,
+    Result,
+    Severity,
+    Target,
+    TargetResult,
+    printable,
+)
 from todolint.parse import ParseProblem, parse_template
 from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, Renderer, RenderError
 from todolint.render.helm_cli import split_stream
@@ -104,13 +115,6 @@ def format_path(path: FieldPath) -> str:
         else:
             out += f'["{part}"]'
     return out
-
-
-def printable(text: str) -> str:
-    """One line with no control characters: rendered text is anyone's, and must not drive a terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else " " if c in "\t\r\n" else repr(c)[1:-1] for c in text)
 
 
 @contextlib.contextmanager

@@ -39,7 +39,7 @@ def _load(module: str) -> Reporter:
     return report
 
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github")
+FORMATS: tuple[str, ...] = ("text", "concise", "json", "sarif", "junit", "github")
 
 #: Formats that document every rule in force (SARIF's rule list, JUnit's test cases).
 RULES_DOCUMENTED = frozenset({"sarif", "junit"})
