@@ -122,6 +122,36 @@ class _Run:
     fail_level: Severity
 
 
+def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None]]:
+    """Each --output goes with the closest --format before it; outputs given before any format, or
+    beyond one per format, go to the formats still writing to stdout, in order; no --format means text.
+    At most one report may go to stdout."""
+    reports: list[list[str | None]] = []
+    pending: list[str] = []
+    for kind, value in order:
+        if kind == "format":
+            reports.append([value, None])
+        elif reports and reports[-1][1] is None:
+            reports[-1][1] = value
+        else:
+            pending.append(value)
+    if not reports:
+        reports.append(["text", None])
+    for report in reports:
+        if pending and report[1] is None:
+            report[1] = pending.pop(0)
+    if pending:
+        fail(f"--output {pending[0]}: every --output needs its own --format")
+    to_stdout = [str(r[0]) for r in reports if r[1] is None]
+    if len(to_stdout) > 1:
+        fail(f"--format {' and --format '.join(to_stdout)}: only one report can go to stdout; give the others --output")
+    outputs = [str(r[1]) for r in reports if r[1] is not None]
+    for output in outputs:
+        if outputs.count(output) > 1:
+            fail(f"--output {output}: given twice")
+    return [(str(fmt), out) for fmt, out in reports]
+
+
 def lint(paths: Sequence[str] = (".",), **options: Any) -> Result:
     """Lint `paths` as `todolint check PATHS` would, with the same options (Request's fields, e.g.
     `environments=("prod",)`, `no_cache=True`) and the same config file, caches and baseline, and

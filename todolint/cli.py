@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from todolint.app import EXIT_ERROR, EXIT_OK, Request, UsageError, fail
+from todolint.app import EXIT_ERROR, EXIT_OK, Request, UsageError
 from todolint.report import FORMATS
 
 
@@ -78,57 +78,39 @@ def report_order(args: Sequence[str]) -> list[tuple[str, str]]:
     return order
 
 
-def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None]]:
-    """Each --output goes with the closest --format before it; outputs given before any format, or
-    beyond one per format, go to the formats still writing to stdout, in order; no --format means text.
-    At most one report may go to stdout."""
-    reports: list[list[str | None]] = []
-    pending: list[str] = []
-    for kind, value in order:
-        if kind == "format":
-            reports.append([value, None])
-        elif reports and reports[-1][1] is None:
-            reports[-1][1] = value
-        else:
-            pending.append(value)
-    if not reports:
-        reports.append(["text", None])
-    for report in reports:
-        if pending and report[1] is None:
-            report[1] = pending.pop(0)
-    if pending:
-        fail(f"--output {pending[0]}: every --output needs its own --format")
-    to_stdout = [str(r[0]) for r in reports if r[1] is None]
-    if len(to_stdout) > 1:
-        fail(f"--format {' and --format '.join(to_stdout)}: only one report can go to stdout; give the others --output")
-    outputs = [str(r[1]) for r in reports if r[1] is not None]
-    for output in outputs:
-        if outputs.count(output) > 1:
-            fail(f"--output {output}: given twice")
-    return [(str(fmt), out) for fmt, out in reports]
-
-
 _path = click.Path()
 _file = click.Path(dir_okay=False)
 _contract = click.option("--contract", "contract_file", type=_path, help="Contract file (default: the built-in one).")
+#: What decides the chart × environment matrix: `check` and `config` take the same options.
+_MATRIX = (
+    click.option(
+        "--config", "config_file", type=_file, help="Config file (default: .todolint.yaml or pyproject.toml)."
+    ),
+    click.option("--no-config", is_flag=True, help="Ignore every config file."),
+    click.option("--env", "environments", multiple=True, metavar="ENV", help="Environment to lint (repeatable)."),
+    click.option("--release", metavar="PATTERN", help="Release name or pattern ({chart}, {env})."),
+    click.option("--namespace", metavar="PATTERN", help="Namespace or pattern ({chart}, {env})."),
+    click.option("-f", "--values", "values_files", multiple=True, type=_path, help="Extra values file (repeatable)."),
+    click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE", help="Helm --set expression (repeatable)."),
+    _contract,
+    click.option("--kube-version", metavar="X.Y", help="Kubernetes schema version (default: newest bundled)."),
+)
+
+
+def _matrix_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_MATRIX):
+        command = option(command)
+    return command
 
 
 @main.command(cls=CheckCommand)
 @click.argument("paths", nargs=-1, type=_path)
-@click.option("--config", "config_file", type=_file, help="Config file (default: .todolint.yaml or pyproject.toml).")
-@click.option("--no-config", is_flag=True, help="Ignore every config file.")
-@click.option("--env", "environments", multiple=True, metavar="ENV", help="Environment to lint (repeatable).")
-@click.option("--release", metavar="PATTERN", help="Release name or pattern ({chart}, {env}).")
-@click.option("--namespace", metavar="PATTERN", help="Namespace or pattern ({chart}, {env}).")
-@click.option("-f", "--values", "values_files", multiple=True, type=_path, help="Extra values file (repeatable).")
-@click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE", help="Helm --set expression (repeatable).")
+@_matrix_options
 @click.option("--chart", metavar="NAME", help="Chart name for pre-rendered input (default: from # Source:).")
-@_contract
 @click.option(
     "--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of rules."
 )
 @click.option("--renderer", type=click.Choice(["auto", "helm", "embedded"]), help="auto: helm on PATH, else embedded.")
-@click.option("--kube-version", metavar="X.Y", help="Kubernetes schema version (default: newest bundled).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds per render.")
 @click.option("--format", "output_formats", multiple=True, type=click.Choice(list(FORMATS)), help="Report format.")
 @click.option("-o", "--output", "outputs", multiple=True, type=_file, help="Write the --format before it to FILE.")
@@ -153,7 +135,7 @@ def check(ctx: click.Context, /, **options: Any) -> None:
     def act() -> int:
         options.pop("output_formats")
         options.pop("outputs")
-        reports = pair_reports(ctx.meta.get("todolint.report_order", []))
+        reports = app.pair_reports(ctx.meta.get("todolint.report_order", []))
         progress = not options["quiet"] and sys.stderr.isatty() and not os.environ.get("CI")
         outcome = app.run(Request(reports=tuple(reports), progress=progress, **options))
         for note in outcome.notes:
@@ -232,15 +214,7 @@ def _print(text: str) -> int:
 
 @main.command("config")
 @click.argument("paths", nargs=-1, type=_path)
-@click.option("--config", "config_file", type=_file, help="Config file (default: .todolint.yaml or pyproject.toml).")
-@click.option("--no-config", is_flag=True, help="Ignore every config file.")
-@click.option("--env", "environments", multiple=True, metavar="ENV", help="Environment (repeatable).")
-@click.option("--release", metavar="PATTERN", help="Release name or pattern ({chart}, {env}).")
-@click.option("--namespace", metavar="PATTERN", help="Namespace or pattern ({chart}, {env}).")
-@click.option("-f", "--values", "values_files", multiple=True, type=_path, help="Extra values file (repeatable).")
-@click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE", help="Helm --set expression (repeatable).")
-@_contract
-@click.option("--kube-version", metavar="X.Y", help="Kubernetes schema version (default: newest bundled).")
+@_matrix_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--schema", "print_schema", is_flag=True, help="Print the config file's JSON Schema instead.")
 def config_command(output_format: str, print_schema: bool, **options: Any) -> None:
