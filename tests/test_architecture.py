@@ -159,3 +159,8 @@ def test_no_function_is_longer_than_the_budget() -> None:
                 if lines > MAX_FUNCTION_LINES:
                     long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
     assert long == []
+
+
+def test_the_command_line_stays_thin() -> None:
+    """cli.py parses flags and calls the application; anything more belongs in app.py and below."""
+    assert len((PACKAGE / "cli.py").read_text(encoding="utf-8").splitlines()) <= 250
