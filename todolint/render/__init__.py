@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from todolint.render.tree import ChartScan, scan_chart
 
 if TYPE_CHECKING:
     import subprocess
@@ -176,38 +176,17 @@ def check_chart_tree(chart_path: str) -> None:
 
     Helm follows symlinks: one pointing outside the chart would put that file's text into the
     render (and so into the report); one pointing back up loops. A FIFO or a device blocks Helm's
-    read until --timeout. Each is one RenderError naming the entry.
+    read until --timeout. A `$ref` in values.schema.json that is not a fragment of the same document
+    is read from the file system or fetched from the network. Each is one RenderError naming the
+    entry (see todolint.render.tree).
     """
-    root = Path(chart_path)
-    if not root.is_dir():
-        return  # a packaged chart or a missing folder: Helm says what is wrong with it
-    real_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(dirnames) + sorted(filenames):
-            entry = Path(dirpath) / name
-            rel = entry.relative_to(root).as_posix()
-            if entry.is_symlink():
-                target = Path(os.path.realpath(entry))
-                if not target.is_relative_to(real_root):
-                    raise RenderError(
-                        f"{rel} is a symlink to something outside the chart; todolint does not follow it",
-                        file=f"{chart_path}/{rel}",
-                    )
-                if target.is_dir() and entry.parent.resolve().is_relative_to(target):
-                    raise RenderError(
-                        f"{rel} is a symlink loop (it points at its own folder)", file=f"{chart_path}/{rel}"
-                    )
-                continue
-            try:
-                mode = entry.lstat().st_mode
-            except OSError as exc:
-                raise RenderError(f"{rel}: cannot read: {exc.strerror or exc}", file=f"{chart_path}/{rel}") from None
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                raise RenderError(
-                    f"{rel} is not a regular file (a FIFO, socket or device); Helm would block reading it",
-                    file=f"{chart_path}/{rel}",
-                )
+    refuse(scan_chart(chart_path, contents=False), chart_path)
+
+
+def refuse(scan: ChartScan, chart_path: str) -> None:
+    """The RenderError for a chart `scan` found a problem in; nothing when it found none."""
+    if scan.problem is not None:
+        raise RenderError(scan.problem.message, file=f"{chart_path}/{scan.problem.rel}")
 
 
 def helm_on_path() -> str | None:
