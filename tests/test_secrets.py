@@ -150,3 +150,22 @@ def test_no_world_readable_files_in_the_cache(run_cli: RunCli, tmp_path: Path) -
     run_cli("--renderer", "embedded", "--env", "dev", str(CHARTS), env={"XDG_CACHE_HOME": str(cache)})
     for path in cache.rglob("*") if cache.exists() else []:
         assert not stat.S_IMODE(path.stat().st_mode) & (stat.S_IROTH | stat.S_IWOTH), path
+
+
+@pytest.mark.parametrize("renderer", ["embedded", "helm"])
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_malformed_set_never_prints_its_value(
+    renderer: str, output_format: str, run_cli: RunCli, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # `--set` that Helm cannot parse: both renderers say Helm's words, never the expression.
+    helm = str(request.getfixturevalue("helm4")) if renderer == "helm" else None
+    chart = tmp_path / "todo-backend"
+    shutil.copytree(CHARTS / "todo-backend", chart)
+    args = ("--renderer", renderer, "--env", "dev", "--format", output_format, str(chart))
+    done = run_cli(*args, "--set", f"config.SECRET_KEY={CANARY},{{x", helm=helm)
+    assert_no_canary(done.stdout, f"{output_format} stdout")
+    assert_no_canary(done.stderr, "stderr")
+    assert done.code == 2
+    assert done.stderr == (
+        f'todolint: error: todo-backend (dev): {chart}: failed parsing --set data: key "{{x" has no value\n'
+    ), done.stderr

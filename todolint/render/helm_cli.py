@@ -38,10 +38,17 @@ def split_stream(text: str, *, default_source: str = "") -> list[RenderedTemplat
 
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
         stripped = line.rstrip("\r\n")
-        if stripped == "---" or stripped.startswith("--- "):
+        if stripped == "---" or stripped.startswith(("--- ", "---\t")):
             flush()
             source = default_source
-            start = number + 1
+            # `--- {kind: Secret, ...}` or `--- key: value`: the document starts on the marker's own
+            # line, as YAML reads it; the marker stays in the text, so that YAML parses it as such.
+            rest = stripped[3:].strip()
+            if rest and not rest.startswith("#"):
+                chunk.append(line)
+                start = number
+            else:
+                start = number + 1
             continue
         if stripped.startswith(SOURCE_PREFIX) and not "".join(chunk).strip():
             source = stripped[len(SOURCE_PREFIX) :].strip()

@@ -33,6 +33,7 @@ from todolint.render import (
     check_chart_tree,
     check_release_name,
     helm_error,
+    one_line,
 )
 from todolint.start import start_worker, stop_worker
 
@@ -268,7 +269,8 @@ class EmbeddedRenderer:
             raise helm_error(target.chart_path, str(answer["helm"]))
         if "error" in answer:
             error = answer["error"]
-            raise RenderError(str(error["message"]), file=error.get("file"))
+            # The same cut and redaction as Helm's own errors: one line of at most 500 characters.
+            raise RenderError(one_line(str(error["message"])), file=error.get("file"))
         rendered: dict[str, str] = answer["ok"]
         if sum(len(text) for text in rendered.values()) > MAX_RENDER_BYTES:
             raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB")

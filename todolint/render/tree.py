@@ -209,11 +209,11 @@ def _ref_escape(key: str, ref: str) -> str:
     if re.match(r"(?i)https?:", ref):
         return (
             f"{key} {_shown(ref)} is fetched from the network by Helm on every render; todolint renders "
-            f"offline and does not let it: {VENDOR_HINT}"
+            f"offline and does not let it; {VENDOR_HINT}"
         )
     return (
         f"{key} {_shown(ref)} points at a file outside the chart (Helm reads it from the file system, "
-        f"not from the chart); todolint does not follow it: {VENDOR_HINT}"
+        f"not from the chart); todolint does not follow it; {VENDOR_HINT}"
     )
 
 
