@@ -27,7 +27,6 @@ import json
 import os
 import re
 import stat
-import tarfile
 from dataclasses import dataclass
 
 #: The metaschemas Helm 3 (gojsonschema) and Helm 4 (santhosh-tekuri/jsonschema) know without
@@ -230,6 +229,8 @@ _MAX_MEMBERS = 10_000
 
 def _packaged_problem(rel: str, data: bytes) -> Problem | None:
     """The first escaping reference in a values.schema.json inside a packaged subchart (`charts/x.tgz`)."""
+    import tarfile  # here: it imports shutil, bz2 and lzma (~5 ms), and few charts hold an archive
+
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
             for count, member in enumerate(archive):
