@@ -136,3 +136,48 @@ def copy_backend(tmp_path: Path) -> Path:
     chart = tmp_path / "todo-backend"
     shutil.copytree(CHARTS / "todo-backend", chart)
     return chart
+
+
+# --- the memory cap -----------------------------------------------------------------------------------
+
+#: A template that renders a value which renders itself, twice: Helm's memory doubles until it dies.
+RECURSION_VALUES = 'x: "{{ tpl .Values.x . }}{{ tpl .Values.x . }}"\n'
+RECURSION_TEMPLATE = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rec\ndata:\n  a: {{ tpl .Values.x . | quote }}\n"
+)
+
+
+def recursion_chart(root: Path) -> Path:
+    chart = root / "recursion"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: recursion\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(RECURSION_VALUES)
+    (chart / "templates" / "cm.yaml").write_text(RECURSION_TEMPLATE)
+    return chart
+
+
+@pytest.mark.parametrize("renderer", ["embedded", "helm3", "helm4"])
+def test_a_render_past_the_memory_cap_is_stopped_and_the_rest_is_linted(
+    renderer: str, run_cli: RunCli, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    helm = str(request.getfixturevalue(renderer)) if renderer != "embedded" else None
+    recursion = recursion_chart(tmp_path / "charts")
+    copy_backend(tmp_path / "charts")
+    started = time.monotonic()
+    done = run_cli(
+        *("--renderer", "helm" if helm else "embedded", "--env", "dev", "--select", "TL0", "--format", "json"),
+        *("--max-memory", "300", "--timeout", "50", "--no-cache", str(tmp_path / "charts")),
+        helm=helm,
+    )
+    # Far below the --timeout: the cap stopped it, not the clock.
+    assert time.monotonic() - started < 40
+    assert done.code == 2
+    assert done.stderr == f"todolint: error: recursion (dev): {recursion}: render used more than 300 MiB\n"
+    data = json.loads(done.stdout)
+    assert [(f["code"], f["chart"], f["message"]) for f in data["findings"]] == [
+        ("TL001", "recursion", "render used more than 300 MiB")
+    ]
+    objects = {t["chart"]: t["objects"] for t in data["targets"]}
+    assert objects["recursion"] == []
+    assert "Deployment/todo-backend-dev" in objects["todo-backend"]
+    assert recursion.is_dir()

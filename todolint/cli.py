@@ -216,6 +216,14 @@ def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None
     help="Seconds one chart × environment may take to render.",
 )
 @click.option(
+    "--max-memory",
+    type=click.IntRange(min=64),
+    default=2048,
+    show_default=True,
+    metavar="MIB",
+    help="Memory one render may use, in MiB; past it Helm is stopped and the render is an error (TL001).",
+)
+@click.option(
     "--format",
     "output_formats",
     multiple=True,
@@ -343,6 +351,7 @@ def _check(
     renderer: str | None,
     kube_version: str | None,
     timeout: float,
+    max_memory: int,
     output_formats: tuple[str, ...],
     outputs: tuple[str, ...],
     fail_on: str | None,
@@ -408,7 +417,7 @@ def _check(
     chosen = None
     if targets:
         try:
-            chosen = make_renderer(renderer or config.renderer or "auto", worker=early_worker)
+            chosen = make_renderer(renderer or config.renderer or "auto", worker=early_worker, max_memory=max_memory)
         except RenderError as exc:
             fail(exc.message)
         if cache is not None:

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 #: The most text one chart × environment may render (a documented limit: README "What todolint
 #: guarantees"). Helm holds a whole render in memory, and so does todolint; past this it is an error.
 MAX_RENDER_BYTES = 64 * 2**20
+#: The memory one render may use, in MiB (`--max-memory`): a `tpl` that calls itself makes Helm take
+#: gigabytes a second, and the machine's other processes with it.
+DEFAULT_MAX_MEMORY = 2048
+#: How often a render's memory is looked at while it runs (seconds).
+MEMORY_POLL = 0.02
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,20 @@ class RenderError(Exception):
         self.line = line
         #: TL001 render-error, or TL002 invalid-yaml when Helm itself could not read its output.
         self.code = code
+
+
+def memory_error(max_memory: int) -> RenderError:
+    return RenderError(f"render used more than {max_memory} MiB")
+
+
+def resident_bytes(pid: int) -> int | None:
+    """The memory process `pid` holds now (its resident set); None where /proc does not say (not Linux,
+    or the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class Renderer(Protocol):
@@ -195,9 +214,12 @@ def helm_on_path() -> str | None:
     return which("helm", os.environ.get("PATH"))
 
 
-def make_renderer(choice: str, *, worker: subprocess.Popen[bytes] | None = None) -> Renderer:
+def make_renderer(
+    choice: str, *, worker: subprocess.Popen[bytes] | None = None, max_memory: int = DEFAULT_MAX_MEMORY
+) -> Renderer:
     """`auto`, `helm` or `embedded`; RenderError (usage) when the choice cannot be met. `worker`: an
-    embedded render worker already started (todolint.start), for the embedded renderer to adopt."""
+    embedded render worker already started (todolint.start), for the embedded renderer to adopt;
+    `max_memory`: the MiB one render may use (its process is killed past it)."""
     if choice == "auto":
         choice = "helm" if helm_on_path() else "embedded"
     if choice == "helm":
@@ -206,9 +228,9 @@ def make_renderer(choice: str, *, worker: subprocess.Popen[bytes] | None = None)
         binary = helm_on_path()
         if binary is None:
             raise RenderError("--renderer helm: no helm executable on PATH (install helm or use --renderer embedded)")
-        return HelmCliRenderer(binary)
+        return HelmCliRenderer(binary, max_memory=max_memory)
     if choice == "embedded":
         from todolint.render.helm_sdk import EmbeddedRenderer
 
-        return EmbeddedRenderer(worker)
+        return EmbeddedRenderer(worker, max_memory=max_memory)
     raise RenderError(f"unknown renderer {choice!r} (choose auto, helm or embedded)")
