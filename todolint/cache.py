@@ -1,17 +1,24 @@
 """The render cache: a chart × environment whose inputs have not changed is not rendered again.
 
-An entry is keyed by the content of every file in the chart folder (subcharts included), the content
-of every values file, the `--set` expressions, release, namespace, Kubernetes version, and the
-renderer's name and version. Entries live under `$XDG_CACHE_HOME/todolint` (default
-`~/.cache/todolint`), one JSON file each, written to a temporary file and renamed into place so that
-two runs sharing the folder never see half an entry. An entry that cannot be read or does not have
-the expected shape is ignored and written again. Rendered output can hold secrets: the folder is
-0700 and every file 0600. Only successful renders are stored; a render error is Helm's answer to
-this content, and running Helm again after a fix is what a user expects.
+The invariant, for this cache and the result cache (todolint.results): a cached run reports exactly
+what `--no-cache` reports on the same inputs (docs/guarantees.md). So an entry is keyed by every
+entry of the chart folder as Helm reads it (folders, empty ones too; files with their content;
+symlinks with their targets: todolint.render.tree), the content of every values file, the `--set`
+expressions, release, namespace, Kubernetes version, and the renderer's name and build. The tree
+checks run on every run, before the cache is asked; a render is stored only when nothing it read
+changed while it ran (stat stamps taken when the inputs were first read, compared after).
+
+Entries live under `$XDG_CACHE_HOME/todolint` (default `~/.cache/todolint`), one JSON file each,
+written to a temporary file and renamed into place so that two runs sharing the folder never see
+half an entry. Entries are untrusted input (read_entry): anything but a regular file of a bounded
+size holding JSON of the expected shape is a miss, and is written again. Rendered output can hold
+secrets: the folder is 0700 and every file 0600. Only successful renders are stored; a render error
+is Helm's answer to this content, and running Helm again after a fix is what a user expects.
 
 The renderer's version is part of the key, but asking for it costs a process start (`helm version`)
 or loading the Go library (embedded); it is remembered per renderer fingerprint (the executable's or
-library's path, size and modification time), which a `stat` gives for free.
+library's path, size and modification time), which a `stat` gives for free. A helm that is not a
+compiled Helm (a version manager's shim) has no fingerprint: its version is asked on every run.
 """
 
 from __future__ import annotations

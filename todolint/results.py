@@ -14,7 +14,9 @@ cache, this keeps the finished result instead, keyed by everything that decides 
   version and the working directory (findings name files relative to it).
 
 Only clean runs are kept: a run with a render or parse error is run again (an error may be the
-machine's, a timeout), and so is any run with pre-rendered input (stdin has no key). The reporters
+machine's, a timeout), and so is any run with pre-rendered input (stdin has no key), and any run
+whose inputs changed while it ran (RenderCache.unchanged). A chart the tree checks refuse has no
+render key, so a run that includes it has no result key: the refusal is said on every run. The reporters
 write from the result as they would after a full run; the rules in force (which SARIF and JUnit
 document) are loaded again only for those formats.
 """
