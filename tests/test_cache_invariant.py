@@ -353,7 +353,7 @@ def test_read_entry_never_raises_blocks_or_reads_without_bound(tmp_path: Path, h
     assert answer == [None]
 
 
-@pytest.mark.parametrize("how", ["deep", "fifo", "dev-zero", "huge"])
+@pytest.mark.parametrize("how", ["deep", "fifo", "dev-zero", "huge", "folder", "dangling"])
 def test_every_corrupt_entry_is_a_miss_and_is_rewritten(run_cli: RunCli, tmp_path: Path, how: str) -> None:
     chart = backend(tmp_path)
     cache = tmp_path / "xdg-cache" / "todolint"
