@@ -165,8 +165,8 @@ def test_nothing_is_stored_when_an_input_changes_while_rendering(tmp_path: Path,
 
 SHIM = """#!/bin/sh
 # A version manager's shim (asdf style): the real Helm is whichever the environment names.
-if [ -n "$EDIT_BEFORE_RENDER" ] && [ "$1" = template ] && [ -f "$EDIT_BEFORE_RENDER.once" ]; then
-    rm -f "$EDIT_BEFORE_RENDER.once"
+if [ -n "$EDIT_BEFORE_RENDER" ] && [ "$1" = template ] && [ -f "$EDIT_ONCE" ]; then
+    rm -f "$EDIT_ONCE"
     printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: planted\\n' > "$EDIT_BEFORE_RENDER"
 fi
 exec "$HELM_REAL" "$@"
@@ -187,12 +187,15 @@ def test_a_file_edited_during_the_render_is_not_replayed_after_it_is_reverted(
 ) -> None:
     chart = backend(tmp_path)
     planted = chart / "templates" / "planted.yaml"
-    env = {"HELM_REAL": helm4, "EDIT_BEFORE_RENDER": str(planted)}
-    Path(f"{planted}.once").write_text("")
-    during = lint(run_cli, chart, helm=str(shim(tmp_path)), env=env)
+    # The marker lives outside the chart: the tree after the run is exactly the tree before it.
+    once = tmp_path / "edit.once"
+    env = {"HELM_REAL": helm4, "EDIT_BEFORE_RENDER": str(planted), "EDIT_ONCE": str(once)}
+    once.write_text("")
+    helm = str(shim(tmp_path))  # made once: its own stat must not be what changes the key
+    during = lint(run_cli, chart, helm=helm, env=env)
     assert "ConfigMap/planted" in json.loads(during.stdout)["targets"][0]["objects"]  # Helm read the edit
     planted.unlink()  # reverted: the tree is as the run's key says it was
-    data = assert_same_as_uncached(run_cli, chart, helm=str(shim(tmp_path)), env=env)
+    data = assert_same_as_uncached(run_cli, chart, helm=helm, env=env)
     assert "ConfigMap/planted" not in data["targets"][0]["objects"]
 
 
