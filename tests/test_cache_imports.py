@@ -1,9 +1,8 @@
 """Start-up stays lean: which heavy modules a command loads (no timing: the module list is exact).
 
-`--version` must load neither the Go library, nor a schema validator, nor rich; a warm run (render
-cache and schema verdicts filled) must not load any of them either, an unchanged run not even the
-rules and the engine, and no run loads the Go library into todolint's own process (the render
-worker does).
+A warm run (render cache and schema verdicts filled) loads neither the Go library, nor a schema
+validator, nor rich; an unchanged run not even the rules and the engine; and no run loads the Go
+library into todolint's own process (the render worker does).
 """
 
 from __future__ import annotations
@@ -57,15 +56,6 @@ def _modules(tmp_path: Path, *args: str) -> set[str]:
     return set(json.loads(out.read_text()))
 
 
-def test_version_loads_nothing_heavy_once_remembered(tmp_path: Path) -> None:
-    first = _loaded(tmp_path, "--version")
-    assert "helm_python" in first  # the first time, the SDK is asked for its version
-    again = _modules(tmp_path, "--version")
-    assert {m.split(".")[0] for m in again} & set(HEAVY) == set()
-    # A bare --version is answered before the command line is loaded.
-    assert {"click", "todolint.cli", "todolint.models"} & again == set()
-
-
 def test_warm_run_loads_neither_the_sdk_nor_the_validator(tmp_path: Path) -> None:
     cold = _loaded(tmp_path, "charts/", "--renderer", "embedded", "-q")
     # The Go library is loaded by the render worker, never by todolint's own process.
@@ -87,8 +77,7 @@ def test_an_unchanged_run_loads_neither_the_rules_nor_the_engine(tmp_path: Path)
     assert {"todolint.engine", "todolint.rules", "todolint.rules.probes"} <= first
     again = _modules(tmp_path, "charts/", "-q")
     assert {m for m in again if m.startswith(("todolint.engine", "todolint.rules", "todolint.parse"))} == set()
-    assert {"subprocess", "selectors", "todolint.baseline", "tomllib"} & again == set()
-    assert "difflib" not in again  # `-q` reaches click as `--quiet`: no "did you mean" on the way
+    assert "todolint.baseline" not in again
     # SARIF documents the rules in force: they load, the engine does not.
     sarif = _modules(tmp_path, "charts/", "-q", "--format", "sarif")
     assert "todolint.rules.probes" in sarif and "todolint.engine" not in sarif

@@ -88,7 +88,7 @@ TOML_TABLES = [
 
 @pytest.mark.parametrize(("text", "table"), TOML_TABLES)
 def test_pyproject_tables_in_every_spelling(project: Path, text: str, table: bool) -> None:
-    """A quick look decides most pyproject files without the TOML parser: it must miss no spelling."""
+    """Every TOML spelling of the table is found; a file that only mentions todolint is no config."""
     (project / "pyproject.toml").write_text(text)
     assert find_config(project / "manifests") == (project / "pyproject.toml" if table else None)
 

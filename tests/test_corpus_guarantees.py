@@ -13,12 +13,12 @@ import pytest
 
 from tests.conftest import CHARTS, ROOT, RunCli
 from tests.test_corpus import CASES, LOOP_TIMEOUT
-from todolint.cli import _write_atomic
 from todolint.contract import load_contract
 from todolint.discover import MatrixOptions, build_targets, discover
 from todolint.engine import Plan, run
 from todolint.models import Hit, Severity
-from todolint.render import make_renderer
+from todolint.output import write_atomic
+from todolint.render.choose import make_renderer
 from todolint.report import reporters
 from todolint.rules import EnvContext, Rule, all_rules
 
@@ -126,10 +126,10 @@ def test_output_is_atomic(tmp_path: Path) -> None:
         raise RuntimeError("reporter failed")
 
     with pytest.raises(RuntimeError):
-        _write_atomic(report, fails_halfway)
+        write_atomic(report, fails_halfway)
     assert report.read_text() == "the previous report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
-    _write_atomic(report, lambda stream: stream.write("new\n"))
+    write_atomic(report, lambda stream: stream.write("new\n"))
     assert report.read_text() == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 

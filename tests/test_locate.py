@@ -486,9 +486,9 @@ def _allowed(finding: Finding, obj: Any, location: Location) -> bool:
 def _values_at_line(file: Path, line: int) -> Any:
     import yaml
 
-    from todolint.parse import Loader, _Walker
+    from todolint.parse import Loader, NodeWalker
 
-    walker = _Walker(1)
+    walker = NodeWalker(1)
     tree = walker.build(yaml.compose(file.read_text(), Loader=Loader), (), 0)
     for path, at in walker.lines.items():
         if at == line and path:

@@ -64,9 +64,12 @@ def lint(fixture: Path) -> tuple[int, dict[str, Any]]:
 @pytest.mark.parametrize("fixture", fixtures(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fixture(fixture: Path) -> None:
     code, report = lint(fixture)
-    found = {(f["code"], str(Path(f["file"]).resolve()), f["line"]) for f in report["findings"]}
+    listed = [(f["code"], str(Path(f["file"]).resolve()), f["line"]) for f in report["findings"]]
+    found = set(listed)
     assert report["errors"] == []
     assert found == expectations(fixture)
+    # One finding per rule and line: a block that is wrong in several ways is one finding listing them.
+    assert len(listed) == len(found), sorted(x for x in listed if listed.count(x) > 1)
     for finding in report["findings"]:
         assert finding["category"] == RULES[finding["code"]].category
     if fixture.name.startswith("fail-"):

@@ -81,11 +81,13 @@ def _umbrella(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("renderer", ["embedded", "helm"])
 def test_umbrella_chart_recognises_both_apps(run_cli: RunCli, tmp_path: Path, renderer: str, helm4: str) -> None:
-    """Both subcharts name their objects `{release}`: they collide, and the frontend URL names another release."""
+    """Both subcharts name their objects `{release}`: they collide, and the frontend URL names another release;
+    the one release renders both apps (said once, on the chart)."""
     umbrella = _umbrella(tmp_path)
     done = run_cli("--renderer", renderer, "--env", "dev", "--format", "json", str(umbrella), helm=helm4)
     assert done.code == 1, done.stderr
     assert findings(done) == {
+        ("TL125", "", "", ""),
         ("TL123", "ConfigMap", "todo-dev-config", "metadata.name"),
         ("TL123", "Deployment", "todo-dev", "metadata.name"),
         ("TL123", "Service", "todo-dev", "metadata.name"),
@@ -96,9 +98,9 @@ def test_umbrella_chart_recognises_both_apps(run_cli: RunCli, tmp_path: Path, re
     assert message == ("NEXT_PUBLIC_API_URL: expected 'http://todo-dev:8000', found 'http://todo-backend-dev:8000'")
 
 
-def test_umbrella_with_other_subchart_names_is_recognised_by_image(run_cli: RunCli, tmp_path: Path) -> None:
-    """Subcharts `api` and `web`: the Deployments are recognised by image, their Service and ConfigMap by
-    what they select and who loads them; so the app-name label and selector are checked against the app."""
+def test_umbrella_with_other_subchart_names_is_recognised(run_cli: RunCli, tmp_path: Path) -> None:
+    """Subcharts `api` and `web`: words of the apps (`apps.<app>.match`), so every object of each is the app's;
+    the app-name label and selector are checked against the app, and the one release is said once."""
     umbrella = tmp_path / "todo-app"
     for chart, alias in (("todo-backend", "api"), ("todo-frontend", "web")):
         shutil.copytree(CHARTS / chart, umbrella / "charts" / alias)
@@ -109,7 +111,10 @@ def test_umbrella_with_other_subchart_names_is_recognised_by_image(run_cli: RunC
     assert done.code == 1, done.stderr
     found = {(f["code"], f["file"].split("todo-app/")[1], f["path"]) for f in json.loads(done.stdout)["findings"]}
     name = '["app.kubernetes.io/name"]'
-    expected = {("TL350", "charts/web/templates/configmap.yaml", "data.NEXT_PUBLIC_API_URL")}
+    expected = {
+        ("TL350", "charts/web/templates/configmap.yaml", "data.NEXT_PUBLIC_API_URL"),
+        ("TL125", "Chart.yaml", ""),
+    }
     for alias in ("api", "web"):
         templates = f"charts/{alias}/templates"
         expected |= {

@@ -16,7 +16,6 @@ from todolint import __version__
 from todolint.contract import load_contract
 from todolint.discover import MatrixOptions, build_targets, discover
 from todolint.parse import parse_template
-from todolint.paths import package_dir
 from todolint.render.helm_cli import HelmCliRenderer
 from todolint.render.helm_sdk import EmbeddedRenderer
 
@@ -199,40 +198,14 @@ def test_version_bare_and_through_the_command_line_agree(run_cli: RunCli) -> Non
     assert bare.stdout.endswith("(kubernetes-validate)\n")
 
 
-def test_short_options_reach_click_spelled_long() -> None:
-    """Values and everything after `--` stay as typed, whatever they look like."""
-    from todolint.cli import main
-
-    check = main.commands["check"]
-    args = ["charts", "-q", "-o", "-q", "--format", "json", "-f", "v.yaml", "--release", "-q", "--", "-q"]
-    assert check._spelled_long(args) == [  # type: ignore[attr-defined]
-        *("charts", "--quiet", "--output", "-q", "--format", "json", "--values", "v.yaml"),
-        *("--release", "-q", "--", "-q"),
-    ]
-
-
-def test_version_text_is_remembered_until_what_it_says_changes(run_cli: RunCli, helm3: str, tmp_path: Path) -> None:
-    """The bare `--version` answers from the cache folder; a new helm on PATH, another SDK library or
-    a damaged entry make it work the text out again."""
-    entry = tmp_path / "xdg-cache" / "todolint" / "renderer-v1" / "version.txt"
-    first = run_cli("--version")
-    assert "helm CLI: not on PATH\n" in first.stdout
-    facts = entry.read_text().partition("\n")[0]
-    assert oct(entry.stat().st_mode & 0o777) == "0o600"
-    # What is remembered is what is printed: a planted answer under today's facts comes back as it is.
-    entry.write_text(f"{facts}\ntodolint planted")
-    assert run_cli("--version").stdout == "todolint planted\n"
-    # helm on PATH now: not the planted answer, and helm's version is in it.
-    with_helm = run_cli("--version", helm=helm3)
-    assert "helm CLI v3." in with_helm.stdout and f"({helm3})" in with_helm.stdout
-    # The SDK's library chosen by HELM_C_LIB is part of the facts too.
-    entry.write_text(f"{facts}\ntodolint planted")
-    library = sorted((Path(str(package_dir("helm_python"))) / "lib").iterdir())[0]
-    assert run_cli("--version", env={"HELM_C_LIB": str(library)}).stdout == first.stdout
-    # A damaged entry is worked out again and rewritten.
-    entry.write_bytes(b"\xff\x00garbage")
-    assert run_cli("--version").stdout == first.stdout
-    assert entry.read_text().partition("\n")[2] == first.stdout.rstrip("\n")
+def test_version_names_todolint_both_helms_and_the_schemas(run_cli: RunCli, helm3: str) -> None:
+    """`--version` says what would render and validate: the embedded SDK, helm on PATH (or its absence)."""
+    without = run_cli("--version").stdout.splitlines()
+    assert without[0] == f"todolint {__version__}"
+    assert without[1].startswith("embedded Helm v4.") and without[2] == "helm CLI: not on PATH"
+    assert without[3].startswith("Kubernetes schemas ") and without[3].endswith(" (kubernetes-validate)")
+    with_helm = run_cli("--version", helm=helm3).stdout.splitlines()
+    assert with_helm[2].startswith("helm CLI v3.") and with_helm[2].endswith(f"({helm3})")
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from todolint import start
 from todolint.cache import RenderCache
 from todolint.paths import cache_root, entry_folder
+from todolint.render import worker
 
 
 @pytest.mark.parametrize(
@@ -37,38 +37,38 @@ from todolint.paths import cache_root, entry_folder
 def test_guess(
     args: list[str], helm_on_path: bool, guess: bool, helm3: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(start, "_cores", lambda: 2)
+    monkeypatch.setattr(worker, "_cores", lambda: 2)
     path = os.pathsep.join(["/nonexistent", str(Path(helm3).parent) if helm_on_path else "/usr/bin/nonexistent"])
     environ = {"PATH": path, "XDG_CACHE_HOME": str(tmp_path)}  # nothing cached
-    assert start.will_render_embedded(args, environ) is guess
+    assert worker.will_render_embedded(args, environ) is guess
 
 
 def test_no_early_worker_once_renders_are_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With renders cached, the worker starts only once a render is known to be missing."""
-    monkeypatch.setattr(start, "_cores", lambda: 2)
+    monkeypatch.setattr(worker, "_cores", lambda: 2)
     environ = {"PATH": "", "XDG_CACHE_HOME": str(tmp_path)}
     args = ["charts/", "--renderer", "embedded"]
-    assert start.will_render_embedded(args, environ) is True
+    assert worker.will_render_embedded(args, environ) is True
     folder = Path(entry_folder(cache_root(environ), "render"))
     folder.mkdir(parents=True)
-    assert start.will_render_embedded(args, environ) is True  # an empty folder holds nothing
+    assert worker.will_render_embedded(args, environ) is True  # an empty folder holds nothing
     (folder / "entry.json").write_text("{}")
-    assert start.will_render_embedded(args, environ) is False
-    assert start.will_render_embedded([*args, "--no-cache"], environ) is True
+    assert worker.will_render_embedded(args, environ) is False
+    assert worker.will_render_embedded([*args, "--no-cache"], environ) is True
     # The folder the cache itself writes renders to.
     assert RenderCache(Path(cache_root(environ))).entry_path("render", "entry").parent == folder
 
 
 def test_no_guess_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(start, "_cores", lambda: 1)
-    assert start.will_render_embedded(["charts/", "--renderer", "embedded"], {"PATH": ""}) is False
+    monkeypatch.setattr(worker, "_cores", lambda: 1)
+    assert worker.will_render_embedded(["charts/", "--renderer", "embedded"], {"PATH": ""}) is False
 
 
 def test_a_worker_started_early_is_stopped_and_reaped() -> None:
-    worker = start.start_worker()
-    start.stop_worker(worker)
-    assert worker.returncode is not None
-    start.stop_worker(worker)  # twice is harmless: the renderer and the entry point may both stop it
+    process = worker.start_worker()
+    worker.stop_worker(process)
+    assert process.returncode is not None
+    worker.stop_worker(process)  # twice is harmless: the renderer and the entry point may both stop it
 
 
 _DROPPED_INTERRUPT = """

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from todolint import __version__
 from todolint.models import Finding, Result
+from todolint.version import __version__
 
 BASELINE_VERSION = 1
 

@@ -276,7 +276,8 @@ def schema_fingerprint(kube_version: str) -> str:
     """What decides a schema verdict besides the object: the schema files, the validator, our own code."""
     import importlib.util
 
-    from todolint import __version__, schema
+    from todolint import schema
+    from todolint.version import __version__
 
     validator = importlib.util.find_spec("jsonschema_rs")
     parts = [

@@ -27,7 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from todolint.models import FieldPath, Finding, Location, Manifest, Target
-from todolint.parse import Loader, _scalar, _Walker
+from todolint.parse import Loader, NodeWalker, scalar_value
 
 #: Kinds in the order a person would rather edit them.
 KIND_ORDER = ("values", "template", "rendered")
@@ -507,7 +507,7 @@ def _load_values(file: str) -> _Source | None:
         return None
     if node is None:
         return _Source(file, {}, {})
-    walker = _Walker(1)
+    walker = NodeWalker(1)
     try:
         tree = walker.build(node, (), 0)
     except Exception:
@@ -648,7 +648,7 @@ class _Walk:
         """Literal parts of `node` agree with the rendered `value` (the test that picks one candidate)."""
         if isinstance(node, ScalarNode):
             if _literal(node):
-                literal = _scalar(node)
+                literal = scalar_value(node)
                 return type(literal) is type(value) and literal == value
             if isinstance(value, (dict, list)) or node.style not in (None, "", '"', "'"):
                 return True

@@ -61,7 +61,7 @@ class _Abort(Exception):
 _constructor = SafeConstructor()
 
 
-def _scalar(node: ScalarNode) -> Any:
+def scalar_value(node: ScalarNode) -> Any:
     tag = node.tag
     if tag == _NULL:
         return None
@@ -83,7 +83,7 @@ def _key_text(value: Any) -> str:
     return str(value)
 
 
-class _Walker:
+class NodeWalker:
     """Converts one document's node tree, collecting lines and duplicate keys."""
 
     def __init__(self, line_base: int) -> None:
@@ -110,7 +110,7 @@ class _Walker:
             if self.alias_budget < 0:
                 raise _Abort(f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (an alias bomb?)", self.line(node))
         if isinstance(node, ScalarNode):
-            return _scalar(node)
+            return scalar_value(node)
         if id(node) in self.built:
             self.in_alias += 1
             try:
@@ -136,7 +136,7 @@ class _Walker:
                 key = sys.intern(
                     _key_text(self.build(key_node, path, depth + 1))
                     if not isinstance(key_node, ScalarNode)
-                    else _key_text(_scalar(key_node))
+                    else _key_text(scalar_value(key_node))
                 )
                 key_path = (*path, key)
                 if key in mapping:
@@ -196,7 +196,7 @@ def read_document(text: str) -> tuple[Any, dict[FieldPath, int]]:
         loader.dispose()
     if node is None:
         return None, {}
-    walker = _Walker(1)
+    walker = NodeWalker(1)
     try:
         value = walker.build(node, (), 0)
     except _Abort as abort:
@@ -222,81 +222,84 @@ def parse_template(
     """
     manifests: list[Manifest] = []
     problems: list[ParseProblem] = []
-    line_base = first_line
-    index = 0
+    index = 0  # of every object read, sound or not
     try:
         for node in _documents(rendered.text):
-            if node is None:
-                continue
-            walker = _Walker(line_base)
-            try:
-                obj = walker.build(node, (), 0)
-            except _Abort as abort:
-                problems.append(ParseProblem("TL002", abort.message, abort.line, fatal=True))
-                continue
-            except RecursionError:
-                problems.append(
-                    ParseProblem("TL002", "document is nested too deeply to read", walker.line(node), fatal=True)
-                )
-                continue
-            if obj is None:
-                continue
-            walker.lines[()] = walker.line(node)
-            start = walker.line(node)
-            offset = start - 1 if relative_lines else 0
-            if not isinstance(obj, dict):
-                what = "a list" if isinstance(obj, list) else "a scalar"
-                problems.append(
-                    ParseProblem("TL004", f"document is {what}, not a Kubernetes object", start, fatal=True)
-                )
-                continue
-            manifest = Manifest(
-                target=target,
-                source=rendered.source,
-                file=file,
-                obj=obj,
-                lines=walker.lines,
-                line_offset=offset,
-                index=index,
-                text=rendered.text[node.start_mark.index : node.end_mark.index],
-            )
-            index += 1
-            bad = [k for k in ("apiVersion", "kind") if not isinstance(obj.get(k), str) or not obj.get(k)]
-            if bad:
-                problems.append(
-                    ParseProblem(
-                        "TL004",
-                        f"object has no {' or '.join(bad)} (a string is required)",
-                        start,
-                        path=(bad[0],),
-                        fatal=True,
-                        manifest=manifest,
-                    )
-                )
-                continue
-            for path, line in walker.duplicates:
-                problems.append(
-                    ParseProblem(
-                        "TL003",
-                        f"duplicate key {path[-1]!r}: YAML readers keep only one value, the API server rejects it",
-                        line,
-                        path=path,
-                        manifest=manifest,
-                    )
-                )
-            manifests.append(manifest)
-    except yaml.reader.ReaderError as exc:  # a character YAML forbids (NUL, other controls)
-        line = rendered.text.count("\n", 0, max(exc.position, 0)) + line_base
-        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
-        problems.append(ParseProblem("TL002", f"invalid YAML: {exc.reason} (U+{char:04X})", line, fatal=True))
+            if node is not None:
+                where = _Document(rendered, target, file, first_line, relative_lines, index)
+                manifest, sound = _parse_document(node, where, problems)
+                index += manifest is not None
+                if manifest is not None and sound:
+                    manifests.append(manifest)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem_line = int(mark.line) + line_base if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context = getattr(exc, "context", None)
-        if context:
-            problem = f"{context}: {problem}"
-        problems.append(ParseProblem("TL002", f"invalid YAML: {_unquote(problem)}", problem_line, fatal=True))
+        problems.append(_yaml_problem(exc, rendered.text, first_line))
     except (ValueError, TypeError) as exc:  # libyaml's reader rejects some byte sequences this way
         problems.append(ParseProblem("TL002", f"invalid YAML: {exc}", None, fatal=True))
     return manifests, problems
+
+
+@dataclass(frozen=True)
+class _Document:
+    """Where one document of a template's output comes from, and its index among the template's objects."""
+
+    rendered: RenderedTemplate
+    target: Target
+    file: str
+    first_line: int
+    relative_lines: bool
+    index: int
+
+
+def _parse_document(node: Node, where: _Document, problems: list[ParseProblem]) -> tuple[Manifest | None, bool]:
+    """One document's Manifest (None when it is empty or not a mapping) and whether it is a sound
+    object (no problem that keeps it from being linted); problems found are added to `problems`."""
+    walker = NodeWalker(where.first_line)
+    try:
+        obj = walker.build(node, (), 0)
+    except _Abort as abort:
+        problems.append(ParseProblem("TL002", abort.message, abort.line, fatal=True))
+        return None, False
+    except RecursionError:
+        problems.append(ParseProblem("TL002", "document is nested too deeply to read", walker.line(node), fatal=True))
+        return None, False
+    if obj is None:
+        return None, False
+    start = walker.lines[()] = walker.line(node)
+    if not isinstance(obj, dict):
+        what = "a list" if isinstance(obj, list) else "a scalar"
+        problems.append(ParseProblem("TL004", f"document is {what}, not a Kubernetes object", start, fatal=True))
+        return None, False
+    manifest = Manifest(
+        target=where.target,
+        source=where.rendered.source,
+        file=where.file,
+        obj=obj,
+        lines=walker.lines,
+        line_offset=start - 1 if where.relative_lines else 0,
+        index=where.index,
+        text=where.rendered.text[node.start_mark.index : node.end_mark.index],
+    )
+    bad = [k for k in ("apiVersion", "kind") if not isinstance(obj.get(k), str) or not obj.get(k)]
+    if bad:
+        message = f"object has no {' or '.join(bad)} (a string is required)"
+        problems.append(ParseProblem("TL004", message, start, path=(bad[0],), fatal=True, manifest=manifest))
+        return manifest, False
+    for path, line in walker.duplicates:
+        message = f"duplicate key {path[-1]!r}: YAML readers keep only one value, the API server rejects it"
+        problems.append(ParseProblem("TL003", message, line, path=path, manifest=manifest))
+    return manifest, True
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, line_base: int) -> ParseProblem:
+    """The TL002 problem for a YAML error, at the line it names."""
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML forbids (NUL, other controls)
+        line = text.count("\n", 0, max(exc.position, 0)) + line_base
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        return ParseProblem("TL002", f"invalid YAML: {exc.reason} (U+{char:04X})", line, fatal=True)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem_line = int(mark.line) + line_base if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    if context:
+        problem = f"{context}: {problem}"
+    return ParseProblem("TL002", f"invalid YAML: {_unquote(problem)}", problem_line, fatal=True)

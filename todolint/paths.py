@@ -1,15 +1,13 @@
-"""Where todolint keeps its cache, and what identifies the programs it runs, known before anything
-else loads: todolint.start and a bare `--version` (todolint.about) ask before click, pathlib or hashlib
-are imported, so everything here uses os alone."""
+"""Where todolint keeps its cache, how an entry is written, and what identifies the programs it runs
+(their files' paths, sizes and modification times)."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
-
-#: typing.TYPE_CHECKING without importing typing (see todolint.start).
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+import shutil
+from collections.abc import Mapping
 
 #: Bumped whenever the cache's entry format or key changes; old entries are then simply never read.
 FORMAT = 1
@@ -51,8 +49,6 @@ def write_entry(root: str, path: str, data: bytes) -> None:
             os.rmdir(path)  # an empty folder where an entry belongs (a non-empty one is not ours to delete)
         os.replace(tmp, path)
     except OSError:
-        import contextlib  # here: not needed for a bare `--version`
-
         with contextlib.suppress(OSError):
             os.unlink(tmp)
 
@@ -70,8 +66,6 @@ def stat_text(path: str, *, resolve: bool = True) -> str:
 def package_dir(name: str) -> str | None:
     """The folder of an installed package, found without importing it (helm_python's import loads a Go
     library, kubernetes_validate's pulls in jsonschema)."""
-    import importlib.util  # already loaded under `python -m`, ~1 ms otherwise
-
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -93,18 +87,5 @@ def embedded_fingerprint(environ: Mapping[str, str]) -> str | None:
 
 
 def which(program: str, search_path: str | None) -> str | None:
-    """`shutil.which(program, path=search_path)`; on POSIX without importing shutil (which pulls in bz2
-    and lzma, ~3 ms that a run never needs otherwise)."""
-    if os.name == "nt":  # PATHEXT and the current folder: leave Windows' rules to shutil
-        import shutil
-
-        return shutil.which(program, path=search_path)
-    seen = set()
-    for folder in (os.defpath if search_path is None else search_path).split(os.pathsep):
-        if not folder or folder in seen:
-            continue
-        seen.add(folder)
-        candidate = os.path.join(folder, program)
-        if os.access(candidate, os.F_OK | os.X_OK) and not os.path.isdir(candidate):
-            return candidate
-    return None
+    """`shutil.which(program, path=search_path)`: the executable `program` on `search_path`."""
+    return shutil.which(program, path=search_path)

@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from todolint import __version__
 from todolint.models import Finding, Location, Result, Severity, Target, TargetResult
 from todolint.paths import package_dir, stat_text
+from todolint.version import __version__
 
 if TYPE_CHECKING:
     from todolint.cache import CachingRenderer, RenderCache

@@ -1,8 +1,9 @@
 """Renderers: turn one chart × environment into rendered template text, with real Helm.
 
-Three implementations sit behind one small protocol: the helm CLI (`helm template`), the embedded Helm
-Go SDK (`helm_python`), and pre-rendered files or stdin. `make_renderer("auto")` picks the helm CLI when
-it is on PATH and the embedded SDK otherwise.
+Three implementations sit behind one small protocol: the helm CLI (`helm template`, helm_cli.py), the
+embedded Helm Go SDK (`helm_python`, helm_sdk.py with its worker process in worker.py), and
+pre-rendered files or stdin; choose.py picks one. This module holds what they share: the protocol,
+the error, and the checks and error wording applied before and after Helm runs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING, Protocol
 from todolint.render.tree import ChartScan, scan_chart
 
 if TYPE_CHECKING:
-    import subprocess
     from collections.abc import Sequence
 
     from todolint.models import Target
@@ -206,31 +206,3 @@ def refuse(scan: ChartScan, chart_path: str) -> None:
     """The RenderError for a chart `scan` found a problem in; nothing when it found none."""
     if scan.problem is not None:
         raise RenderError(scan.problem.message, file=f"{chart_path}/{scan.problem.rel}")
-
-
-def helm_on_path() -> str | None:
-    from todolint.paths import which
-
-    return which("helm", os.environ.get("PATH"))
-
-
-def make_renderer(
-    choice: str, *, worker: subprocess.Popen[bytes] | None = None, max_memory: int = DEFAULT_MAX_MEMORY
-) -> Renderer:
-    """`auto`, `helm` or `embedded`; RenderError (usage) when the choice cannot be met. `worker`: an
-    embedded render worker already started (todolint.start), for the embedded renderer to adopt;
-    `max_memory`: the MiB one render may use (its process is killed past it)."""
-    if choice == "auto":
-        choice = "helm" if helm_on_path() else "embedded"
-    if choice == "helm":
-        from todolint.render.helm_cli import HelmCliRenderer
-
-        binary = helm_on_path()
-        if binary is None:
-            raise RenderError("--renderer helm: no helm executable on PATH (install helm or use --renderer embedded)")
-        return HelmCliRenderer(binary, max_memory=max_memory)
-    if choice == "embedded":
-        from todolint.render.helm_sdk import EmbeddedRenderer
-
-        return EmbeddedRenderer(worker, max_memory=max_memory)
-    raise RenderError(f"unknown renderer {choice!r} (choose auto, helm or embedded)")

@@ -39,10 +39,10 @@ from todolint.render import (
     one_line,
     resident_bytes,
 )
-from todolint.start import start_worker, stop_worker
+from todolint.render.worker import adopt, start_worker, stop_worker
 
 if TYPE_CHECKING:
-    import subprocess  # todolint.start starts the worker: a warm run imports none
+    import subprocess
 
     from todolint.models import Target
 
@@ -52,9 +52,10 @@ class EmbeddedRenderer:
 
     name = "embedded"
 
-    def __init__(self, worker: subprocess.Popen[bytes] | None = None, *, max_memory: int = DEFAULT_MAX_MEMORY) -> None:
-        """`worker`: one already started (todolint.start), which this renderer adopts; `max_memory`:
-        the MiB the worker may hold while it renders (it is killed past it, and started again)."""
+    def __init__(self, *, max_memory: int = DEFAULT_MAX_MEMORY) -> None:
+        """Adopts the worker started early on a guess (todolint.render.worker), if there is one.
+        `max_memory`: the MiB the worker may hold while it renders (it is killed past it, and a new
+        one renders the rest)."""
         self.max_memory = max_memory
         import importlib.util
 
@@ -62,8 +63,9 @@ class EmbeddedRenderer:
             raise ImportError("helm_python (package helm-python-sdk) is not installed")
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
-        if worker is not None:
-            self._worker = self._own(worker)
+        early = adopt()
+        if early is not None:
+            self._worker = self._own(early)
         self._greeted = False  # the current worker's hello line has been read
         self._version: str | None = None
         #: Targets asked of the current worker whose answers are not read yet, in the worker's order.

@@ -39,6 +39,9 @@ def _load(module: str) -> Reporter:
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github")
 
+#: Formats that document every rule in force (SARIF's rule list, JUnit's test cases).
+RULES_DOCUMENTED = frozenset({"sarif", "junit"})
+
 #: Format name → reporter.
 REPORTERS: dict[str, Reporter] = {name: _load(name) for name in FORMATS}
 

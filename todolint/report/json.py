@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from todolint import __version__
 from todolint.models import Finding, Result, Severity
 from todolint.report import ReportOptions
+from todolint.version import __version__
 
 #: Bump when a field changes meaning or disappears; adding a field keeps the version.
 JSON_VERSION = 1

@@ -14,12 +14,12 @@ from pathlib import PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from todolint import __version__
 from todolint.baseline import fingerprint
 from todolint.models import Finding, Location, Result, Severity
 from todolint.report import ReportOptions
 from todolint.rules.base import Rule
 from todolint.rules.docs import explain_text
+from todolint.version import __version__
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://todolint.io"

@@ -10,9 +10,9 @@ import os
 from itertools import groupby
 from typing import TextIO
 
-from todolint import __version__
 from todolint.models import Finding, Location, Result, Severity
 from todolint.report import ReportOptions
+from todolint.version import __version__
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 #: Categories whose findings are about a secret value: their code frame shows no value at all.

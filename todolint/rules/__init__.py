@@ -1,13 +1,10 @@
-"""Rules: what one rule is, what it sees, and the function that gathers every rule.
+"""The rule registry: `all_rules` gathers every rule in force, sorted by code, from three sources.
 
-A rule is one unit carrying its code, kebab name, category, default severity and docs. Its `check`
-receives one rendered environment (every chart's objects for that environment) and yields Hits.
-Severity, selection and suppression are the engine's business, never a rule's.
-
-Three sources of rules:
-- engine rules (render, parse, schema): documented here, raised by the engine itself;
+- engine rules (render, parse, schema, suppression), documented here and raised by the engine itself;
 - declarative single-object rules: YAML files in `policies/` (and user `--policies` folders);
-- relational rules: small Python functions in `todolint.rules.*` modules, fed by the same contract.
+- relational rules: small Python functions in the `todolint.rules.*` family modules.
+
+What a rule is and what it sees live in `todolint.rules.base`.
 """
 
 from __future__ import annotations
@@ -162,6 +159,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         namespaces,
         probes,
         references,
+        releases,
         scaling,
         secrets,
         selectors,
@@ -182,6 +180,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         namespaces,
         apiurl,
         references,
+        releases,
         chart,
     )
     rules: list[Rule] = load_policies([policies_dir(), *policy_dirs], contract)

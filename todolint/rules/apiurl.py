@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
-from todolint.rules.apps import app_containers, app_objects, app_port, app_workloads, as_list, as_map, dig
+from todolint.rules.apps import app_containers, app_objects, app_port, app_workloads, as_list, as_map
 from todolint.rules.base import EnvContext, Rule
 
 #: Expected URLs a message names; the rest are counted.
@@ -35,13 +35,13 @@ def _url_sites(ctx: EnvContext, app: str, key: str) -> Iterator[tuple[Manifest, 
 
 
 def _expected_urls(ctx: EnvContext, backend: str, pattern: str) -> list[str]:
-    want_port = app_port(ctx.contract, backend)
+    # The port is the contract's, never the chart's: a Service on another port is service-port's finding,
+    # and a URL that followed it would contradict that rule.
+    port = app_port(ctx.contract, backend)
     urls: list[str] = []
     for service, owner in app_objects(ctx, "Service"):
         if owner != backend:
             continue
-        ports = [as_map(p).get("port") for p in as_list(dig(service.obj, ("spec", "ports")))]
-        port = want_port if want_port in ports else next((p for p in ports if isinstance(p, int)), want_port)
         urls.append(pattern.format(service=service.name, port=port, namespace=service.target.namespace))
     return sorted(set(urls))
 
@@ -99,8 +99,8 @@ def rules() -> list[Rule]:
             "api-url",
             "api-url",
             Severity.ERROR,
-            "The frontend's NEXT_PUBLIC_API_URL is http://<backend Service name>:<port> of the backend rendered "
-            "in the same environment.",
+            "The frontend's NEXT_PUBLIC_API_URL is http://<backend Service name>:<contract port> of the backend "
+            "rendered in the same environment.",
             "The frontend reaches the backend by the short Service name in its own namespace on port 8000 (§5.1). "
             "A URL naming another release, another namespace or another port makes every API call fail in that "
             "environment only, which is why both charts are rendered together.",

@@ -202,22 +202,29 @@ def contract_list(contract: Contract, *path: str) -> list[Any]:
     return list(as_list(dig(contract.data, path)))
 
 
-def name_for(contract: Contract, kind: str, release: str) -> str | None:
-    """The contract's name for `kind` in `release` (`{release}-config`), or None when it has none."""
+def name_for(contract: Contract, kind: str, release: str, app: str | None = None) -> str | None:
+    """The contract's name for `kind` of `app` in `release` (`{release}-config`, `{release}-{app}`), or
+    None when it has none (or it needs an app that is not known)."""
     pattern = as_map(contract.data.get("names")).get(kind)
     if not isinstance(pattern, str) or not release:
         return None
     try:
-        return pattern.format(release=release)
+        return pattern.format_map({"release": release, **({"app": app} if app else {})})
     except (KeyError, IndexError, ValueError):
         return None
 
 
-def name_in(ctx: EnvContext, kind: str, release: str) -> str | None:
-    """`name_for`, once per kind and release in an environment (every object of a kind asks)."""
-    key = ("name-for", kind, release)
+def name_names_app(contract: Contract, kind: str) -> bool:
+    """Whether the contract's name for `kind` tells the apps apart (has `{app}`)."""
+    pattern = as_map(contract.data.get("names")).get(kind)
+    return isinstance(pattern, str) and "{app}" in pattern
+
+
+def name_in(ctx: EnvContext, kind: str, release: str, app: str | None = None) -> str | None:
+    """`name_for`, once per kind, release and app in an environment (every object of a kind asks)."""
+    key = ("name-for", kind, release, app)
     if key not in ctx.memo:
-        ctx.memo[key] = name_for(ctx.contract, kind, release)
+        ctx.memo[key] = name_for(ctx.contract, kind, release, app)
     name: str | None = ctx.memo[key]
     return name
 
@@ -271,14 +278,89 @@ def is_database_service(ctx: EnvContext, manifest: Manifest) -> bool:
     return bool(ports) and all(p in wanted for p in ports)
 
 
+#: Where an app is recognised, in order: the first that names exactly one app wins.
+RECOGNITION_ORDER: tuple[str, ...] = (
+    "chart",
+    "name-label",
+    "component-label",
+    "container-name",
+    "image",
+    "object-name",
+)
+
+
+def app_words(ctx: EnvContext) -> Mapping[str, str]:
+    """Word (lower case) → app, from each app's `match`, `image` and name; built once per environment.
+
+    A word two apps share identifies neither.
+    """
+    words: dict[str, str] | None = ctx.memo.get(("app-words",))
+    if words is None:
+        words = {}
+        shared: set[str] = set()
+        for app, spec in contract_apps(ctx.contract).items():
+            spec = as_map(spec)
+            for word in (app, spec.get("image"), *as_list(spec.get("match"))):
+                if not isinstance(word, str) or not word:
+                    continue
+                word = word.lower()
+                if words.get(word, app) != app:
+                    shared.add(word)
+                words[word] = str(app)
+        for word in shared:
+            del words[word]
+        ctx.memo[("app-words",)] = words
+    return words
+
+
+def identify(words: Mapping[str, str], name: Any) -> str | None:
+    """The app `name` identifies: one of its words, or ending in `-word` (`todo-chatbot-backend`)."""
+    if not isinstance(name, str) or not name:
+        return None
+    name = name.lower()
+    app = words.get(name)
+    if app is not None:
+        return app
+    start = name.find("-")
+    while start != -1:
+        app = words.get(name[start + 1 :])
+        if app is not None:
+            return app
+        start = name.find("-", start + 1)
+    return None
+
+
+def _recognise(ctx: EnvContext, manifest: Manifest) -> tuple[str, str] | None:
+    """(app, how) by RECOGNITION_ORDER, or None."""
+    words = app_words(ctx)
+    app = identify(words, subchart_of(manifest) or manifest.target.chart)
+    if app is not None:
+        return app, "chart"
+    pod = template_labels(manifest)
+    for how, label in (("name-label", "app.kubernetes.io/name"), ("component-label", "app.kubernetes.io/component")):
+        app = identify(words, manifest.labels.get(label)) or identify(words, pod.get(label))
+        if app is not None:
+            return app, how
+    found = containers(manifest)
+    for container in found:
+        app = identify(words, container.name)
+        if app is not None:
+            return app, "container-name"
+    for container in found:
+        app = identify(words, image_repository(container.image).rsplit("/", 1)[-1])
+        if app is not None:
+            return app, "image"
+    app = identify(words, manifest.name)
+    return (app, "object-name") if app is not None else None
+
+
 def app_of(ctx: EnvContext, manifest: Manifest) -> str | None:
-    """The app an object belongs to: chart name, else `app.kubernetes.io/name`, else a container image.
+    """The app an object belongs to, recognised in RECOGNITION_ORDER (the words are each app's `match`).
 
     The chart name is the subchart's when the object comes from one (umbrella charts). A workload that
     runs only a database image, or a Service only on database ports, is never an app's (the database rules
     report them), nor is a `helm test` hook.
     """
-    apps = contract_apps(ctx.contract)
     if manifest.kind in WORKLOAD_KINDS and is_database_workload(ctx, manifest):
         return None
     if manifest.kind == "Service" and is_database_service(ctx, manifest):
@@ -286,22 +368,17 @@ def app_of(ctx: EnvContext, manifest: Manifest) -> str | None:
     hook = manifest.annotations.get("helm.sh/hook")
     if isinstance(hook, str) and "test" in hook:
         return None  # `helm test` pods (the `helm create` scaffold's test-connection) are not the app
-    sub = subchart_of(manifest)
-    if sub:
-        if sub in apps:
-            return sub
-    elif manifest.target.chart in apps:
-        return manifest.target.chart
-    for labels in (manifest.labels, template_labels(manifest)):
-        name = labels.get("app.kubernetes.io/name")
-        if isinstance(name, str) and name in apps:
-            return name
-    for container in containers(manifest):
-        for app in apps:
-            image = as_map(apps.get(app)).get("image", app)
-            if image_matches(container.image, [image, app]):
-                return str(app)
-    return None
+    found = _recognise(ctx, manifest)
+    return None if found is None else found[0]
+
+
+#: Workloads that run the app itself; Jobs, CronJobs, bare Pods and Helm hooks only help it.
+LONG_RUNNING_KINDS: tuple[str, ...] = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def is_long_running(manifest: Manifest) -> bool:
+    """A Deployment, StatefulSet or DaemonSet that is not a Helm hook: the app container rules apply."""
+    return manifest.kind in LONG_RUNNING_KINDS and "helm.sh/hook" not in manifest.annotations
 
 
 def app_in(ctx: EnvContext, manifest: Manifest) -> str | None:
@@ -314,7 +391,7 @@ def app_in(ctx: EnvContext, manifest: Manifest) -> str | None:
 
 
 def app_containers(ctx: EnvContext, manifest: Manifest, app: str) -> tuple[Container, ...]:
-    """The app's own containers: by name or image; else the first container (sidecars come later).
+    """The app's own containers: by name or image basename; else the first container (sidecars come later).
 
     Worked out once per object, app and environment: most rules ask.
     """
@@ -323,17 +400,42 @@ def app_containers(ctx: EnvContext, manifest: Manifest, app: str) -> tuple[Conta
     own: tuple[Container, ...] | None = known.get(key)
     if own is None:
         found = containers(manifest)
-        image = app_spec(ctx.contract, app).get("image", app)
-        own = tuple(c for c in found if c.name == app or image_matches(c.image, [image, app])) or found[:1]
+        words = app_words(ctx)
+        own = (
+            tuple(
+                c
+                for c in found
+                if identify(words, c.name) == app
+                or identify(words, image_repository(c.image).rsplit("/", 1)[-1]) == app
+            )
+            or found[:1]
+        )
         known[key] = own
     return own
 
 
 def app_workloads(ctx: EnvContext) -> Iterator[tuple[Manifest, str]]:
-    for manifest in ctx.of_kind(*WORKLOAD_KINDS):
+    """The long-running workloads of an app (never Jobs or hooks), with the app."""
+    for manifest in ctx.of_kind(*LONG_RUNNING_KINDS):
+        if "helm.sh/hook" in manifest.annotations:
+            continue
         app = app_in(ctx, manifest)
         if app is not None:
             yield manifest, app
+
+
+def release_apps(ctx: EnvContext, target: Target) -> tuple[str, ...]:
+    """The apps whose long-running workloads one release (chart × environment) renders, sorted."""
+    key = ("release-apps", target)
+    found: tuple[str, ...] | None = ctx.memo.get(key)
+    if found is None:
+        if ("release-apps",) not in ctx.memo:
+            by_target: dict[Target, set[str]] = {}
+            for manifest, app in app_workloads(ctx):
+                by_target.setdefault(manifest.target, set()).add(app)
+            ctx.memo[("release-apps",)] = {t: tuple(sorted(a)) for t, a in by_target.items()}
+        found = ctx.memo[key] = ctx.memo[("release-apps",)].get(target, ())
+    return found
 
 
 def _config_map_names(workload: Manifest) -> set[str]:
@@ -346,6 +448,12 @@ def _config_map_names(workload: Manifest) -> set[str]:
     for volume in as_list(pod_spec(workload).get("volumes")):
         names.add(str(dig(volume, ("configMap", "name"))))
     return names
+
+
+def config_map_loaders(ctx: EnvContext, config_map: Manifest) -> tuple[str, ...]:
+    """The apps whose workloads (same release) load `config_map`, sorted."""
+    by_config, _ = _workload_facts(ctx, config_map.target)
+    return tuple(sorted(a for a in by_config.get(config_map.name, ()) if a is not None))
 
 
 def _only(apps: Iterator[str | None]) -> str | None:

@@ -1,12 +1,26 @@
 """Config (spec §6): the ConfigMap `{release}-config` carries the spec's keys and reaches the app
-container through `envFrom.configMapRef`."""
+container through `envFrom.configMapRef`. The keys are checked on the ConfigMap the app really loads, even
+when it is shared or named otherwise (object-names reports the name)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from todolint.models import Hit, Severity
-from todolint.rules.apps import app_containers, app_objects, app_spec, app_workloads, as_list, as_map, name_in
+from todolint.models import Hit, Manifest, Severity, Target
+from todolint.rules.apps import (
+    Container,
+    app_containers,
+    app_objects,
+    app_spec,
+    app_workloads,
+    as_list,
+    as_map,
+    dig,
+    name_in,
+    name_names_app,
+    release_apps,
+    subchart_of,
+)
 from todolint.rules.base import EnvContext, Rule
 
 
@@ -14,50 +28,100 @@ def _keys(ctx: EnvContext, app: str) -> list[str]:
     return [k for k in as_list(app_spec(ctx.contract, app).get("config_keys")) if isinstance(k, str)]
 
 
-def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
-    maps = {(m.target, m.name): (m, app) for m, app in app_objects(ctx, "ConfigMap")}
-    seen: set[tuple[object, str]] = set()
-    for manifest, app in [*app_objects(ctx, "ConfigMap"), *app_workloads(ctx)]:
-        name = name_in(ctx, "ConfigMap", manifest.target.release)
-        keys = _keys(ctx, app)
-        if name is None or not keys or (manifest.target, app) in seen:
+def loaded_config_maps(container: Container) -> list[str]:
+    """The ConfigMaps a container loads (envFrom.configMapRef, then env[].valueFrom.configMapKeyRef), in order."""
+    names = [as_map(as_map(e).get("configMapRef")).get("name") for e in as_list(container.spec.get("envFrom"))]
+    names += [dig(e, ("valueFrom", "configMapKeyRef", "name")) for e in as_list(container.spec.get("env"))]
+    return list(dict.fromkeys(n for n in names if isinstance(n, str)))
+
+
+def _config_name(ctx: EnvContext, target: Target, app: str) -> str | None:
+    """The contract's ConfigMap name for the app, or None when it has none or when one release renders both
+    apps and the name does not tell them apart (one-release-per-app says so; no name is asked of both)."""
+    if not name_names_app(ctx.contract, "ConfigMap") and len(release_apps(ctx, target)) > 1:
+        return None
+    return name_in(ctx, "ConfigMap", target.release, app)
+
+
+def _app_config_maps(ctx: EnvContext) -> dict[tuple[Target, str], list[Manifest]]:
+    """(release, app) → the ConfigMaps its keys are checked on: the rendered ones the app's containers
+    load, whatever their names; else the app's ConfigMap named as the contract says; else its first one.
+    An app with workloads and none of these maps to []."""
+    rendered: dict[tuple[Target, str], list[Manifest]] = {}
+    for config_map in ctx.of_kind("ConfigMap"):
+        rendered.setdefault((config_map.target, config_map.name), []).append(config_map)
+    chosen: dict[tuple[Target, str], list[Manifest]] = {}
+    for manifest, app in app_workloads(ctx):
+        maps = chosen.setdefault((manifest.target, app), [])
+        for container in app_containers(ctx, manifest, app):
+            for name in loaded_config_maps(container):
+                # Two ConfigMaps of one name (duplicate-object's finding): the one of the workload's own subchart.
+                same = rendered.get((manifest.target, name), [])
+                loaded = next((m for m in same if subchart_of(m) == subchart_of(manifest)), same[0] if same else None)
+                if loaded is not None and all(loaded is not m for m in maps):
+                    maps.append(loaded)
+    own: dict[tuple[Target, str], list[Manifest]] = {}
+    for manifest, app in app_objects(ctx, "ConfigMap"):
+        own.setdefault((manifest.target, app), []).append(manifest)
+    for (target, app), maps in own.items():
+        if chosen.get((target, app)):
             continue
-        if manifest.kind == "ConfigMap":
-            if manifest.name != name:
-                continue
-            seen.add((manifest.target, app))
-            data = as_map(manifest.obj.get("data"))
-            missing = [k for k in keys if k not in data]
-            if missing:
-                yield Hit(
-                    f"ConfigMap {name}: expected keys {', '.join(keys)}, missing {', '.join(missing)}",
-                    manifest=manifest,
-                    path=("data",) if "data" in manifest.obj else (),
-                )
-        elif (manifest.target, name) not in maps:
-            seen.add((manifest.target, app))
+        wanted = _config_name(ctx, target, app)
+        chosen[(target, app)] = [m for m in maps if m.name == wanted][:1] or maps[:1]
+    return chosen
+
+
+def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
+    # One finding per ConfigMap, even when both apps load it and both lack keys.
+    missing_on: dict[int, tuple[Manifest, list[tuple[str, list[str]]]]] = {}
+    for (target, app), maps in _app_config_maps(ctx).items():
+        keys = _keys(ctx, app)
+        if not keys:
+            continue
+        if not maps:
+            name = _config_name(ctx, target, app)
+            shown = f"ConfigMap {name}" if name else "a ConfigMap"
+            workload = next(m for m, a in app_workloads(ctx) if m.target == target and a == app)
             yield Hit(
-                f"expected ConfigMap {name} with keys {', '.join(keys)} in the release, found none",
-                manifest=manifest,
+                f"expected {shown} with keys {', '.join(keys)} in the release, found none",
+                manifest=workload,
                 path=("metadata", "name"),
             )
+            continue
+        present = {k for m in maps for k in as_map(m.obj.get("data"))}
+        missing = [k for k in keys if k not in present]
+        if missing:
+            missing_on.setdefault(id(maps[0]), (maps[0], []))[1].append((app, missing))
+    for manifest, gaps in missing_on.values():
+        if len(gaps) == 1:
+            app, missing = gaps[0]
+            detail = f"expected keys {', '.join(_keys(ctx, app))}, missing {', '.join(missing)}"
+        else:
+            detail = "missing " + "; ".join(f"{', '.join(missing)} ({app})" for app, missing in gaps)
+        yield Hit(
+            f"ConfigMap {manifest.name}: {detail}",
+            manifest=manifest,
+            path=("data",) if "data" in manifest.obj else (),
+        )
 
 
 def check_config_envfrom(ctx: EnvContext) -> Iterator[Hit]:
+    rendered = {(m.target, m.name) for m in ctx.of_kind("ConfigMap")}
     for manifest, app in app_workloads(ctx):
-        name = name_in(ctx, "ConfigMap", manifest.target.release)
-        if name is None or not _keys(ctx, app):
+        if name_in(ctx, "ConfigMap", manifest.target.release, app) is None or not _keys(ctx, app):
             continue
+        name = _config_name(ctx, manifest.target, app)
         for container in app_containers(ctx, manifest, app):
             refs = [as_map(as_map(e).get("configMapRef")).get("name") for e in as_list(container.spec.get("envFrom"))]
-            if name not in refs:
-                found = ", ".join(repr(r) for r in refs if r) or "none"
-                has_env_from = "envFrom" in container.spec
-                yield Hit(
-                    f"container {container.name or '?'}: expected envFrom.configMapRef {name!r}, found {found}",
-                    manifest=manifest,
-                    path=(*container.path, "envFrom") if has_env_from else container.path,
-                )
+            if name in refs or any(isinstance(r, str) and (manifest.target, r) in rendered for r in refs):
+                continue  # a rendered ConfigMap under another name: object-names reports the name
+            found = ", ".join(repr(r) for r in refs if r) or "none"
+            wanted = repr(name) if name else "to the app's ConfigMap"
+            yield Hit(
+                f"container {container.name or '?'}: expected envFrom.configMapRef {wanted}, found {found}",
+                manifest=manifest,
+                path=(*container.path, "envFrom") if "envFrom" in container.spec else container.path,
+            )
 
 
 def rules() -> list[Rule]:

@@ -26,7 +26,7 @@ from todolint.rules.apps import (
 from todolint.rules.base import EnvContext, Rule
 
 URL_KEY = "DATABASE_URL"
-_IN_CLUSTER = re.compile(r"\.(svc|cluster\.local)\.?$|^localhost$|^127\.|^postgres(ql)?$")
+_CLUSTER_DNS = re.compile(r"\.(svc|cluster\.local)\.?$")
 
 
 def check_database_image(ctx: EnvContext) -> Iterator[Hit]:
@@ -88,16 +88,27 @@ def _host(url: str) -> str:
         return ""
 
 
-def _in_cluster(host: str, services: set[str]) -> bool:
-    return bool(host) and ("." not in host or host in services or bool(_IN_CLUSTER.search(host)))
+def _in_cluster(host: str, services: set[str]) -> str | None:
+    """Why `host` is in the cluster (a rendered Service, cluster DNS, loopback), or None. A placeholder
+    (`host`, `db`) or a name nothing renders is not known to be in the cluster."""
+    if not host:
+        return None
+    first = host.split(".", 1)[0]
+    if host in services or (first in services and _CLUSTER_DNS.search(host)):
+        return f"the rendered Service {first!r}"
+    if _CLUSTER_DNS.search(host):
+        return "a cluster DNS name (*.svc, *.cluster.local)"
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return "a loopback address"
+    return None
+
+
+def _url_message(why: str) -> str:
+    return f"DATABASE_URL names {why}: expected the external database (value not shown)"
 
 
 def check_database_url(ctx: EnvContext) -> Iterator[Hit]:
     services = {s.name.lower() for s in ctx.of_kind("Service") if s.name}
-    message = (
-        "DATABASE_URL names an in-cluster host (a Service name, *.svc or localhost): expected the external "
-        "database (value not shown)"
-    )
     for manifest in ctx.of_kind("ConfigMap", "Secret"):
         for section in ("data", "stringData"):
             for key, value in as_map(manifest.obj.get(section)).items():
@@ -108,15 +119,19 @@ def check_database_url(ctx: EnvContext) -> Iterator[Hit]:
                         value = base64.b64decode(value, validate=True).decode("utf-8", "replace")
                     except (binascii.Error, ValueError):
                         continue
-                if _in_cluster(_host(value), services):
-                    yield Hit(message, manifest=manifest, path=(section, key))
+                why = _in_cluster(_host(value), services)
+                if why:
+                    yield Hit(_url_message(why), manifest=manifest, path=(section, key))
     for manifest in ctx.of_kind(*WORKLOAD_KINDS):
         for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("env"))):
                 entry = as_map(entry)
                 value = entry.get("value")
-                if entry.get("name") == URL_KEY and isinstance(value, str) and _in_cluster(_host(value), services):
-                    yield Hit(message, manifest=manifest, path=(*container.path, "env", index, "value"))
+                if entry.get("name") != URL_KEY or not isinstance(value, str):
+                    continue
+                why = _in_cluster(_host(value), services)
+                if why:
+                    yield Hit(_url_message(why), manifest=manifest, path=(*container.path, "env", index, "value"))
 
 
 def rules() -> list[Rule]:
@@ -170,7 +185,8 @@ def rules() -> list[Rule]:
             "database-url-in-cluster",
             "database",
             Severity.ERROR,
-            "A DATABASE_URL the linter can read never names an in-cluster host (a Service, *.svc, localhost).",
+            "A DATABASE_URL the linter can read never names an in-cluster host (a rendered Service, *.svc, "
+            "*.cluster.local, localhost, a loopback address); a placeholder host is not one.",
             why + "a DATABASE_URL pointing at `postgres:5432` or `db.todo-dev.svc` means a database was "
             "bundled after all.",
             "Point DATABASE_URL at the external database, in the pre-created Secret.",

@@ -1,12 +1,22 @@
-"""Labels (spec §4.1): the five standard labels on every rendered object and on every pod template."""
+"""Labels (spec §4.1, §4.2): the five standard labels on every rendered object, the selector labels (or all five,
+by contract setting) on every pod template, and release-wide agreement where no Chart.yaml says the values."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from todolint.models import FieldPath, Hit, Manifest, Severity
-from todolint.rules.apps import as_map, chart_meta, dig, pod_template_path, resolve_app, subchart_of
+from todolint.models import FieldPath, Hit, Manifest, Severity, Target
+from todolint.rules.apps import (
+    as_map,
+    chart_meta,
+    contract_list,
+    dig,
+    pod_template_path,
+    resolve_app,
+    subchart_of,
+)
 from todolint.rules.base import EnvContext, Rule
 
 
@@ -56,36 +66,75 @@ class _Unknown:
         raise _UnknownError
 
 
+def _pod_template_required(ctx: EnvContext) -> frozenset[str] | None:
+    """The labels a pod template must carry: the selector labels, or None for all (`pod_template_labels`)."""
+    if ctx.contract.data.get("pod_template_labels") == "all":
+        return None
+    return frozenset(k for k in contract_list(ctx.contract, "selector_labels") if isinstance(k, str))
+
+
 def _check_labels(
     manifest: Manifest,
     labels: Mapping[str, Any],
     labels_path: FieldPath,
     expected: Mapping[str, str | None],
     where: str,
+    required: frozenset[str] | None = None,
 ) -> Iterator[Hit]:
-    for label, value in expected.items():
-        if label not in labels:
-            shown = f" {value!r}" if value is not None else ""
-            yield Hit(f"{where} lacks label {label}{shown}", manifest=manifest, path=labels_path)
-        elif value is not None and _text(labels[label]) != value:
-            found = labels[label]
-            yield Hit(
-                f"{where} label {label}: expected {value!r}, found {found!r}",
-                manifest=manifest,
-                path=(*labels_path, label),
-            )
+    """One finding per labels block, listing every label missing (of `required`; None: all) or wrong."""
+    missing = [
+        (label, value)
+        for label, value in expected.items()
+        if label not in labels and (required is None or label in required)
+    ]
+    wrong = [
+        (label, value, labels[label])
+        for label, value in expected.items()
+        if label in labels and value is not None and _text(labels[label]) != value
+    ]
+    if not missing and not wrong:
+        return
+    if len(missing) == 1 and not wrong:
+        label, value = missing[0]
+        shown = f" {value!r}" if value is not None else ""
+        yield Hit(f"{where} lacks label {label}{shown}", manifest=manifest, path=labels_path)
+        return
+    if len(wrong) == 1 and not missing:
+        label, value, found = wrong[0]
+        yield Hit(
+            f"{where} label {label}: expected {value!r}, found {found!r}", manifest=manifest, path=(*labels_path, label)
+        )
+        return
+    parts = []
+    if missing:
+        parts.append(
+            "lacks " + ", ".join(label + (f" {value!r}" if value is not None else "") for label, value in missing)
+        )
+    if wrong:
+        parts.append(
+            "wrong " + ", ".join(f"{label} (expected {value!r}, found {found!r})" for label, value, found in wrong)
+        )
+    yield Hit(f"{where} labels: {'; '.join(parts)}", manifest=manifest, path=labels_path)
+
+
+def _expected_for(
+    ctx: EnvContext, manifest: Manifest, known: dict[Any, dict[str, str | None]]
+) -> dict[str, str | None]:
+    # What the labels should be depends only on this key: worked out once per key, not once per object.
+    app = resolve_app(ctx, manifest)
+    target = manifest.target
+    key = (app, target.release, target.chart_path, subchart_of(manifest) if target.chart_path else "")
+    expected = known.get(key)
+    if expected is None:
+        expected = known[key] = expected_labels(ctx, manifest, app)
+    return expected
 
 
 def check_standard_labels(ctx: EnvContext) -> Iterator[Hit]:
-    # What the labels should be depends only on this key: worked out once per key, not once per object.
-    known: dict[tuple[str | None, str, str, str], dict[str, str | None]] = {}
+    known: dict[Any, dict[str, str | None]] = {}
+    required = _pod_template_required(ctx)
     for manifest in ctx.manifests:
-        app = resolve_app(ctx, manifest)
-        target = manifest.target
-        key = (app, target.release, target.chart_path, subchart_of(manifest) if target.chart_path else "")
-        expected = known.get(key)
-        if expected is None:
-            expected = known[key] = expected_labels(ctx, manifest, app)
+        expected = _expected_for(ctx, manifest, known)
         if not expected:
             return
         where = manifest.kind or "object"
@@ -93,24 +142,99 @@ def check_standard_labels(ctx: EnvContext) -> Iterator[Hit]:
         template = pod_template_path(manifest)
         if template:
             path = (*template, "metadata", "labels")
-            yield from _check_labels(manifest, as_map(dig(manifest.obj, path)), path, expected, "pod template")
+            labels = as_map(dig(manifest.obj, path))
+            yield from _check_labels(manifest, labels, path, expected, "pod template", required)
+
+
+def _unknowable(ctx: EnvContext, manifest: Manifest, known: dict[Any, dict[str, str | None]]) -> list[str]:
+    """Labels whose value cannot be known (no Chart.yaml) and is the same for every object of a release."""
+    patterns = as_map(ctx.contract.data.get("labels"))
+    return [
+        label
+        for label, value in _expected_for(ctx, manifest, known).items()
+        if value is None and isinstance(patterns.get(label), str) and "{app}" not in patterns[label]
+    ]
+
+
+def check_label_agreement(ctx: EnvContext) -> Iterator[Hit]:
+    known: dict[Any, dict[str, str | None]] = {}
+    groups: dict[tuple[Target, str], list[Manifest]] = {}
+    for manifest in ctx.manifests:
+        groups.setdefault((manifest.target, subchart_of(manifest)), []).append(manifest)
+    for members in groups.values():
+        labels = _unknowable(ctx, members[0], known)
+        if not labels:
+            continue
+        common: dict[str, Any] = {}
+        for label in labels:
+            values = Counter(_text(m.labels[label]) for m in members if label in m.labels)
+            if values:
+                common[label] = values.most_common(1)[0][0]  # ties: the first seen
+        for manifest in members:
+            yield from _disagreeing(manifest, manifest.labels, ("metadata", "labels"), common, manifest.kind, "release")
+            template = pod_template_path(manifest)
+            if template:
+                own = {label: _text(manifest.labels[label]) for label in labels if label in manifest.labels}
+                path = (*template, "metadata", "labels")
+                wanted = {**common, **own}
+                labels_there = as_map(dig(manifest.obj, path))
+                yield from _disagreeing(manifest, labels_there, path, wanted, "pod template", manifest.kind)
+
+
+def _disagreeing(
+    manifest: Manifest,
+    labels: Mapping[str, Any],
+    path: FieldPath,
+    wanted: Mapping[str, Any],
+    where: str,
+    whose: str,
+) -> Iterator[Hit]:
+    wrong = [(k, v, labels[k]) for k, v in wanted.items() if k in labels and _text(labels[k]) != v]
+    if wrong:
+        shown = ", ".join(f"{k} {found!r} (the {whose}'s is {v!r})" for k, v, found in wrong)
+        yield Hit(
+            f"{where} label disagrees with the {whose}: {shown}",
+            manifest=manifest,
+            path=(*path, wrong[0][0]) if len(wrong) == 1 else path,
+        )
 
 
 def rules() -> list[Rule]:
+    origin = "todolint.rules.labels"
     return [
         Rule(
             "TL100",
             "standard-labels",
             "labels",
             Severity.ERROR,
-            "Every object and pod template carries the five standard labels with the contract's values.",
+            "Every object carries the five standard labels with the contract's values; pod templates carry the "
+            "selector labels, and any standard label they carry has its value.",
             "The contract (§4.1) labels everything with app.kubernetes.io/name (the app), /instance (the release), "
             "/version (Chart appVersion), /managed-by: Helm and helm.sh/chart ({chart}-{version}). Dashboards, "
-            "`kubectl get -l`, NetworkPolicies and selectors find the app's objects by them.",
+            "`kubectl get -l`, NetworkPolicies and selectors find the app's objects by them. Pods must carry the "
+            "selector labels (§4.2); the full set on pod templates is `pod_template_labels: all`. An app "
+            "recognised by anything but its name label has a wrong name label. One finding per labels block.",
             "Put the chart's `labels` helper (as `helm create` writes it) under metadata.labels of every template "
-            "and of the pod template; set name/version in Chart.yaml. Label patterns are `labels` in contract.yaml.",
+            "and the `selectorLabels` helper (or `labels`) on the pod template; set name/version in Chart.yaml. "
+            "Label patterns are `labels` in contract.yaml.",
             "metadata:\n  labels:\n    app.kubernetes.io/name: backend   # expect: TL100 ('todo-backend' expected)",
-            origin="todolint.rules.labels",
+            origin=origin,
             check=check_standard_labels,
-        )
+        ),
+        Rule(
+            "TL101",
+            "release-label-agreement",
+            "labels",
+            Severity.ERROR,
+            "Without a Chart.yaml (pre-rendered input), app.kubernetes.io/version and helm.sh/chart agree across "
+            "the objects of one release, and a pod template's agree with its workload's.",
+            "The version and chart labels come from one Chart.yaml per release: objects of one release that "
+            "disagree were rendered from two versions, or one template hard-codes what the helper computes. "
+            "The contract (§4.1) cannot say the value without the chart, but one release has one.",
+            "Render every label from the chart's `labels` helper; check the template that writes its own.",
+            "kind: Deployment\nmetadata: {labels: {app.kubernetes.io/version: 1.0.0}}\n"
+            "spec: {template: {metadata: {labels: {app.kubernetes.io/version: 0.9.0}}}}   # expect: TL101",
+            origin=origin,
+            check=check_label_agreement,
+        ),
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from todolint.models import Hit, Manifest, Severity
-from todolint.rules.apps import app_objects, as_map, name_in
+from todolint.rules.apps import app_objects, as_map, config_map_loaders, name_in, name_names_app, release_apps
 from todolint.rules.base import EnvContext, Rule
 
 #: Kinds the contract names that a chart renders (the Secret is pre-created: see the secrets rules).
@@ -16,14 +16,40 @@ RENDERED_NAMED_KINDS = ("Deployment", "Service", "ConfigMap")
 def check_object_names(ctx: EnvContext) -> Iterator[Hit]:
     names = as_map(ctx.contract.data.get("names"))
     kinds = [k for k in RENDERED_NAMED_KINDS if k in names]
-    for manifest, _app in app_objects(ctx, *kinds):
-        expected = name_in(ctx, manifest.kind, manifest.target.release)
+    for manifest, app in app_objects(ctx, *kinds):
+        if not name_names_app(ctx.contract, manifest.kind) and len(release_apps(ctx, manifest.target)) > 1:
+            continue  # one name for both apps' objects: one-release-per-app says so, once, on the chart
+        expected = name_in(ctx, manifest.kind, manifest.target.release, app)
         if expected is not None and manifest.name != expected:
             yield Hit(
                 f"{manifest.kind} name: expected {expected!r}, found {manifest.name!r}",
                 manifest=manifest,
                 path=("metadata", "name"),
             )
+    if "ConfigMap" in kinds:
+        yield from _shared_config_names(ctx)
+
+
+def _shared_config_names(ctx: EnvContext) -> Iterator[Hit]:
+    """A ConfigMap the workloads of both apps load: the contract gives each app its own."""
+    for manifest in ctx.of_kind("ConfigMap"):
+        apps = config_map_loaders(ctx, manifest)
+        if len(apps) < 2:
+            continue
+        wanted = {app: name_in(ctx, "ConfigMap", manifest.target.release, app) for app in apps}
+        if manifest.name in wanted.values() or None in wanted.values():
+            continue
+        if len(set(wanted.values())) == 1:  # one name for both (one release, no {app}): ask for that one
+            expected = f"{next(iter(wanted.values()))!r}"
+        else:
+            expected = (
+                "one ConfigMap per app (" + ", ".join(f"{name!r} for {app}" for app, name in wanted.items()) + ")"
+            )
+        yield Hit(
+            f"ConfigMap name: expected {expected}, found {manifest.name!r} loaded by {' and '.join(apps)}",
+            manifest=manifest,
+            path=("metadata", "name"),
+        )
 
 
 def check_object_namespace(ctx: EnvContext) -> Iterator[Hit]:
@@ -67,7 +93,7 @@ def rules() -> list[Rule]:
             "object-names",
             "names",
             Severity.ERROR,
-            "Deployment and Service are named {release}, the ConfigMap {release}-config.",
+            "Deployment and Service are named {release}, the ConfigMap {release}-config (each app its own).",
             "The contract's tables (§2.1, §2.2) name every object after the Helm release, so that two releases "
             "never collide and the frontend can reach the backend by a predictable name. (The spec's diagram "
             "draws `todo-backend`; the tables are the contract: patterns are `names` in contract.yaml.)",

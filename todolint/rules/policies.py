@@ -37,6 +37,7 @@ from todolint.rules.apps import (
     WORKLOAD_KINDS,
     app_containers,
     dig,
+    is_long_running,
     pod_template_path,
     resolve_app,
 )
@@ -612,8 +613,8 @@ def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | No
                 continue
             yield manifest, app, path, dig(manifest.obj, path) if path else manifest.obj
         elif target == "app-containers":
-            if app is None:
-                continue
+            if app is None or not is_long_running(manifest):
+                continue  # Jobs, CronJobs and hooks help the app; the app container rules are not theirs
             for container in app_containers(ctx, manifest, app):
                 yield manifest, app, container.path, container.spec
         else:

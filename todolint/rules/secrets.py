@@ -3,12 +3,16 @@ pre-created `{release}-secrets`; nothing secret-like travels as plain config. No
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from todolint.contract import Contract
-from todolint.models import Hit, Severity, is_map
+from todolint.models import FieldPath, Hit, Severity, is_map
 from todolint.rules.apps import (
     WORKLOAD_KINDS,
+    Container,
     all_containers,
     app_containers,
     app_spec,
@@ -22,19 +26,47 @@ from todolint.rules.apps import (
 )
 from todolint.rules.base import EnvContext, Rule
 
-
-def secret_like(contract: Contract, name: str) -> bool:
-    """Whether a variable or key name looks like a secret (SECRET, PASSWORD, TOKEN, API_KEY, ...)."""
-    upper = name.upper().replace("-", "_")
-    return any(isinstance(p, str) and p.upper() in upper for p in contract_list(contract, "secret_name_patterns"))
+_ABSENT = object()
 
 
-def _secret_like(ctx: EnvContext, name: str) -> bool:
-    """`secret_like`, once per name in an environment: a stream repeats the same keys on every object."""
-    key = ("secret-like", name)
+def _whole_number(value: object) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and value.strip().isdigit()
+    )
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[_\-.]+", name.upper()) if w]
+
+
+def secret_like(contract: Contract, name: str, value: object = None) -> bool:
+    """Whether a variable or key name looks like a secret: a pattern (SECRET, TOKEN, API_KEY, ...) is whole
+    `_`/`-` separated words of it. A whole-number value under a name whose last word is a setting
+    (ACCESS_TOKEN_EXPIRE_MINUTES: "30") is not a secret."""
+    words = _words(name)
+    if not words:
+        return False
+    found = False
+    for pattern in contract_list(contract, "secret_name_patterns"):
+        wanted = _words(pattern) if isinstance(pattern, str) else []
+        if wanted and any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
+            found = True
+            break
+    if not found:
+        return False
+    settings = [s.upper() for s in contract_list(contract, "secret_name_settings") if isinstance(s, str)]
+    return not (_whole_number(value) and any(fnmatch.fnmatchcase(words[-1], s) for s in settings))
+
+
+def _secret_like(ctx: EnvContext, name: str, value: object) -> bool:
+    """`secret_like`, once per name (and whole-number-ness) in an environment: a stream repeats the same keys."""
+    number = (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and value.strip().isdigit()
+    )
+    key = ("secret-like", name, number)
     found: bool | None = ctx.memo.get(key)
     if found is None:
-        found = ctx.memo[key] = secret_like(ctx.contract, name)
+        found = ctx.memo[key] = secret_like(ctx.contract, name, "0" if number else None)
     return found
 
 
@@ -42,53 +74,101 @@ def _secret_names(ctx: EnvContext, app: str) -> list[str]:
     return [k for k in as_list(app_spec(ctx.contract, app).get("secret_keys")) if isinstance(k, str)]
 
 
+def _env_entries(container: Container) -> dict[str, tuple[int, Mapping[str, Any]]]:
+    return {
+        str(e.get("name")): (i, e)
+        for i, e in enumerate(as_list(container.spec.get("env")))
+        if isinstance(e, (dict, Mapping)) and isinstance(e.get("name"), str)  # any other name: TL010's finding
+    }
+
+
+def _key_ref_problems(
+    container: Container, wanted: list[str], secret: str | None
+) -> dict[str, list[tuple[str, FieldPath]]]:
+    """How each wanted key fails, grouped: failure (message part) → [(key, path)]."""
+    env = _env_entries(container)
+    problems: dict[str, list[tuple[str, FieldPath]]] = {}
+    for key in wanted:
+        if key not in env:
+            where = (*container.path, "env") if "env" in container.spec else container.path
+            problems.setdefault("missing", []).append((key, where))
+            continue
+        index, entry = env[key]
+        ref = dig(entry, ("valueFrom", "secretKeyRef"))
+        path = (*container.path, "env", index)
+        if not isinstance(ref, (dict, Mapping)):
+            how = "a literal value" if "value" in entry else "another source"
+            problems.setdefault(f"source:{how}", []).append((key, path))
+            continue
+        if secret is not None and ref.get("name") != secret:
+            problems.setdefault(f"name:{ref.get('name')!r}", []).append(
+                (key, (*path, "valueFrom", "secretKeyRef", "name"))
+            )
+        if ref.get("key") != key:
+            problems.setdefault("key", []).append((key, (*path, "valueFrom", "secretKeyRef", "key")))
+    return problems
+
+
+def _key_ref_message(
+    container: Container, failure: str, keys: list[str], secret: str | None, entry: Mapping[str, Any]
+) -> str:
+    shown = ", ".join(keys)
+    kind, _, detail = failure.partition(":")
+    if kind == "missing":
+        return (
+            f"container {container.name or '?'}: expected env {shown} from secretKeyRef "
+            f"{secret or '<release>-secrets'} (key = variable name), found none"
+        )
+    if kind == "source":
+        return f"env {shown}: expected valueFrom.secretKeyRef, found {detail}"
+    if kind == "name":
+        return f"env {shown}: expected secretKeyRef name {secret!r}, found {detail}"
+    found = ", ".join(f"{k}={entry.get(k)!r}" for k in keys)
+    return f"env {shown}: expected each secretKeyRef key to equal the variable name, found {found}"
+
+
 def check_secret_key_ref(ctx: EnvContext) -> Iterator[Hit]:
     for manifest, app in app_workloads(ctx):
         wanted = _secret_names(ctx, app)
-        secret = name_in(ctx, "Secret", manifest.target.release)
         if not wanted:
             continue
+        secret = name_in(ctx, "Secret", manifest.target.release, app)
         for container in app_containers(ctx, manifest, app):
-            env = {
-                e.get("name"): (i, e)
-                for i, e in enumerate(as_list(container.spec.get("env")))
-                if isinstance(e, (dict, Mapping)) and isinstance(e.get("name"), str)  # any other name: TL010's finding
-            }
-            for key in wanted:
-                if key not in env:
-                    yield Hit(
-                        f"container {container.name or '?'}: expected env {key} from secretKeyRef "
-                        f"{secret or '<release>-secrets'}/{key}, found none",
-                        manifest=manifest,
-                        path=(*container.path, "env") if "env" in container.spec else container.path,
-                    )
-                    continue
-                index, entry = env[key]
-                ref = dig(entry, ("valueFrom", "secretKeyRef"))
-                path = (*container.path, "env", index)
-                if not isinstance(ref, (dict, Mapping)):
-                    how = "a literal value" if "value" in entry else "another source"
-                    yield Hit(f"env {key}: expected valueFrom.secretKeyRef, found {how}", manifest=manifest, path=path)
-                    continue
-                if secret is not None and ref.get("name") != secret:
-                    yield Hit(
-                        f"env {key}: expected secretKeyRef name {secret!r}, found {ref.get('name')!r}",
-                        manifest=manifest,
-                        path=(*path, "valueFrom", "secretKeyRef", "name"),
-                    )
-                if ref.get("key") != key:
-                    yield Hit(
-                        f"env {key}: expected secretKeyRef key {key!r}, found {ref.get('key')!r}",
-                        manifest=manifest,
-                        path=(*path, "valueFrom", "secretKeyRef", "key"),
-                    )
+            env = _env_entries(container)
+            for failure, hits in _key_ref_problems(container, wanted, secret).items():
+                keys = [key for key, _ in hits]
+                refs = {k: dig(env[k][1], ("valueFrom", "secretKeyRef", "key")) for k in keys if k in env}
+                yield Hit(
+                    _key_ref_message(container, failure, keys, secret, refs),
+                    manifest=manifest,
+                    path=hits[0][1],
+                )
+
+
+def check_frontend_no_secrets(ctx: EnvContext) -> Iterator[Hit]:
+    """Apps the contract gives no secret keys (the frontend, §6.1) read no Secret at all."""
+    for manifest, app in app_workloads(ctx):
+        if _secret_names(ctx, app) or "secret_keys" not in app_spec(ctx.contract, app):
+            continue
+        for container in app_containers(ctx, manifest, app):
+            env = as_list(container.spec.get("env"))
+            found = [
+                (i, as_map(e).get("name")) for i, e in enumerate(env) if is_map(dig(e, ("valueFrom", "secretKeyRef")))
+            ]
+            if found:
+                yield Hit(
+                    f"container {container.name or '?'}: expected no secret for {app} (its contract lists none), "
+                    f"found secretKeyRef for {', '.join(str(name) for _, name in found)}",
+                    manifest=manifest,
+                    path=(*container.path, "env", found[0][0]),
+                )
 
 
 def check_plain_text(ctx: EnvContext) -> Iterator[Hit]:
     for manifest in ctx.of_kind("ConfigMap"):
         for section in ("data", "binaryData"):
             for key in sorted(as_map(manifest.obj.get(section))):
-                if _secret_like(ctx, str(key)):
+                if _secret_like(ctx, str(key), as_map(manifest.obj.get(section)).get(key)):
                     yield Hit(
                         f"ConfigMap key {key} looks like a secret: expected it in the pre-created Secret "
                         "through secretKeyRef, found it in plain text (value not shown)",
@@ -99,7 +179,8 @@ def check_plain_text(ctx: EnvContext) -> Iterator[Hit]:
         for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("env"))):
                 name = as_map(entry).get("name")
-                if isinstance(name, str) and "value" in as_map(entry) and _secret_like(ctx, name):
+                value = as_map(entry).get("value", _ABSENT)
+                if isinstance(name, str) and value is not _ABSENT and _secret_like(ctx, name, value):
                     yield Hit(
                         f"env {name} looks like a secret: expected valueFrom.secretKeyRef, found a literal value "
                         "(not shown)",
@@ -152,7 +233,7 @@ def rules() -> list[Rule]:
             "The contract (§6.2) reads each secret from the pre-created Secret by key: a missing variable "
             "crashes the backend at start, a wrong Secret name keeps the pod in CreateContainerConfigError.",
             "Add `env: [{name: KEY, valueFrom: {secretKeyRef: {name: <release>-secrets, key: KEY}}}]` for every "
-            "key in `apps.todo-backend.secret_keys`.",
+            "key in `apps.todo-backend.secret_keys`. Keys that fail the same way in one container are one finding.",
             "env:\n  - name: SECRET_KEY\n    valueFrom:\n      secretKeyRef:\n"
             "        name: app-secrets   # expect: TL310 (todo-backend-dev-secrets expected)\n        key: SECRET_KEY",
             suppressible=False,
@@ -160,16 +241,33 @@ def rules() -> list[Rule]:
             check=check_secret_key_ref,
         ),
         Rule(
+            "TL314",
+            "frontend-no-secrets",
+            "secrets",
+            Severity.ERROR,
+            "An app whose contract lists no secret keys (the frontend) reads no secret through secretKeyRef.",
+            "The spec (§6.1) gives the frontend NODE_ENV and NEXT_PUBLIC_API_URL only: a Next.js container "
+            "holding DATABASE_URL or AUTH_SECRET can leak it to the browser bundle, and the frontend then needs "
+            "a Secret the contract never creates for it.",
+            "Remove the secretKeyRef entries from the frontend's env; the backend holds the secrets "
+            "(`apps.<app>.secret_keys` in contract.yaml).",
+            "containers:\n  - name: todo-frontend\n    env:\n      - name: AUTH_SECRET   # expect: TL314\n"
+            "        valueFrom: {secretKeyRef: {name: todo-backend-dev-secrets, key: AUTH_SECRET}}",
+            origin=origin,
+            check=check_frontend_no_secrets,
+        ),
+        Rule(
             "TL312",
             "secret-plain-text",
             "secrets",
             Severity.ERROR,
-            "No secret-like name (SECRET, PASSWORD, TOKEN, API_KEY, DATABASE_URL, ...) is a ConfigMap key or a "
-            "literal env value.",
+            "No secret-like name (SECRET, PASSWORD, TOKEN, API_KEY, DATABASE_URL, ... as whole words) is a "
+            "ConfigMap key or a literal env value; whole-number settings (..._EXPIRE_MINUTES) are not secrets.",
             "A secret in a ConfigMap or a literal env value lives in values files, git, `helm get values` and "
             "`kubectl describe` output; the contract (§6.2) keeps secrets in the pre-created Secret only.",
             "Move the value to the pre-created Secret and read it with secretKeyRef; the name patterns are "
-            "`secret_name_patterns` in contract.yaml.",
+            "`secret_name_patterns` in contract.yaml (matched as whole `_`/`-` separated words), the setting "
+            "suffixes `secret_name_settings`.",
             "env:\n  - name: OPENAI_API_KEY\n    value: sk-...   # expect: TL312",
             suppressible=False,
             origin=origin,

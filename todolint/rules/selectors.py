@@ -30,21 +30,30 @@ def check_selector_labels(ctx: EnvContext) -> Iterator[Hit]:
             continue  # a Service without selector has hand-made endpoints: nothing to compare
         selector = as_map(selector)
         values = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": manifest.target.release or None}
+        wrong = [
+            (key, values[key], selector[key])
+            for key in keys
+            if key in selector and values.get(key) is not None and selector[key] != values[key]
+        ]
+        # One finding per selector block: the label set and the values are usually one helper's output.
         if sorted(selector) != wanted:
+            found = ", ".join(sorted(selector)) or "none"
+            detail = "".join(f"; {key}: expected {want!r}, found {got!r}" for key, want, got in wrong)
             yield Hit(
-                f"{manifest.kind} selector: expected exactly the labels {', '.join(keys)}, "
-                f"found {', '.join(sorted(selector)) or 'none'}",
+                f"{manifest.kind} selector: expected exactly the labels {', '.join(keys)}, found {found}{detail}",
                 manifest=manifest,
                 path=path,
             )
-        for key in keys:
-            want = values.get(key)
-            if key in selector and want is not None and selector[key] != want:
-                yield Hit(
-                    f"{manifest.kind} selector {key}: expected {want!r}, found {selector[key]!r}",
-                    manifest=manifest,
-                    path=(*path, key),
-                )
+        elif len(wrong) == 1:
+            key, want, got = wrong[0]
+            yield Hit(
+                f"{manifest.kind} selector {key}: expected {want!r}, found {got!r}",
+                manifest=manifest,
+                path=(*path, key),
+            )
+        elif wrong:
+            shown = "; ".join(f"{key}: expected {want!r}, found {got!r}" for key, want, got in wrong)
+            yield Hit(f"{manifest.kind} selector {shown}", manifest=manifest, path=path)
 
 
 def check_selector_matches_template(ctx: EnvContext) -> Iterator[Hit]:

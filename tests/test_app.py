@@ -1,0 +1,47 @@
+"""The Python API: `todolint.lint()` answers what `todolint check` answers, and says usage errors the same way."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import todolint
+from tests.conftest import CHARTS, RunCli
+
+
+@pytest.fixture
+def broken_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The backend chart with five replicas in prod; a cache folder and HOME of its own."""
+    chart = tmp_path / "todo-backend"
+    shutil.copytree(CHARTS / "todo-backend", chart)
+    values = chart / "values-prod.yaml"
+    values.write_text(values.read_text().replace("replicaCount: 3", "replicaCount: 5"))
+    assert "replicaCount: 5" in values.read_text()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    return chart
+
+
+def test_lint_finds_what_the_command_line_finds(broken_chart: Path, run_cli: RunCli) -> None:
+    result = todolint.lint([str(broken_chart)], renderer="embedded", no_config=True)
+    found = [(f.code, f.env, f.kind, f.object, f.file, f.line) for f in result.active]
+    assert found == [("TL330", "prod", "Deployment", "todo-backend-prod", "todo-backend/values-prod.yaml", 1)]
+    cli = run_cli(
+        str(broken_chart), "--renderer", "embedded", "--no-config", "--format", "json", cwd=broken_chart.parent
+    )
+    assert cli.code == 1
+    report = json.loads(cli.stdout)
+    assert [(f["code"], f["env"], f["kind"], f["object"], f["file"], f["line"]) for f in report["findings"]] == found
+
+
+def test_lint_raises_the_usage_error_the_command_line_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(todolint.UsageError, match=r"^nope: no such file or directory$"):
+        todolint.lint(["nope"], no_config=True)
+    with pytest.raises(todolint.UsageError, match=r"^--renderer helm: no helm executable on PATH"):
+        monkeypatch.setenv("PATH", str(tmp_path))
+        todolint.lint([str(CHARTS)], renderer="helm", no_config=True, no_cache=True)

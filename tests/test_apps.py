@@ -1,0 +1,137 @@
+"""App recognition and the contract settings that charts written by others need: the recognition order,
+`{app}` in name patterns for an umbrella release, `pod_template_labels`, and one chart of the pair alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import CHARTS, ROOT, RunCli
+from todolint.contract import default_contract_path
+
+RULES = ROOT / "tests" / "rules"
+
+DEPLOYMENT = """\
+# Source: {chart}/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {object}
+  labels:
+    app.kubernetes.io/name: {name}
+    app.kubernetes.io/component: {component}
+    app.kubernetes.io/instance: {chart}-dev
+    app.kubernetes.io/version: "1.0.0"
+    app.kubernetes.io/managed-by: Helm
+    helm.sh/chart: {chart}-0.1.0
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: {name}
+      app.kubernetes.io/instance: {chart}-dev
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: {name}
+        app.kubernetes.io/instance: {chart}-dev
+    spec:
+      containers:
+        - name: {container}
+          image: {image}
+"""
+
+# Each level names the backend while every level after it names the frontend: the first one wins. The
+# last case names no app anywhere.
+LEVELS = {
+    "chart": dict(
+        chart="todo-api", name="web", component="ui", container="frontend", image="x/todo-web:1", object="ui"
+    ),
+    "name-label": dict(chart="stack", name="backend", component="ui", container="web", image="todo-web:1", object="ui"),
+    "component-label": dict(chart="stack", name="stack", component="api", container="web", image="web:1", object="ui"),
+    "container-name": dict(chart="stack", name="stack", component="x", container="api", image="web:1", object="ui"),
+    "image": dict(chart="stack", name="stack", component="x", container="main", image="r.io/a/b-api:2", object="ui"),
+    "object-name": dict(chart="stack", name="stack", component="x", container="main", image="nginx:1", object="s-api"),
+    "none": dict(chart="stack", name="stack", component="x", container="main", image="nginx:1", object="worker"),
+}
+
+
+def lint(run_cli: RunCli, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    run = run_cli(*args, "--format", "json", "--fail-on", "info", env={"HOME": str(tmp_path / "home")})
+    assert run.stderr == ""
+    return run.code, json.loads(run.stdout)
+
+
+def contract_with(tmp_path: Path, **changes: Any) -> Path:
+    data = yaml.safe_load(default_contract_path().read_text(encoding="utf-8"))
+    data.update(changes)
+    path = tmp_path / "contract.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("level", list(LEVELS))
+def test_recognition_order_first_match_wins(run_cli: RunCli, tmp_path: Path, level: str) -> None:
+    case = LEVELS[level]
+    stream = tmp_path / "stream.yaml"
+    stream.write_text(DEPLOYMENT.format(**case), encoding="utf-8")
+    _, report = lint(run_cli, tmp_path, str(stream), "--env", "dev", "--select", "TL100,TL124")
+    about_name = [
+        (f["code"], f["message"])
+        for f in report["findings"]
+        if f["path"] == 'metadata.labels["app.kubernetes.io/name"]' or f["code"] == "TL124"
+    ]
+    if level == "none":
+        assert [code for code, _ in about_name] == ["TL124"]
+    else:
+        wrong = f"Deployment label app.kubernetes.io/name: expected 'todo-backend', found {case['name']!r}"
+        assert about_name == [("TL100", wrong)]
+
+
+def test_umbrella_names_apart_with_app(run_cli: RunCli, tmp_path: Path) -> None:
+    """With {app} in the name patterns, an umbrella release's names are checked per app: only the umbrella
+    finding stays, and a wrong name is told the name of its own app."""
+    names = {"Deployment": "{release}-{app}", "Service": "{release}-{app}", "ConfigMap": "{release}-{app}-config"}
+    contract = contract_with(tmp_path, names={**names, "Secret": "{release}-secrets"})
+    fixture = RULES / "TL125" / "fail-umbrella-subcharts.yaml"
+    _, report = lint(run_cli, tmp_path, str(fixture), "--env", "dev", "--contract", str(contract))
+    assert [(f["code"], f["object"]) for f in report["findings"]] == [("TL125", "todo-dev-todo-backend")]
+
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(
+        fixture.read_text(encoding="utf-8").replace("name: todo-dev-todo-frontend\n", "name: todo-dev\n")
+    )
+    _, report = lint(run_cli, tmp_path, str(renamed), "--env", "dev", "--contract", str(contract))
+    assert sorted((f["code"], f["kind"], f["message"]) for f in report["findings"] if f["code"] != "TL125") == [
+        ("TL120", "Deployment", "Deployment name: expected 'todo-dev-todo-frontend', found 'todo-dev'"),
+        ("TL120", "Service", "Service name: expected 'todo-dev-todo-frontend', found 'todo-dev'"),
+    ]
+    assert [f["code"] for f in report["findings"]].count("TL125") == 1
+
+
+def test_pod_template_labels_all(run_cli: RunCli, tmp_path: Path) -> None:
+    """`pod_template_labels: all` asks the full set of the pod template: one finding listing what lacks."""
+    fixture = RULES / "TL100" / "pass-pod-selector-labels.yaml"
+    args = ["--chart", "todo-backend", "--env", "dev", "--release", "todo-backend-dev", "--namespace", "todo-dev"]
+    contract = contract_with(tmp_path, pod_template_labels="all")
+    _, report = lint(run_cli, tmp_path, str(fixture), *args, "--contract", str(contract))
+    assert [(f["code"], f["path"], f["message"]) for f in report["findings"]] == [
+        (
+            "TL100",
+            "spec.template.metadata.labels",
+            "pod template labels: lacks app.kubernetes.io/version, app.kubernetes.io/managed-by 'Helm', helm.sh/chart",
+        )
+    ]
+
+
+@pytest.mark.parametrize("chart", ["todo-backend", "todo-frontend"])
+def test_one_chart_of_the_pair_alone(run_cli: RunCli, tmp_path: Path, chart: str) -> None:
+    """The other app's absence is not an error: the backend alone is clean, the frontend alone only says
+    that its API URL could not be checked (info)."""
+    code, report = lint(run_cli, tmp_path, str(CHARTS / chart), "--renderer", "embedded")
+    expected = [] if chart == "todo-backend" else ["TL351"] * 3
+    assert [f["code"] for f in report["findings"]] == expected
+    assert code == (0 if chart == "todo-backend" else 1)  # --fail-on info

@@ -1,0 +1,98 @@
+"""Which app a workload runs and which release renders it (spec §2): every long-running workload is one of
+the contract's apps, and each app has its own release."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from todolint.models import Hit, Location, Manifest, Severity, Target
+from todolint.rules.apps import (
+    LONG_RUNNING_KINDS,
+    RECOGNITION_ORDER,
+    app_in,
+    app_workloads,
+    is_database_workload,
+    read_chart_yaml,
+    release_apps,
+)
+from todolint.rules.base import EnvContext, Rule
+
+
+def check_unknown_workload(ctx: EnvContext) -> Iterator[Hit]:
+    for manifest in ctx.of_kind(*LONG_RUNNING_KINDS):
+        if "helm.sh/hook" in manifest.annotations or app_in(ctx, manifest) is not None:
+            continue
+        if is_database_workload(ctx, manifest):
+            continue  # database-image reports it
+        yield Hit(
+            f"{manifest.kind} {manifest.name!r} is none of the contract's apps (looked for by "
+            f"{', '.join(RECOGNITION_ORDER)}): expected an app's workload, found one no app rule checks",
+            manifest=manifest,
+            path=("metadata", "name"),
+        )
+
+
+def _on_chart(target: Target, first: Manifest, message: str) -> Hit:
+    """A finding on Chart.yaml's `name` line; for pre-rendered input (no chart), on the first app workload."""
+    if not target.chart_path:
+        return Hit(message, manifest=first, path=("metadata", "name"))
+    _, lines = read_chart_yaml(Path(target.chart_path))
+    location = Location("template", f"{target.chart_path}/Chart.yaml", lines.get(("name",)))
+    return Hit(message, target=target, location=location)
+
+
+def check_one_release_per_app(ctx: EnvContext) -> Iterator[Hit]:
+    firsts: dict[Target, dict[str, Manifest]] = {}
+    for manifest, app in app_workloads(ctx):
+        firsts.setdefault(manifest.target, {}).setdefault(app, manifest)
+    for target, by_app in firsts.items():
+        apps = release_apps(ctx, target)
+        if len(apps) < 2:
+            continue
+        shown = " and ".join(f"{app} ({by_app[app].kind} {by_app[app].name})" for app in apps)
+        yield _on_chart(
+            target,
+            by_app[apps[0]],
+            f"release {target.release or target.chart} renders {shown}: expected one chart and release per app; "
+            "to keep one release, name the apps apart with {app} in the contract's `names`",
+        )
+
+
+def rules() -> list[Rule]:
+    origin = "todolint.rules.releases"
+    return [
+        Rule(
+            "TL124",
+            "unknown-workload",
+            "names",
+            Severity.WARNING,
+            "Every Deployment, StatefulSet and DaemonSet is recognised as one of the contract's apps.",
+            "The app rules (labels, probes, ports, config, secrets) check only workloads they recognise, by "
+            "chart or subchart name, app.kubernetes.io/name, app.kubernetes.io/component, container name, "
+            "image basename, then object name. A workload none of these names passes in silence.",
+            "Name the chart, the name label or the component label after the app, or add the chart's word for "
+            "it to `apps.<app>.match` in contract.yaml.",
+            "kind: Deployment\nmetadata:\n  name: worker   # expect: TL124 (no app's word in any name)",
+            relational=True,
+            origin=origin,
+            check=check_unknown_workload,
+        ),
+        Rule(
+            "TL125",
+            "one-release-per-app",
+            "names",
+            Severity.WARNING,
+            "One release renders one app: the frontend and the backend have a chart and a release each.",
+            "The contract (§1, §2) installs todo-frontend and todo-backend as two releases, so that each is "
+            "upgraded and rolled back alone. An umbrella release that renders both cannot name both apps' "
+            "objects {release}; the name rules then stay silent for it rather than ask for two objects of one "
+            "name.",
+            "Split the chart into one chart per app, or keep the umbrella and set the `names` patterns in "
+            'contract.yaml to tell the apps apart (`Deployment: "{release}-{app}"`).',
+            "charts/todo/Chart.yaml   # expect: TL125 (renders todo-backend and todo-frontend)",
+            relational=True,
+            origin=origin,
+            check=check_one_release_per_app,
+        ),
+    ]
