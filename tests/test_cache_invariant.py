@@ -383,22 +383,6 @@ def test_a_result_entry_of_another_shape_is_a_miss(tmp_path: Path) -> None:
         assert results.load(cache, "k") is None
 
 
-# --- case 9: every renderer error is one short line --------------------------------------------------
-
-
-def test_embedded_errors_are_cut_like_helms(run_cli: RunCli, tmp_path: Path) -> None:
-    chart = backend(tmp_path)
-    names = [f"dependency-with-a-long-name-{n:03}" for n in range(300)]
-    deps = "".join(f"  - name: {n}\n    version: 0.1.0\n    repository: file://../{n}\n" for n in names)
-    (chart / "Chart.yaml").write_text((chart / "Chart.yaml").read_text() + "dependencies:\n" + deps)
-    done = lint(run_cli, chart, "--no-cache")
-    assert done.code == 2
-    (line,) = done.stderr.splitlines()
-    message = line.removeprefix(f"todolint: error: todo-backend (dev): {chart}/Chart.yaml: ")
-    assert message.startswith("dependencies declared in Chart.yaml are not in charts/")
-    assert len(message) == 500 and message.endswith("...")
-
-
 # --- the renderer's identity ------------------------------------------------------------------------
 
 
