@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from functools import cached_property
 from pathlib import Path
@@ -148,15 +147,11 @@ class HelmCliRenderer:
         limit = self.max_memory * 2**20
         try:
             process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                preexec_fn=(lambda: _limit_data(limit)) if _HAS_RLIMIT else None,
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
             )
         except OSError as exc:
             raise RenderError(f"cannot run helm: {exc.strerror or exc}") from None
+        _limit_data(process.pid, limit)
         deadline = time.monotonic() + timeout
         with process:
             while True:
@@ -180,11 +175,14 @@ class HelmCliRenderer:
 
 #: What Go prints when an allocation fails (the data limit).
 _OUT_OF_MEMORY = re.compile(r"fatal error: (?:runtime: )?out of memory|runtime: out of memory|cannot allocate memory")
-_HAS_RLIMIT = sys.platform.startswith("linux")
 
 
-def _limit_data(limit: int) -> None:
-    """In the helm process, before it starts: its data segment (the Go heap) may not pass `limit`."""
-    import resource
+def _limit_data(pid: int, limit: int) -> None:
+    """Set the helm process's data limit (the Go heap may not pass `limit`) from outside, just after
+    it started: a preexec_fn would run Python in the forked child, unsafe while other threads run."""
+    try:
+        import resource
 
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        resource.prlimit(pid, resource.RLIMIT_DATA, (limit, limit))
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass  # not Linux, or it has ended already: the looks at its memory still hold it
