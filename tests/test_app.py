@@ -28,14 +28,15 @@ def broken_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_lint_finds_what_the_command_line_finds(broken_chart: Path, run_cli: RunCli) -> None:
     result = todolint.lint([str(broken_chart)], renderer="embedded", no_config=True)
-    found = [(f.code, f.env, f.kind, f.object, f.file, f.line) for f in result.active]
-    assert found == [("TL330", "prod", "Deployment", "todo-backend-prod", "todo-backend/values-prod.yaml", 1)]
+    found = [(f.code, list(f.envs), f.kind, f.object, f.file, f.line) for f in result.active]
+    assert found == [("TL330", ["prod"], "Deployment", "todo-backend-prod", "todo-backend/values-prod.yaml", 1)]
     cli = run_cli(
         str(broken_chart), "--renderer", "embedded", "--no-config", "--format", "json", cwd=broken_chart.parent
     )
     assert cli.code == 1
     report = json.loads(cli.stdout)
-    assert [(f["code"], f["env"], f["kind"], f["object"], f["file"], f["line"]) for f in report["findings"]] == found
+    findings = report["findings"]
+    assert [(f["code"], f["environments"], f["kind"], f["object"], f["file"], f["line"]) for f in findings] == found
 
 
 def test_lint_raises_the_usage_error_the_command_line_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

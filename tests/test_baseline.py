@@ -71,8 +71,8 @@ def test_baseline_of_charts(run_cli: RunCli, tmp_path: Path) -> None:
     dev.write_text(dev.read_text() + "resources:\n  limits:\n    memory: [1]\n")
     failed = run_cli(*lint, cwd=tmp_path)
     assert failed.code == 1
-    assert [(f["chart"], f["env"], f["path"]) for f in all_findings(failed.stdout) if not f["suppressed"]] == [
-        ("todo-frontend", "dev", CPU.replace("cpu", "memory"))
+    assert [(f["chart"], f["environments"], f["path"]) for f in all_findings(failed.stdout) if not f["suppressed"]] == [
+        ("todo-frontend", ["dev"], CPU.replace("cpu", "memory"))
     ]
 
 
@@ -85,4 +85,4 @@ def test_unreadable_baseline_is_one_line(run_cli: RunCli, tmp_path: Path) -> Non
     )
     (tmp_path / "bad.json").write_text('{"version": 7}')
     bad = run_cli("app.yaml", *ARGS, "--baseline", "bad.json", cwd=tmp_path)
-    assert (bad.code, bad.stderr) == (2, "todolint: error: bad.json: not a todolint baseline (version 1)\n")
+    assert (bad.code, bad.stderr) == (2, "todolint: error: bad.json: not a todolint baseline (version 2)\n")

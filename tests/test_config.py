@@ -212,9 +212,9 @@ def test_readme_config_examples_are_valid(tmp_path: Path, monkeypatch: pytest.Mo
 def test_config_environments_and_renderer(run_cli: RunCli, project: Path) -> None:
     (project / ".todolint.yaml").write_text("environments: [staging]\nselect: [TL0]\n")
     done = run_cli("manifests/warn.yaml", "--format", "json", cwd=project)
-    assert [(f["code"], f["env"], f["namespace"]) for f in json.loads(done.stdout)["findings"]] == [
-        ("TL091", "staging", "todo-staging")
-    ]
+    data = json.loads(done.stdout)
+    assert [(f["code"], f["environments"]) for f in data["findings"]] == [("TL091", ["staging"])]
+    assert [(t["env"], t["namespace"]) for t in data["targets"]] == [("staging", "todo-staging")]
     shutil.copytree(ROOT / "charts" / "todo-frontend", project / "chart")
     (project / ".todolint.yaml").write_text("renderer: helm\n")
     no_helm = run_cli("chart", cwd=project)

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHARTS, RunCli
+from tests.conftest import CHARTS, ENVS, RunCli
 from todolint.contract import load_contract
 from todolint.discover import MatrixOptions, build_targets, discover
 from todolint.engine import Engine, Plan, Settings, run
+from todolint.group import group
 from todolint.locate import code_frame, parse_set
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity
 from todolint.render import Renderer
@@ -440,8 +441,8 @@ def test_pre_rendered_input_gets_rendered_and_source(run_cli: RunCli, tmp_path: 
     done = run_cli(str(manifest), "--env", "prod", "--format", "json")
     (finding,) = json.loads(done.stdout)["findings"]
     assert finding["locations"] == [
-        {"kind": "rendered", "file": str(manifest), "line": line},
-        {"kind": "template", "file": "todo-backend/templates/deployment.yaml", "line": None},
+        {"kind": "rendered", "file": str(manifest), "line": line, "object": None},  # a line of the input file
+        {"kind": "template", "file": "todo-backend/templates/deployment.yaml", "line": None, "object": None},
     ]
     text = run_cli(str(manifest), "--env", "prod", "--color", "never").stdout
     assert f'> {line} |         runAsUser: "x"' in text
@@ -583,9 +584,9 @@ def test_locations_cost_nothing_on_a_clean_run_and_read_each_file_once(tmp_path:
     assert clean._locator is None  # not even made (nor its module imported, see test_cache_imports)
     busy = Engine(_plan(_chart(tmp_path / "busy", ""), HelmCliRenderer(helm3), (), every=True))
     assert len(busy.run().findings) > 300
-    # values.yaml + three values-<env>.yaml + _helpers.tpl + three templates (+ NOTES.txt, secret.yaml
+    # values.yaml + three values-<env>.yaml + _helpers.tpl + five templates (+ NOTES.txt, secret.yaml
     # scanned for helpers), each read once however many findings point into it.
-    assert busy.locator().files_read == 10
+    assert busy.locator().files_read == 12
 
 
 def test_code_frame_marks_the_line_and_masks_secrets(tmp_path: Path) -> None:
@@ -612,16 +613,16 @@ def test_code_frame_marks_the_line_and_masks_secrets(tmp_path: Path) -> None:
 
 def test_text_report_shows_the_primary_location_and_its_frame(tmp_path: Path, helm3: str) -> None:
     chart = _chart(tmp_path, "env-override")
-    result = _run(chart, HelmCliRenderer(helm3), ("TL991",))
+    result = group(_run(chart, HelmCliRenderer(helm3), ("TL991",)), ENVS)  # as the application reports it
     out = io.StringIO()
     reporters()["text"](result, out, ReportOptions(color=False, quiet=True))
     lines = [line.replace(f"{tmp_path}/", "") for line in out.getvalue().splitlines()]
-    start = lines.index("    todo-backend/values-prod.yaml:1  error  TL991 test-tl991")
+    start = lines.index("    todo-backend/values-prod.yaml:1  error  TL991 test-tl991  [prod]")
     assert lines[start + 1 : start + 5] == [
         "      spec.replicas: 5 replicas (at most 3)",
         "      > 1 | replicaCount: 5",
         "        2 | ",
-        f"      see template {DEP}:9, rendered {DEP}:13",
+        f"      see template {DEP}:9, rendered Deployment/todo-backend-prod line 13",
     ]
 
 

@@ -62,9 +62,12 @@ def test_values_are_frozen_equal_hashable_and_replaceable() -> None:
         "file": "v.yaml",
         "line": None,
         "column": None,
+        "object": None,
     }
     assert Hit("m") == Hit("m", None, (), None, None)
-    assert repr(Location("template", "t.yaml", 1)) == "Location(kind='template', file='t.yaml', line=1, column=None)"
+    assert repr(Location("template", "t.yaml", 1)) == (
+        "Location(kind='template', file='t.yaml', line=1, column=None, object=None)"
+    )
     for value, name in ((finding, "code"), (Location("rendered", "f"), "line"), (Hit("m"), "path")):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, name, None)

@@ -115,10 +115,10 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     # 1. try-repo on every file: both charts linted once each, clean.
     tried = _run([*pre_commit, "try-repo", str(hooks), "todolint", "--all-files", "--verbose"], project, env)
     assert tried.returncode == 0, tried.stdout + tried.stderr
-    assert "2 charts · 3 environments · 18 objects · 0 error, 0 warning, 0 info" in tried.stdout, tried.stdout
+    assert "2 charts · 3 environments · 30 objects · 0 error, 0 warning, 0 info" in tried.stdout, tried.stdout
     every = _run([*pre_commit, "try-repo", str(hooks), "todolint-all", "--verbose"], project, env)
     assert every.returncode == 0, every.stdout + every.stderr
-    assert "2 charts · 3 environments · 18 objects" in every.stdout, every.stdout
+    assert "2 charts · 3 environments · 30 objects" in every.stdout, every.stdout
 
     # 2. Installed as a git hook: a commit that touches only todo-frontend lints only todo-frontend.
     report = tmp_path / "report.json"
@@ -136,7 +136,7 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     _git(project, env, "add", "-A")
     committed = _run(["git", "commit", "-m", "frontend: notes"], project, env)
     assert committed.returncode == 0, committed.stdout + committed.stderr
-    assert _linted(report) == [("todo-frontend", "dev"), ("todo-frontend", "prod"), ("todo-frontend", "staging")]
+    assert _linted(report) == [("todo-frontend", "dev"), ("todo-frontend", "staging"), ("todo-frontend", "prod")]
 
     # 3. A change that breaks rules fails the commit, and names the chart, environment and rule: a schema
     # rule (cpu must be a quantity) and the contract's readiness timing (10 s), when that rule is present.
@@ -155,8 +155,8 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
         expected.append(
             ("TL204", "todo-backend", "prod", "spec.template.spec.containers[0].readinessProbe.periodSeconds")
         )
-    assert sorted((f["code"], f["chart"], f["env"], f["path"]) for f in findings) == expected
-    assert _linted(report) == [("todo-backend", "dev"), ("todo-backend", "prod"), ("todo-backend", "staging")]
+    assert sorted((f["code"], f["chart"], *f["environments"], f["path"]) for f in findings) == expected
+    assert _linted(report) == [("todo-backend", "dev"), ("todo-backend", "staging"), ("todo-backend", "prod")]
     assert "TL010 schema-invalid" in rejected.stdout + rejected.stderr
     _git(project, env, "checkout", "HEAD", "--", "charts/todo-backend/values-prod.yaml")
 
@@ -169,6 +169,27 @@ def test_precommit_hooks_lint_owning_charts_once(tmp_path: Path) -> None:
     assert sorted({chart for chart, _ in _linted(report)}) == ["todo-backend", "todo-frontend"]
 
 
+def test_fix_hook_fixes_and_fails_until_the_fixes_are_staged(tmp_path: Path) -> None:
+    """Like ruff's fixing hook: the run that changes files fails (pre-commit sees them modified), with the
+    contract's value written in; the next run, with nothing left to fix, passes."""
+    _require_wheelhouse()
+    env = _environ(tmp_path)
+    hooks, _rev = _hook_repo(tmp_path, env)
+    project = _project(tmp_path, env)
+    prod = project / "charts/todo-backend/values-prod.yaml"
+    original = prod.read_text()
+    prod.write_text(original.replace("replicaCount: 3", "replicaCount: 5"))
+    _git(project, env, "add", "-A")
+    pre_commit = [sys.executable, "-m", "pre_commit", "try-repo", str(hooks), "todolint-fix", "--all-files"]
+    fixing = _run(pre_commit, project, env)
+    assert fixing.returncode == 1, fixing.stdout + fixing.stderr
+    assert "- files were modified by this hook" in fixing.stdout, fixing.stdout
+    assert prod.read_text() == original
+    _git(project, env, "add", "-A")
+    clean = _run(pre_commit, project, env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
 def test_readme_names_the_hooks_that_exist() -> None:
     import yaml
 
@@ -176,6 +197,7 @@ def test_readme_names_the_hooks_that_exist() -> None:
     assert [(h["id"], h["language"], h.get("pass_filenames", True)) for h in hooks] == [
         ("todolint", "python", True),
         ("todolint-all", "python", False),
+        ("todolint-fix", "python", True),
     ]
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("\n## pre-commit\n") :]
@@ -204,5 +226,6 @@ def test_hook_files_pattern(path: str, linted: bool) -> None:
 
     import yaml
 
-    (hook, _) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert bool(re.search(hook["files"], path)) is linted
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert bool(re.search(hooks["todolint"]["files"], path)) is linted
+    assert hooks["todolint-fix"]["files"] == hooks["todolint"]["files"]  # fixes what the lint hook lints

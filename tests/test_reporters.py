@@ -18,6 +18,7 @@ from tests.conftest import CHARTS, ROOT, RunCli
 from todolint.contract import load_contract
 from todolint.discover import discover
 from todolint.engine import Plan, Settings, StreamContext, run
+from todolint.group import group
 from todolint.models import Result
 from todolint.report import FORMATS, ReportOptions, reporters
 from todolint.rules import all_rules
@@ -26,7 +27,7 @@ GOLDEN = ROOT / "tests" / "golden"
 SCHEMAS = ROOT / "tests" / "schemas"
 INPUT = "tests/golden/input.yaml"
 GOLDEN_ARGS = (INPUT, "--env", "dev", "--kube-version", "1.30", "--select", "TL0")
-SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "github": "github"}
+SUFFIX = {"text": "txt", "concise": "concise", "json": "json", "sarif": "sarif", "junit": "xml", "github": "github"}
 
 
 def golden_result(monkeypatch: pytest.MonkeyPatch) -> Result:
@@ -42,7 +43,7 @@ def golden_result(monkeypatch: pytest.MonkeyPatch) -> Result:
         kube_version="1.30.0",
         settings=Settings(select=("TL0",)),
     )
-    return run(plan)
+    return group(run(plan), contract.environments)
 
 
 def render(result: Result, name: str) -> str:
@@ -74,7 +75,7 @@ def test_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden(name, render(dataclasses.replace(result, elapsed=0.0), name))
 
 
-@pytest.mark.parametrize("name", ["json", "sarif", "junit", "github"])
+@pytest.mark.parametrize("name", ["concise", "json", "sarif", "junit", "github"])
 def test_cli_output_is_byte_identical_to_golden(name: str, run_cli: RunCli) -> None:
     done = run_cli(*GOLDEN_ARGS, "--format", name, env={"SOURCE_DATE_EPOCH": ""})
     assert done.code == 1, done.stderr
@@ -133,19 +134,24 @@ def test_sarif_and_junit_of_a_chart_run_with_findings(run_cli: RunCli, tmp_path:
     assert len(results) == len(findings) >= 1
     for result, finding in zip(results, findings, strict=True):
         physical = result["locations"][0]["physicalLocation"]
-        assert physical["artifactLocation"]["uri"] == finding["file"]
+        assert (physical["artifactLocation"]["uri"], physical["artifactLocation"]["uriBaseId"]) == (
+            finding["file"],
+            "%SRCROOT%",
+        )
         assert (root / finding["file"]).is_file()
         assert physical["region"]["startLine"] == finding["line"]
         assert finding["line"] > 1
     cpu = [f for f in findings if f["code"] == "TL010"]
-    assert [(f["chart"], f["env"], f["path"]) for f in cpu] == [
-        ("todo-backend", "prod", "spec.template.spec.containers[0].resources.limits.cpu")
+    assert [(f["chart"], f["environments"], f["path"]) for f in cpu] == [
+        ("todo-backend", ["prod"], "spec.template.spec.containers[0].resources.limits.cpu")
     ]
     xml = (root / "out.xml").read_text()
-    assert xml.count("<testsuite ") == 6
-    assert xml.count("<testcase ") == 6 * len(sarif["runs"][0]["tool"]["driver"]["rules"])
-    assert '<testsuite name="todo-backend (prod)"' in xml
+    assert xml.count("<testsuite ") == 2  # one per chart, each finding once with its environments
+    assert xml.count("<testcase ") == 2 * len(sarif["runs"][0]["tool"]["driver"]["rules"])
+    assert '<testsuite name="todo-backend"' in xml
+    assert '<property name="environments" value="dev, staging, prod"/>' in xml
     assert 'failures="1"' in xml and '<failure message="1 finding: ' in xml
+    assert "values-prod.yaml:13: error: [prod] Deployment/todo-backend-prod " in xml
 
 
 def test_partial_fingerprints_survive_a_line_shift(run_cli: RunCli, tmp_path: Path) -> None:
@@ -167,7 +173,7 @@ def test_github_commands_are_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
     odd = dataclasses.replace(finding, file="a,b:c.yaml", message="50%\nnext")
     assert command(odd) == (
         "::error file=a%2Cb%3Ac.yaml,line=40,title=TL010 schema-invalid::"
-        "todo-backend (dev) Service/todo-backend-dev spec.ports[0]: 50%25%0Anext"
+        "todo-backend [dev] Service/todo-backend-dev spec.ports[0]: 50%25%0Anext"
     )
 
 
@@ -179,7 +185,7 @@ def test_format_and_output_pair_in_order(run_cli: RunCli, tmp_path: Path) -> Non
     # An --output given before its only --format still pairs with it.
     done = run_cli(*GOLDEN_ARGS, f"--output={tmp_path / 'out.json'}", "--format=json")
     assert (done.code, done.stdout) == (1, "")
-    assert json.loads((tmp_path / "out.json").read_text())["version"] == 1
+    assert json.loads((tmp_path / "out.json").read_text())["version"] == 2
     # no temporary files left (xdg-cache is the per-test cache folder run_cli sets)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "xdg-cache") == ["out.json", "out.sarif"]
 
@@ -216,7 +222,7 @@ def test_readme_ci_command(run_cli: RunCli, tmp_path: Path) -> None:
     done = run_cli(*args, cwd=root)
     assert done.code == 1
     assert done.stdout.startswith("::error file=charts/todo-backend/"), done.stdout
-    assert ",title=TL010 schema-invalid::todo-backend (prod) Deployment/todo-backend-prod " in done.stdout
+    assert ",title=TL010 schema-invalid::todo-backend [prod] Deployment/todo-backend-prod " in done.stdout
     sarif_validator().validate(json.loads((root / "todolint.sarif").read_text()))
     junit_schema().validate(str(root / "todolint.xml"))
 

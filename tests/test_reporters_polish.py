@@ -70,6 +70,8 @@ def test_shell_completion() -> None:
 
 def test_progress_on_a_terminal_never_in_a_pipe(run_cli: RunCli, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
+    # Its own cache: a result cached by an earlier run would leave nothing to render, and no progress.
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), HOME=str(tmp_path / "home"))
     primary, secondary = pty.openpty()
     try:
         done = subprocess.run(

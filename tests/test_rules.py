@@ -26,6 +26,10 @@ FIXTURES = ROOT / "tests" / "rules"
 EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 HEADER = re.compile(r"^#\s*todolint:(.*)$", re.MULTILINE)
 RULES = {r.code: r for r in all_rules(load_contract())}
+#: The generic pack's code prefix. A contract rule's fixture is one contract deviation on a render of the
+#: project charts, and shows its own code: it is linted without the pack. The pack's own fixtures are
+#: linted with every rule, so they also show that no contract rule contradicts them.
+GENERIC = "TL5"
 
 
 def fixtures() -> list[Path]:
@@ -57,6 +61,8 @@ def lint(fixture: Path) -> tuple[int, dict[str, Any]]:
             args += [f"--{key}", value]
     else:
         args += ["--env", "dev", "--renderer", "embedded"]
+    if not fixture.parent.name.startswith(GENERIC):
+        args += ["--ignore", GENERIC]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     return result.exit_code, json.loads(result.stdout)
 

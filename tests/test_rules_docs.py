@@ -77,6 +77,12 @@ def test_codes_are_grouped_by_family() -> None:
         "TL35": {"api-url"},
         "TL36": {"references"},
         "TL37": {"chart"},
+        "TL50": {"images"},
+        "TL51": {"resources"},
+        "TL52": {"security"},
+        "TL53": {"security"},
+        "TL54": {"network"},
+        "TL55": {"workloads"},
     }
     for rule in all_rules(load_contract()):
         if rule.code >= "TL100":

@@ -180,7 +180,9 @@ def test_a_worker_that_cannot_bundle_says_so_and_still_renders(rendered: Embedde
     assert [t.source for t in rendered.render(target, timeout=60)] == [
         "todo-frontend/templates/configmap.yaml",
         "todo-frontend/templates/deployment.yaml",
+        "todo-frontend/templates/networkpolicy.yaml",
         "todo-frontend/templates/service.yaml",
+        "todo-frontend/templates/serviceaccount.yaml",
     ]
 
 

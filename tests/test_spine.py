@@ -36,7 +36,7 @@ def _objects(renderer: object, chart: str, env: str) -> list[dict[str, object]]:
 @pytest.mark.parametrize("env", ENVS)
 def test_renderer_parity(chart: str, env: str, helm3: str, helm4: str) -> None:
     embedded = _objects(EmbeddedRenderer(), chart, env)
-    assert [o["kind"] for o in embedded] == ["ConfigMap", "Deployment", "Service"]
+    assert [o["kind"] for o in embedded] == ["ConfigMap", "Deployment", "NetworkPolicy", "Service", "ServiceAccount"]
     assert _objects(HelmCliRenderer(helm3), chart, env) == embedded
     assert _objects(HelmCliRenderer(helm4), chart, env) == embedded
 
@@ -77,12 +77,13 @@ def test_embedded_lints_project_charts(run_cli: RunCli) -> None:
     done = run_cli("--renderer", "embedded", "--format", "json", "charts/")
     assert done.stderr == ""
     data = json.loads(done.stdout)
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert data["renderer"]["name"] == "embedded"
+    # Environments in the contract's order (dev, staging, prod), not alphabetical.
     assert [(t["chart"], t["env"], t["status"]) for t in data["targets"]] == [
-        (chart, env, "ok") for chart in CHART_NAMES for env in sorted(ENVS)
+        (chart, env, "ok") for chart in CHART_NAMES for env in ENVS
     ]
-    assert data["summary"]["objects"] == 18
+    assert data["summary"]["objects"] == 30
     assert done.code in (0, 1)
 
 
@@ -112,7 +113,11 @@ def test_stdin_reports_file_and_line(run_cli: RunCli, helm3: str) -> None:
     (finding,) = json.loads(done.stdout)["findings"]
     assert (finding["code"], finding["file"], finding["line"]) == ("TL010", "<stdin>", target_line)
     assert finding["path"] == "spec.template.spec.securityContext.runAsUser"
-    assert (finding["chart"], finding["env"], finding["release"]) == ("todo-backend", "dev", "todo-backend-dev")
+    assert (finding["chart"], finding["environments"], finding["object"]) == (
+        "todo-backend",
+        ["dev"],
+        "todo-backend-dev",
+    )
 
 
 def _broken_charts(root: Path) -> None:
@@ -165,8 +170,8 @@ def test_broken_charts_are_isolated(run_cli: RunCli, tmp_path: Path, renderer: s
     data = json.loads(done.stdout)
     good = [t for t in data["targets"] if t["chart_path"].startswith("charts/")]
     assert [(t["chart"], t["status"], len(t["objects"])) for t in good] == [
-        ("todo-backend", "ok", 3),
-        ("todo-frontend", "ok", 3),
+        ("todo-backend", "ok", 5),
+        ("todo-frontend", "ok", 5),
     ]
 
 

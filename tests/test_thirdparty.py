@@ -31,7 +31,8 @@ def finding_keys(report: dict[str, Any]) -> Counter[tuple[str, str, str]]:
 
 def lint(run_cli: RunCli, chart: str, tmp_path: Path) -> tuple[int, dict[str, Any]]:
     args = [str(SET / "charts" / chart), "--env", "dev", "--renderer", "embedded", "--format", "json"]
-    run = run_cli(*args, "--fail-on", "info", env={"HOME": str(tmp_path / "home")})
+    # The contract's findings; the generic pack (TL5xx) has its own fixtures (tests/rules/TL5xx, tests/peers).
+    run = run_cli(*args, "--fail-on", "info", "--ignore", "TL5", env={"HOME": str(tmp_path / "home")})
     assert run.stderr == ""
     return run.code, json.loads(run.stdout)
 

@@ -1,7 +1,7 @@
 """The application: one lint run, from a Request (what the command line or a Python caller asked) to an
 Outcome (the Result, the exit code, and the notes for stderr).
 
-The steps, each a small function: config → contract → targets → renderer → result cache → engine →
+The steps, each a small function: config → contract → targets → renderer → result cache → engine → group →
 baseline → reports → exit code. `lint()` is the same run for Python callers, without the reports.
 Usage errors (a missing file, an invalid config, an unknown renderer) raise UsageError with one line.
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from todolint.group import group_members
 from todolint.models import Result
 from todolint.output import OutputError, Progress, to_stdout, write_atomic
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from todolint.config import Config
     from todolint.contract import Contract
     from todolint.discover import ManifestInput
-    from todolint.models import Severity, Target
+    from todolint.models import Edit, Finding, Severity, Target
     from todolint.render import Renderer
     from todolint.rules.base import Rule
 
@@ -71,6 +72,10 @@ class Request:
     no_cache: bool = False
     #: Draw a progress line on stderr while charts render (the command line, on a terminal).
     progress: bool = False
+    #: Apply the safe fixes (`--fix`); with `unsafe_fixes` the unsafe ones too; `diff` shows them instead.
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,11 +134,21 @@ def run(request: Request) -> Outcome:
     from todolint.models import Severity
 
     fail_level = Severity.parse(request.fail_on) if request.fail_on else (setup.config.fail_on or Severity.ERROR)
-    result = _result(_Run(request, setup, scope, cache, renderer, fail_level))
+    lint_run = _Run(request, setup, scope, cache, renderer, fail_level)
+    result = _result(lint_run)
     notes: list[str] = []
+    if request.diff:
+        return _show_fixes(request, setup, result)
+    if request.fix:
+        result, fix_notes = _fix(lint_run, result)
+        notes.extend(fix_notes)
+    # --fix and its proposals work on the engine's findings, one per environment; the baseline and the
+    # reports on one finding per root cause.
+    fixes = _fixable(request, setup, result)
+    result, members = group_members(result, setup.contract.environments)
     result = _baseline(request, setup, result, notes)
     notes.extend(f"error: {line}" for line in result.errors)
-    _write_reports(request, result)
+    _write_reports(request, result, _grouped_fixes(result, members, fixes))
     return Outcome(result, _exit_code(request, result, fail_level), tuple(notes))
 
 
@@ -254,6 +269,65 @@ def _result(run: _Run) -> Result:
     return dataclasses.replace(result, elapsed=time.perf_counter() - started)
 
 
+def _relint(run: _Run) -> Result:
+    """The engine's run again, after fixes were written: with a cache that has not yet seen the charts
+    (it remembers each chart's digest for the run), over the same renderer."""
+    from todolint.cache import CachingRenderer, RenderCache
+
+    if run.cache is not None and isinstance(run.renderer, CachingRenderer):
+        cache = RenderCache(run.cache.root)
+        run = dataclasses.replace(run, cache=cache, renderer=CachingRenderer(run.renderer.inner, cache))
+    return _run_engine(run)
+
+
+def _show_fixes(request: Request, setup: _Setup, result: Result) -> Outcome:
+    """--diff: the fixes as a unified diff on stdout, nothing written; exit 1 when there is one (as ruff)."""
+    from todolint import fix
+
+    proposals = fix.propose(result, _load_rules(setup), setup.contract, unsafe=request.unsafe_fixes)
+    try:
+        text = fix.diff(fix.edits_of(proposals))
+    except OSError as exc:
+        fail(f"{exc.filename}: cannot read: {exc.strerror}")
+
+    def show(stream: TextIO) -> None:
+        stream.write(text)
+
+    to_stdout(show)
+    notes = (*fix.by_hand(proposals), *(f"error: {line}" for line in result.errors))
+    return Outcome(result, EXIT_ERROR if result.errors else EXIT_FINDINGS if text else EXIT_OK, notes)
+
+
+def _fix(run: _Run, result: Result) -> tuple[Result, tuple[str, ...]]:
+    """--fix: write the fixes that a new lint run proves (their findings gone, nothing new), and say how
+    many were fixed and how many remain; the result is the new run's.
+
+    The proof runs every rule the configuration enables, whatever --select/--ignore narrowed the report
+    to: `--select TL204 --fix` must not make a TL203."""
+    from todolint import fix
+
+    request, setup = run.request, run.setup
+    proposals = fix.propose(result, _load_rules(setup), setup.contract, unsafe=request.unsafe_fixes)
+    narrowed = bool(request.select or request.ignore)
+    proving = dataclasses.replace(run, request=dataclasses.replace(request, select=(), ignore=()))
+    before = _relint(proving) if narrowed and fix.edits_of(proposals) else result
+    try:
+        fixed = fix.apply_verified(proposals, before, lambda: _relint(proving))
+    except fix.FixError as exc:
+        fail(str(exc))
+    after = _relint(run) if narrowed and fixed.kept else fixed.result if not narrowed else result
+    notes = [*fixed.notes, *fixed.refused, *fix.by_hand(proposals)]
+    count = fix.cleared(result, after)
+    left = len(after.active)
+    files = len({edit.file for edit in fixed.kept})
+    notes.append(
+        f"fixed {count} finding{'s' if count != 1 else ''} "
+        f"({len(fixed.kept)} edit{'s' if len(fixed.kept) != 1 else ''} in {files} file{'s' if files != 1 else ''}), "
+        f"{left} remain{'s' if left == 1 else ''}"
+    )
+    return after, tuple(notes)
+
+
 def _result_store(
     request: Request, setup: _Setup, scope: _Scope, renderer: Renderer | None
 ) -> tuple[RenderCache, str] | None:
@@ -287,7 +361,7 @@ def _load_rules(setup: _Setup) -> tuple[Rule, ...]:
 
 def _run_engine(run: _Run) -> Result:
     """Render, validate and check: the engine's run, with severities and selection from config and flags."""
-    from todolint.config import ConfigError, check_rule_names, severities_for
+    from todolint.config import ConfigError, check_rule_names, check_selectors, severities_for
     from todolint.engine import Plan, Settings, StreamContext
     from todolint.engine import run as run_engine
 
@@ -296,6 +370,8 @@ def _run_engine(run: _Run) -> Result:
     config = setup.config
     try:
         check_rule_names(config, rules)
+        check_selectors("--select", _split(request.select), rules)
+        check_selectors("--ignore", _split(request.ignore), rules)
         severities = severities_for(rules, config.severities)
     except ConfigError as exc:
         fail(str(exc))
@@ -354,13 +430,40 @@ def _baseline(request: Request, setup: _Setup, result: Result, notes: list[str])
     return baselines.apply_to_result(result, baseline)
 
 
-def _write_reports(request: Request, result: Result) -> None:
+def _fixable(request: Request, setup: _Setup, result: Result) -> Mapping[Finding, Edit]:
+    """The edit --fix (or --unsafe-fixes) would make for each reported finding that a rule can fix, for
+    the reports to show; a clean run loads nothing for it."""
+    if not request.reports or not result.active:
+        return {}
+    from todolint import fix
+
+    proposals = fix.propose(result, _load_rules(setup), setup.contract, unsafe=True)
+    # After --fix, every edit it was allowed to make was tried: what is left it could not prove.
+    tried = ("safe", "unsafe") if request.unsafe_fixes else ("safe",)
+    return {p.finding: p.edit for p in proposals if p.edit is not None and not (request.fix and p.edit.safety in tried)}
+
+
+def _grouped_fixes(
+    result: Result, members: Mapping[Finding, tuple[Finding, ...]], fixes: Mapping[Finding, Edit]
+) -> dict[Finding, Edit]:
+    """A reported finding's edit: the one edit every finding it stands for would get, else none."""
+    out: dict[Finding, Edit] = {}
+    for finding in result.active:
+        edits = [fixes.get(member) for member in members.get(finding, ())]
+        first = edits[0] if edits else None
+        if first is not None and all(edit == first for edit in edits):
+            out[finding] = first
+    return out
+
+
+def _write_reports(request: Request, result: Result, fixes: Mapping[Finding, Edit]) -> None:
     from todolint.report import ReportOptions, reporters
 
     options = ReportOptions(
         color={"auto": None, "always": True, "never": False}[request.color],
         quiet=request.quiet,
         statistics=request.statistics,
+        fixes=fixes,
     )
     available = reporters()
     for output_format, output in request.reports:

@@ -138,12 +138,15 @@ _contract = click.option("--contract", "contract_file", type=_path, help="Contra
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that exits 1.")
 @click.option("--baseline", "baseline_file", type=_file, help="Report only findings not in FILE.")
 @click.option("--write-baseline", type=_file, help="Record the findings of this run in FILE.")
-@click.option("--select", multiple=True, metavar="RULES", help="Only these codes, prefixes or names.")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these codes, prefixes or names.")
+@click.option("--select", multiple=True, metavar="RULES", help="Only these codes, prefixes, names or categories.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these codes, prefixes, names or categories.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only.")
 @click.option("--statistics", is_flag=True, help="Print one line per rule with its count instead of the findings.")
 @click.option("--no-cache", is_flag=True, help="Render and check everything again; reuse no cached render or result.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to values files and templates.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: the fixes that need review too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.pass_context
 def check(ctx: click.Context, /, **options: Any) -> None:
     """Render every chart for every environment and lint what Helm produced."""

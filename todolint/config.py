@@ -239,6 +239,19 @@ def check_rule_names(config: Config, rules: Sequence[Rule]) -> None:
         check(f"exemptions[{n}].rules", exemption.rules)
 
 
+def check_selectors(option: str, selectors: Sequence[str], rules: Sequence[Rule]) -> None:
+    """Every `--select`/`--ignore` value must match a rule (code, prefix, name or category), as in the
+    config: a typo (`--select secuirty`) must not silently select nothing."""
+    import difflib
+
+    known = sorted({r.name for r in rules} | {r.category for r in rules} | {r.code for r in rules})
+    for selector in selectors:
+        if not any(rule_matches(rule, selector) for rule in rules):
+            close = difflib.get_close_matches(selector, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "see `todolint rules`"
+            raise ConfigError(f"{option}: no rule matches {selector!r} ({hint})")
+
+
 def severities_for(rules: Sequence[Rule], overrides: Mapping[str, Severity]) -> dict[str, Severity]:
     """Config severities by code, prefix or name → one severity per rule code; the longest match wins."""
     out: dict[str, Severity] = {}
@@ -253,6 +266,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "check_rule_names",
+    "check_selectors",
     "find_config",
     "load_config",
     "resolve_config",

@@ -19,12 +19,23 @@ from typing import TYPE_CHECKING, Any
 from todolint import schema
 from todolint.contract import Contract
 from todolint.discover import ManifestInput
-from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity, Target, TargetResult
+from todolint.models import (
+    FieldPath,
+    Finding,
+    Hit,
+    Location,
+    Manifest,
+    Result,
+    Severity,
+    Target,
+    TargetResult,
+    printable,
+)
 from todolint.parse import ParseProblem, parse_template
 from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, Renderer, RenderError
 from todolint.render.helm_cli import split_stream
 from todolint.rules.base import EnvContext, Rule
-from todolint.suppress import Exemption, Suppressor
+from todolint.suppress import Exemption, Suppressor, rule_matches
 
 if TYPE_CHECKING:
     from todolint.locate import Locator
@@ -106,13 +117,6 @@ def format_path(path: FieldPath) -> str:
     return out
 
 
-def printable(text: str) -> str:
-    """One line with no control characters: rendered text is anyone's, and must not drive a terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else " " if c in "\t\r\n" else repr(c)[1:-1] for c in text)
-
-
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while rules run and findings are stamped.
@@ -139,7 +143,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _matches(rule: Rule, selectors: Iterable[str]) -> bool:
-    return any(rule.code.startswith(s.upper()) or rule.name == s for s in selectors)
+    return any(rule_matches(rule, s) for s in selectors)
 
 
 def _read_capped(path: str) -> bytes:
@@ -342,10 +346,41 @@ class Engine:
             if broken:
                 complete = tuple(m for m in manifests if m.target in intact)
                 whole = EnvContext(env, self.plan.contract, complete, intact, broken)
+            start = len(self.found.hits)
             for rule in active:
                 assert rule.check is not None
                 hits = rule.check(whole if rule.relational else full)
                 self.found.hits.extend(zip(itertools.repeat(rule.code), hits))  # (code, hit) pairs
+            if any(r.defers_to for r in active):
+                self.found.hits[start:] = self._one_finding_each(self.found.hits[start:])
+
+    def _one_finding_each(self, hits: list[tuple[str, Hit]]) -> list[tuple[str, Hit]]:
+        """Drop a hit of a rule that `defers_to` another where a counted hit of that other rule names the
+        same object and a field on the same line of descent (one path is the other's prefix): a generic
+        check and a contract rule that see the same thing give one finding, the contract's."""
+        wanted = {code for code, _hit in hits if self.rules[code].defers_to}
+        if not wanted:
+            return hits
+        exact: dict[str, set[tuple[int, FieldPath]]] = {}
+        under: dict[str, set[tuple[int, FieldPath]]] = {}
+        for code, hit in hits:
+            rule = self.rules[code]
+            if hit.manifest is None or not self._counted(rule):
+                continue
+            where = id(hit.manifest)
+            exact.setdefault(code, set()).add((where, hit.path))
+            under.setdefault(code, set()).update((where, hit.path[:n]) for n in range(1, len(hit.path) + 1))
+        kept = []
+        for code, hit in hits:
+            others = self.rules[code].defers_to
+            if others and hit.manifest is not None:
+                where = id(hit.manifest)
+                if any((where, hit.path) in under.get(other, ()) for other in others) or any(
+                    (where, hit.path[:n]) in exact.get(other, ()) for other in others for n in range(1, len(hit.path))
+                ):
+                    continue
+            kept.append((code, hit))
+        return kept
 
     # --- stamp -----------------------------------------------------------------------------------
 

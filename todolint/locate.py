@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from todolint.models import FieldPath, Finding, Location, Manifest, Target
+from todolint.models import FieldPath, Finding, Location, Manifest, Target, printable
 from todolint.parse import Loader, NodeWalker, scalar_value
 
 #: Kinds in the order a person would rather edit them.
@@ -1037,7 +1037,7 @@ def frame_location(finding: Finding) -> Location | None:
     if not finding.locations:
         return None
     primary = finding.locations[0]
-    if primary.line is None or primary.file in (SET_FILE, "-", "<stdin>"):
+    if primary.line is None or primary.object is not None or primary.file in (SET_FILE, "-", "<stdin>"):
         return None
     if primary.kind == "rendered" and any(
         loc.kind == "template" and loc.file == primary.file for loc in finding.locations
@@ -1046,10 +1046,21 @@ def frame_location(finding: Finding) -> Location | None:
     return primary
 
 
-def code_frame(location: Location, *, masked: bool = False, cache: dict[str, list[str]] | None = None) -> list[str]:
+def code_frame(
+    location: Location,
+    *,
+    masked: bool = False,
+    secret_line: bool = False,
+    stated: str = "",
+    cache: dict[str, list[str]] | None = None,
+) -> list[str]:
     """Up to three lines around `location.line`, numbered, the line itself marked with `>`.
 
-    Values that look like secrets are replaced by `***` (with `masked`, every value is).
+    Only what can hold a secret is replaced by `***`: a value under a key or env name that looks like a
+    secret and a URL with credentials, always; and unless the finding's message (`stated`) names that
+    value itself (messages never quote a secret): every value of a Secret (`masked`), the marked line's
+    rendered value for a secrets rule (`secret_line`), and every text value of a values file, since any
+    values key may feed a secret.
     """
     if location.line is None:
         return []
@@ -1071,10 +1082,13 @@ def code_frame(location: Location, *, masked: bool = False, cache: dict[str, lis
         mark = ">" if number == location.line else " "
         # `- name: API_KEY` then `value: ...`: the value is as secret as the name says.
         named = number > 1 and _SENSITIVE_NAME.search(lines[number - 2]) is not None
-        line = lines[number - 1]
-        # A values file is where secrets live, under any key (`canary:` may feed DATABASE_URL): show its
-        # structure, numbers and booleans, never its text.
-        shown = _mask_strings(line) if location.kind == "values" else _mask(line, masked=masked or named)
+        line = printable(lines[number - 1])
+        if location.kind == "values":
+            shown = _mask_strings(line, stated="" if named else stated)
+        else:
+            # A template line is the chart's source, not a rendered value: only its literals can be secrets.
+            flagged = secret_line and number == location.line and location.kind != "template"
+            shown = _mask(line, secret=named, maybe=masked or flagged, stated=stated)
         out.append(f"{mark} {number:>{width}} | {shown}")
     return out
 
@@ -1092,35 +1106,68 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _mask_strings(line: str) -> str:
+def _mask_strings(line: str, *, stated: str = "") -> str:
     body = line.split(" #", 1)[0].rstrip() if not line.lstrip().startswith("#") else ""
     if not body.strip():
         return line if not line.lstrip().startswith("#") else line[: len(line) - len(line.lstrip())] + "# ..."
     key = _KEY.match(body)
     if key is not None:
         value = body[key.end() :].strip()
-        return body if _PLAIN.match(_unquote(value)) else f"{key.group(1)}: ***"
+        if _PLAIN.match(_unquote(value)):
+            return body
+        secret = _SENSITIVE.search(key.group(1)) or _CREDENTIAL_URL.search(value)
+        return body if not secret and _stated(value, stated) else f"{key.group(1)}: ***"
     indent = body[: len(body) - len(body.lstrip())]
     item = body.strip()
     if item.startswith("- ") and _PLAIN.match(_unquote(item[2:].strip())):
         return body
+    if item.startswith("- ") and not _CREDENTIAL_URL.search(item) and _stated(item[2:].strip(), stated):
+        return body
     return indent + ("- ***" if item.startswith("-") else "***")
+
+
+def _stated(value: str, message: str) -> bool:
+    """Whether the message names this value itself (`found "NodePort"`): showing it then tells nothing new.
+    Messages never quote a secret (README "redaction"), so nothing they name needs hiding."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    if not value or not message or value[0] in "{[&*!|>":  # flow collections, anchors, tags: not one value
+        return False
+    return re.search(r"(?<![\w.-])" + re.escape(value) + r"(?![\w.-])", message) is not None
 
 
 _KEY = re.compile(r"^(\s*(?:- )?[^\s:#][^:]*?):(?:\s|$)")
 _SENSITIVE_NAME = re.compile(r"^\s*(?:- )?name:\s*[\"']?[\w.-]*(?:" + _SENSITIVE.pattern + ")", re.I)
 
 
-def _mask(line: str, *, masked: bool) -> str:
+def masked_line(line: str, *, values_file: bool, previous: str = "") -> str:
+    """`line` as a code frame shows it when no message names its value: in a values file strings are
+    `***`; elsewhere values that look like secrets are (a key that names one, a credential URL, the
+    `value:` after `- name: API_KEY`)."""
+    if values_file:
+        return _mask_strings(line)
+    return _mask(line, secret=_SENSITIVE_NAME.search(previous) is not None)
+
+
+#: Top-level keys of an object whose values are no secret even in a Secret (`kind: Secret`, `type: Opaque`).
+_STRUCTURE = re.compile(r"^(?:apiVersion|kind|type|immutable)$")
+
+
+def _mask(line: str, *, secret: bool = False, maybe: bool = False, stated: str = "") -> str:
+    """`secret`: the value is one (by its env name); `maybe`: it may be one, unless `stated` names it."""
     key = _KEY.match(line)
     if key is not None:
         value = line[key.end() :].strip()
-        if value and (masked or _SENSITIVE.search(key.group(1)) or _CREDENTIAL_URL.search(value)):
+        if not value:
+            return line
+        if secret or _SENSITIVE.search(key.group(1)) or _CREDENTIAL_URL.search(value):
+            return f"{key.group(1)}: ***"
+        if maybe and not _STRUCTURE.match(key.group(1)) and not _stated(value, stated):
             return f"{key.group(1)}: ***"
         return line
-    if masked or _CREDENTIAL_URL.search(line):
+    if _CREDENTIAL_URL.search(line) or ((secret or maybe) and not _stated(line.strip().lstrip("- "), stated)):
         return line[: len(line) - len(line.lstrip())] + "***"
     return line
 
 
-__all__ = ["KIND_ORDER", "SET_FILE", "Locator", "code_frame", "frame_location", "parse_set"]
+__all__ = ["KIND_ORDER", "SET_FILE", "Locator", "code_frame", "frame_location", "masked_line", "parse_set"]

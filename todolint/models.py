@@ -33,6 +33,12 @@ CATEGORIES: tuple[str, ...] = (
     "api-url",
     "references",
     "chart",
+    # The generic checks (TL5xx), any workload's, not the contract's.
+    "security",
+    "resources",
+    "images",
+    "network",
+    "workloads",
     "suppression",
 )
 
@@ -41,6 +47,14 @@ def is_map(value: object) -> TypeGuard[Mapping[Any, Any]]:
     """`isinstance(value, Mapping)`, with the parser's own dict and a missing field (None) told apart
     first: the Mapping ABC's check costs ten times more, and rules ask millions of times on a large stream."""
     return type(value) is dict or (value is not None and isinstance(value, Mapping))
+
+
+def printable(text: str) -> str:
+    """One line with no control characters: rendered text and file names are anyone's, and must not drive
+    a terminal (nor break an XML report: every character left is valid XML 1.0)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else " " if c in "\t\r\n" else repr(c)[1:-1] for c in text)
 
 
 class Severity(enum.IntEnum):
@@ -96,9 +110,15 @@ class Location:
     file: str
     line: int | None = None
     column: int | None = None
+    #: For a rendered location of a chart render, what `line` counts in: the object (`Deployment/x`), or ""
+    #: for the template's whole rendered output. None: `line` is a line of `file` itself (a person can
+    #: open it there), as for every values and template location and for pre-rendered input.
+    object: str | None = None
 
-    def __init__(self, kind: str, file: str, line: int | None = None, column: int | None = None) -> None:
-        self.__dict__.update(kind=kind, file=file, line=line, column=column)
+    def __init__(
+        self, kind: str, file: str, line: int | None = None, column: int | None = None, object: str | None = None
+    ) -> None:
+        self.__dict__.update(kind=kind, file=file, line=line, column=column, object=object)
 
 
 @dataclass(frozen=True)
@@ -207,6 +227,9 @@ class Finding:
     locations: tuple[Location, ...] = ()
     #: The justification when the finding is suppressed; None when it counts.
     suppressed: str | None = None
+    #: The environments this one finding stands for, in the contract's order (todolint.group): `env`,
+    #: `release` and `namespace` are the first one's. Empty: only `env`.
+    environments: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -226,6 +249,7 @@ class Finding:
         line: int | None,
         locations: tuple[Location, ...] = (),
         suppressed: str | None = None,
+        environments: tuple[str, ...] = (),
     ) -> None:
         self.__dict__.update(
             code=code,
@@ -244,7 +268,20 @@ class Finding:
             line=line,
             locations=locations,
             suppressed=suppressed,
+            environments=environments,
         )
+
+    def replaced(self, **changes: Any) -> Finding:
+        """`dataclasses.replace(self, **changes)` without calling `__init__` again: grouping copies every
+        finding of a run, and replace() costs ten times more. `changes` must name fields."""
+        copy = object.__new__(Finding)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
+
+    @property
+    def envs(self) -> tuple[str, ...]:
+        """Every environment the finding stands for."""
+        return self.environments or (self.env,)
 
     def sort_key(self) -> tuple[Any, ...]:
         # Within a chart × environment, what broke the render or the parse comes first: it explains
@@ -261,6 +298,21 @@ class Finding:
             self.path,
             self.message,
         )
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A fix as an edit of one source file: the text from (line, column) to (end_line, end_column) becomes
+    `text`. Lines and columns are 1-based and the end is exclusive, as in SARIF's `replacements`."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+    #: "safe" (applied by --fix) or "unsafe" (needs review: --unsafe-fixes).
+    safety: str
 
 
 @dataclass(frozen=True)

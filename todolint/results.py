@@ -215,6 +215,7 @@ def _finding(row: Any) -> Finding:
             for kind, file, at, column in locations
         ),
         suppressed=_optional(suppressed, str),
+        environments=(),  # a stored result is the engine's, per environment: grouping comes after it
         **fields,
     )
 

@@ -36,8 +36,9 @@ _CODE_SEPARATORS = re.compile(r"[,\s]+")
 
 
 def rule_matches(rule: Rule, selector: str) -> bool:
-    """A selector is a code (`TL203`), a code prefix (`TL2`) or a rule name (`probe-period`)."""
-    return rule.code.startswith(selector.upper()) or rule.name == selector
+    """A selector is a code (`TL203`), a code prefix (`TL2`), a rule name (`probe-period`) or a category
+    (`security`)."""
+    return rule.code.startswith(selector.upper()) or rule.name == selector or rule.category == selector
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ A reporter turns a finished Result into bytes on a stream and computes nothing o
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TextIO
 
-from todolint.models import Result
+from todolint.models import Edit, Finding, Result
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class ReportOptions:
     color: bool | None = None
     quiet: bool = False
     statistics: bool = False
+    #: The edit `--fix` (or `--unsafe-fixes`) would make for each fixable finding.
+    fixes: Mapping[Finding, Edit] = field(default_factory=dict)
 
 
 Reporter = Callable[[Result, TextIO, ReportOptions], None]
@@ -37,7 +39,7 @@ def _load(module: str) -> Reporter:
     return report
 
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github")
+FORMATS: tuple[str, ...] = ("text", "concise", "json", "sarif", "junit", "github")
 
 #: Formats that document every rule in force (SARIF's rule list, JUnit's test cases).
 RULES_DOCUMENTED = frozenset({"sarif", "junit"})

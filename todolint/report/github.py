@@ -1,15 +1,22 @@
 """`--format github`: GitHub Actions workflow commands, so findings appear as annotations on the diff.
 
-`::error file=F,line=L,title=T::message` per finding that counts (warning → `::warning`, info →
-`::notice`); suppressed findings are left out. Values are escaped as the runner expects.
+`::error file=F,line=L,title=T::chart [envs] subject: message` per finding that counts, once for all its
+environments (warning → `::warning`, info → `::notice`); suppressed findings are left out. A line of a
+chart's rendered output is no line of the file: such a finding is annotated on the file alone. Files are
+named from the repository root (the folder holding `.git`), as GitHub expects, from any working
+directory. Values are escaped as the runner expects, names like every other rendered text.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import TextIO
 
-from todolint.models import Finding, Result, Severity
+from todolint.group import chart_environments
+from todolint.models import Finding, Result, Severity, printable
 from todolint.report import ReportOptions
+from todolint.report.common import headline, is_file_line, repository_path, repository_root
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -22,20 +29,26 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def command(finding: Finding) -> str:
+def command(finding: Finding, linted: Mapping[str, tuple[str, ...]] | None = None, root: str | None = None) -> str:
+    """One workflow command; `linted` (chart → environments linted) turns every environment into `all`;
+    files are named from the repository `root` (GitHub's workspace), whatever the working directory."""
     props = []
-    if finding.file and finding.file not in ("-", "<stdin>"):
-        props.append(f"file={_escape_property(finding.file)}")
-        if finding.line:
+    primary = finding.locations[0] if finding.locations else None
+    file = printable(finding.file)
+    if file and file not in ("-", "<stdin>", "--set"):
+        if root is not None:
+            file = repository_path(file, root) or file
+        props.append(f"file={_escape_property(file)}")
+        if finding.line and (primary is None or is_file_line(primary)):
             props.append(f"line={finding.line}")
     props.append(f"title={_escape_property(f'{finding.code} {finding.name}')}")
-    subject = f"{finding.kind}/{finding.object}" if finding.kind else "chart"
-    field = f" {finding.path}" if finding.path else ""
-    message = f"{finding.chart} ({finding.env}) {subject}{field}: {finding.message}"
+    message = f"{finding.chart} {headline(finding, linted or {})}"
     return f"::{COMMANDS[finding.severity]} {','.join(props)}::{_escape_data(message)}"
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
     # A chart that did not render is a TL001 finding too: it gets its annotation like any other.
+    linted = chart_environments(result)
+    root = repository_root(os.getcwd())
     for finding in result.active:
-        stream.write(command(finding) + "\n")
+        stream.write(command(finding, linted, root) + "\n")

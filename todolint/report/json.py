@@ -1,37 +1,80 @@
-"""`--format json`: the documented, versioned shape (README "JSON output"), sorted and deterministic."""
+"""`--format json`: the documented, versioned shape (docs/output.md), sorted and deterministic.
+
+Version 2: a finding stands for every environment it was found in (`environments`, in the contract's
+order; todolint.group); each environment's release and namespace are in `targets`, which also name the
+values files and `--set` keys (never values) each render used.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, TextIO
 
-from todolint.models import Finding, Result, Severity
+from todolint.baseline import fingerprints
+from todolint.group import set_keys
+from todolint.models import Edit, Finding, Location, Result, Severity, TargetResult, printable
 from todolint.report import ReportOptions
 from todolint.version import __version__
 
 #: Bump when a field changes meaning or disappears; adding a field keeps the version.
-JSON_VERSION = 1
+JSON_VERSION = 2
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def location_dict(location: Location) -> dict[str, Any]:
+    return {"kind": location.kind, "file": printable(location.file), "line": location.line, "object": location.object}
+
+
+def fix_dict(edit: Edit) -> dict[str, Any]:
+    """A fix as `todolint --fix` would make it: the span of the file to replace, and the replacement."""
     return {
+        "safety": edit.safety,
+        "file": edit.file,
+        "line": edit.line,
+        "column": edit.column,
+        "end_line": edit.end_line,
+        "end_column": edit.end_column,
+        "replacement": edit.text,
+    }
+
+
+def finding_dict(finding: Finding, fingerprint: str, fix: Edit | None = None) -> dict[str, Any]:
+    found = {
         "code": finding.code,
         "name": finding.name,
         "category": finding.category,
         "severity": finding.severity.label,
         "chart": finding.chart,
-        "env": finding.env,
-        "release": finding.release,
-        "namespace": finding.namespace,
+        "environments": list(finding.envs),
         "kind": finding.kind,
         "object": finding.object,
         "path": finding.path,
         "message": finding.message,
-        "file": finding.file,
+        "file": printable(finding.file),
         "line": finding.line,
-        "locations": [{"kind": loc.kind, "file": loc.file, "line": loc.line} for loc in finding.locations],
+        "locations": [location_dict(loc) for loc in finding.locations],
+        "fingerprint": fingerprint,
         "suppressed": finding.suppressed is not None,
         "justification": finding.suppressed,
+    }
+    if fix is not None:
+        found["fixes"] = [fix_dict(fix)]
+    return found
+
+
+def target_dict(result: TargetResult) -> dict[str, Any]:
+    target = result.target
+    return {
+        "chart": target.chart,
+        "chart_path": printable(target.chart_path),
+        "env": target.env,
+        "release": target.release,
+        "namespace": target.namespace,
+        "values": [printable(f) for f in target.values_files],
+        "set": list(set_keys(target.set_values)),
+        "status": "error" if result.error else "ok",
+        "error": result.error,
+        "objects": list(result.objects),
     }
 
 
@@ -47,31 +90,22 @@ def summary_dict(result: Result) -> dict[str, Any]:
     }
 
 
-def result_dict(result: Result) -> dict[str, Any]:
+def result_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None) -> dict[str, Any]:
     return {
         "version": JSON_VERSION,
         "tool": {"name": "todolint", "version": __version__},
         "renderer": {"name": result.renderer, "helm_version": result.helm_version},
         "kube_version": result.kube_version,
-        "targets": [
-            {
-                "chart": t.target.chart,
-                "chart_path": t.target.chart_path,
-                "env": t.target.env,
-                "release": t.target.release,
-                "namespace": t.target.namespace,
-                "status": "error" if t.error else "ok",
-                "error": t.error,
-                "objects": list(t.objects),
-            }
-            for t in result.targets
+        "targets": [target_dict(t) for t in result.targets],
+        "findings": [
+            finding_dict(f, key, (fixes or {}).get(f))
+            for f, key in zip(result.findings, fingerprints(result.findings), strict=True)
         ],
-        "findings": [finding_dict(f) for f in result.findings],
         "errors": list(result.errors),
         "summary": summary_dict(result),
     }
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
-    stream.write(json.dumps(result_dict(result), indent=2, ensure_ascii=False))
+    stream.write(json.dumps(result_dict(result, options.fixes), indent=2, ensure_ascii=False))
     stream.write("\n")

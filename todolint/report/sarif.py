@@ -1,22 +1,29 @@
 """`--format sarif`: SARIF 2.1.0 for code scanning (GitHub `upload-sarif` and other SARIF viewers).
 
-Every rule in force is described in `tool.driver.rules` (docs, helpUri, default level). Every result
-points at the repository-relative file and real line of its most editable location; the other
-locations become `relatedLocations`. `partialFingerprints` hash what a finding is about, never its
-line, so that a viewer tracks the same alert across runs. Suppressed findings are kept, with
-`suppressions` carrying the justification.
+Every rule in force is described in `tool.driver.rules` (docs, helpUri, default level). One result per
+root cause (todolint.group), its environments in the message and properties. A result points at the
+file and line of its most editable location; the other locations become `relatedLocations`. A line of
+a chart's rendered output is no line of the template file, so it is never a physical location: it is a
+related location with a message (`rendered Deployment/x line 31`), and the result keeps the template
+file without a region. URIs are relative to the repository root (`%SRCROOT%`: the folder holding `.git`
+above the working directory, else the working directory), so the report is the same from any folder.
+`partialFingerprints` hash what a finding is about, never its line, and are unique within a run, so
+that a viewer tracks each alert across runs. Suppressed findings are kept, with `suppressions`.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
+import os
+from collections.abc import Mapping
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from todolint.baseline import fingerprint
-from todolint.models import Finding, Location, Result, Severity
+from todolint.baseline import fingerprints
+from todolint.group import chart_environments
+from todolint.models import Edit, Finding, Location, Result, Severity, printable
 from todolint.report import ReportOptions
+from todolint.report.common import describe, headline, is_file_line, repository_path, repository_root
 from todolint.rules.base import Rule
 from todolint.rules.docs import explain_text
 from todolint.version import __version__
@@ -25,21 +32,28 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 INFORMATION_URI = "https://todolint.io"
 #: Each rule's page: the same text as `todolint explain CODE`.
 HELP_URI = "https://todolint.io/rules/{code}"
-FINGERPRINT_KEY = "todolintFingerprint/v1"
+FINGERPRINT_KEY = "todolintFingerprint/v2"
+SRCROOT = "%SRCROOT%"
+#: Files that are no file: stdin, and `--set` as the source of a value.
+_NOT_FILES = ("", "-", "<stdin>", "--set")
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def _uri(file: str) -> str:
-    path = PurePosixPath(file)
-    if path.is_absolute():
-        return "file://" + quote(path.as_posix(), safe="/")
-    return quote(path.as_posix(), safe="/")
+def artifact(file: str, root: str) -> dict[str, Any]:
+    """An artifactLocation: relative to %SRCROOT% when the file is inside the repository."""
+    file = printable(file)  # a name with control characters or undecodable bytes is still one URI
+    if file in _NOT_FILES:
+        return {"uri": quote(file, safe="/")}
+    relative = repository_path(file, root)
+    if relative is None:
+        return {"uri": "file://" + quote(os.path.normpath(os.path.join(os.getcwd(), file)), safe="/")}
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
 
 
-def _physical(location: Location) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(location.file)}}
-    if location.line is not None and location.line >= 1:
+def _physical(location: Location, root: str) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact(location.file, root)}
+    if location.line is not None and location.line >= 1 and is_file_line(location):
         region: dict[str, Any] = {"startLine": location.line}
         if location.column is not None and location.column >= 1:
             region["startColumn"] = location.column
@@ -60,55 +74,86 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _message(finding: Finding) -> str:
-    subject = f"{finding.kind}/{finding.object}" if finding.kind else "chart"
-    field = f" {finding.path}" if finding.path else ""
-    return f"{finding.chart} ({finding.env}) {subject}{field}: {finding.message}"
-
-
 def _suppression(justification: str) -> dict[str, Any]:
     # A baseline lives outside the analysed files; annotations and config exemptions are the user's own words.
     kind = "external" if justification.startswith("baseline: ") else "inSource"
     return {"kind": kind, "status": "accepted", "justification": justification}
 
 
-def result_object(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
-    primary = Location("rendered", finding.file, finding.line)
-    location: dict[str, Any] = {"physicalLocation": _physical(primary)}
+def fix_object(edit: Edit, root: str) -> dict[str, Any]:
+    """A SARIF `fix`: the one replacement `todolint --fix` makes, so a viewer can offer it."""
+    review = "" if edit.safety == "safe" else " (unsafe: review it; `todolint --fix --unsafe-fixes`)"
+    return {
+        "description": {"text": f"Set the value to {edit.text}{review}"},
+        "artifactChanges": [
+            {
+                "artifactLocation": artifact(edit.file, root),
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": edit.line,
+                            "startColumn": edit.column,
+                            "endLine": edit.end_line,
+                            "endColumn": edit.end_column,
+                        },
+                        "insertedContent": {"text": edit.text},
+                    }
+                ],
+            }
+        ],
+        "properties": {"safety": edit.safety},
+    }
+
+
+def _related(location: Location, index: int, root: str) -> dict[str, Any]:
+    if location.object is not None:  # a line of rendered output: named, never a file position
+        return {"id": index, "message": {"text": describe(location)}}
+    return {
+        "id": index,
+        "physicalLocation": _physical(location, root),
+        "message": {"text": f"{location.kind} location"},
+    }
+
+
+def result_object(
+    finding: Finding,
+    rule_index: Mapping[str, int],
+    *,
+    fingerprint: str,
+    linted: Mapping[str, tuple[str, ...]],
+    root: str,
+    fix: Edit | None = None,
+) -> dict[str, Any]:
+    primary = finding.locations[0] if finding.locations else Location("template", finding.file, finding.line)
+    location: dict[str, Any] = {"physicalLocation": _physical(primary, root)}
     if finding.kind:
         location["logicalLocations"] = [
             {
                 "name": finding.object,
-                "fullyQualifiedName": f"{finding.chart}/{finding.env}/{finding.kind}/{finding.object}",
+                "fullyQualifiedName": f"{finding.chart}/{finding.kind}/{finding.object}",
                 "kind": "object",
             }
         ]
-    related = list(finding.locations)
-    for index, other in enumerate(related):
-        if (other.file, other.line) == (finding.file, finding.line):
-            del related[index]
-            break
+    # The primary location, when it is a rendered line, is said in words too: the physical one has no line.
+    related = list(finding.locations[1:] if primary.object is None else finding.locations)
     out: dict[str, Any] = {
         "ruleId": finding.code,
         "level": LEVELS[finding.severity],
-        "message": {"text": _message(finding)},
+        "message": {"text": f"{finding.chart} {headline(finding, linted)}"},
         "locations": [location],
     }
     if finding.code in rule_index:
         out["ruleIndex"] = rule_index[finding.code]
     if related:
-        out["relatedLocations"] = [
-            {"id": n, "physicalLocation": _physical(loc), "message": {"text": f"{loc.kind} location"}}
-            for n, loc in enumerate(related, 1)
-        ]
-    out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(finding)}
+        out["relatedLocations"] = [_related(loc, n, root) for n, loc in enumerate(related, 1)]
+    out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
     if finding.suppressed is not None:
         out["suppressions"] = [_suppression(finding.suppressed)]
+    if fix is not None:
+        out["fixes"] = [fix_object(fix, root)]
     out["properties"] = {
         "chart": finding.chart,
-        "env": finding.env,
-        "release": finding.release,
-        "namespace": finding.namespace,
+        "environments": list(finding.envs),
         "kind": finding.kind,
         "object": finding.object,
         "path": finding.path,
@@ -117,9 +162,15 @@ def result_object(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any
     return out
 
 
-def sarif_dict(result: Result) -> dict[str, Any]:
+def sarif_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None, root: str | None = None) -> dict[str, Any]:
     rules: list[Rule] = [r for r in result.rules if isinstance(r, Rule)]
     rule_index = {rule.code: n for n, rule in enumerate(rules)}
+    linted = chart_environments(result)
+    root = repository_root(os.getcwd()) if root is None else root
+    results = [
+        result_object(f, rule_index, fingerprint=key, linted=linted, root=root, fix=(fixes or {}).get(f))
+        for f, key in zip(result.findings, fingerprints(result.findings), strict=True)
+    ]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -135,7 +186,7 @@ def sarif_dict(result: Result) -> dict[str, Any]:
                     }
                 },
                 "columnKind": "unicodeCodePoints",
-                "results": [result_object(f, rule_index) for f in result.findings],
+                "results": results,
                 "properties": {
                     "renderer": result.renderer,
                     "helmVersion": result.helm_version,
@@ -147,5 +198,5 @@ def sarif_dict(result: Result) -> dict[str, Any]:
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
-    stream.write(json.dumps(sarif_dict(result), indent=2, ensure_ascii=False))
+    stream.write(json.dumps(sarif_dict(result, options.fixes), indent=2, ensure_ascii=False))
     stream.write("\n")

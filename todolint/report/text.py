@@ -1,4 +1,5 @@
-"""`--format text`: findings grouped chart → environment → object, for a person at a terminal.
+"""`--format text`: findings grouped chart → object, each once with its environments, for a person at a
+terminal.
 
 Colour on a terminal; plain text when piped, with NO_COLOR, or with `--color never`. Lines never wrap,
 so that a `file:line` stays clickable and greppable.
@@ -7,16 +8,17 @@ so that a `file:line` stays clickable and greppable.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from itertools import groupby
 from typing import TextIO
 
-from todolint.models import Finding, Location, Result, Severity
+from todolint.group import chart_environments, env_label
+from todolint.models import Edit, Finding, Result, Severity, printable
 from todolint.report import ReportOptions
+from todolint.report.common import describe, target_inputs, where
 from todolint.version import __version__
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-#: Categories whose findings are about a secret value: their code frame shows no value at all.
-_MASKED = frozenset({"secrets", "database"})
 
 #: A piece of a line and its rich style ("" for none). Pieces are plain text, never markup: what a
 #: chart names (an object called `[bold]`) is printed as it is.
@@ -57,18 +59,7 @@ def _printer(stream: TextIO, options: ReportOptions) -> _Plain | _Coloured:
     return _Coloured(stream) if color else _Plain(stream)
 
 
-def _where(finding: Finding) -> str:
-    if not finding.file:
-        return "-"
-    return f"{finding.file}:{finding.line}" if finding.line else finding.file
-
-
-def _place(location: Location) -> str:
-    where = f"{location.file}:{location.line}" if location.line else location.file
-    return f"{location.kind} {where}"
-
-
-def _summary(result: Result) -> str:
+def _summary(result: Result, fixes: Mapping[Finding, Edit]) -> str:
     charts = len({t.target.chart_path or t.target.chart for t in result.targets})
     envs = len({t.target.env for t in result.targets})
     objects = sum(len(t.objects) for t in result.targets)
@@ -84,6 +75,12 @@ def _summary(result: Result) -> str:
         parts.append(f"{suppressed} suppressed")
     if result.errors:
         parts.append(f"{len(result.errors)} not rendered")
+    safe = sum(1 for f in result.active if f in fixes and fixes[f].safety == "safe")
+    if safe:
+        parts.append(f"{safe} fixable with --fix")
+    unsafe = sum(1 for f in result.active if f in fixes and fixes[f].safety != "safe")
+    if unsafe:
+        parts.append(f"{unsafe} with --fix --unsafe-fixes")
     parts.append(f"{result.elapsed:.2f} s")
     return " · ".join(parts)
 
@@ -110,39 +107,72 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
             style="dim",
         )
     active = result.active
+    linted = chart_environments(result)
     frames: dict[str, list[str]] = {}
-    for (chart, env), chart_findings in groupby(active, key=lambda f: (f.chart, f.env)):
-        items = list(chart_findings)
-        first = items[0]
-        release = f" — release {first.release}, namespace {first.namespace}" if first.release else ""
+    for chart, chart_findings in groupby(active, key=lambda f: f.chart):
         out.line()
-        out.line((chart, "bold"), (" ", ""), (env, "magenta"), (release, ""))
-        by_object = sorted(items, key=lambda f: (f.kind, f.object, f.file, f.line or 0, f.code, f.path))
+        _chart_header(out, result, chart, quiet=options.quiet)
+        by_object = sorted(chart_findings, key=lambda f: (f.kind, f.object, f.file, f.line or 0, f.code, f.path))
         for (kind, name), object_findings in groupby(by_object, key=lambda f: (f.kind, f.object)):
             out.line(("  ", ""), (f"{kind}/{name}" if kind else "(chart)", "bold"))
             for finding in object_findings:
-                _finding(out, finding, frames)
-    if not options.quiet or active:
+                _finding(out, finding, env_label(finding, linted), frames, options.fixes.get(finding))
+    if not options.quiet:
         out.line()
-        out.line((_summary(result), ""))
+        out.line((_summary(result, options.fixes), ""))
 
 
-def _finding(out: _Plain | _Coloured, finding: Finding, frames: dict[str, list[str]]) -> None:
+def _chart_header(out: _Plain | _Coloured, result: Result, chart: str, *, quiet: bool) -> None:
+    """The chart, then one line per environment it was linted in: release, namespace, values and `--set`
+    keys (what a finding's environments mean)."""
+    targets = [t.target for t in result.targets if t.target.chart == chart]
+    paths = sorted({t.chart_path for t in targets if t.chart_path})
+    out.line((chart, "bold"), (f" ({', '.join(printable(p) for p in paths)})" if paths else "", ""))
+    if quiet:
+        return
+    width = max((len(t.env) for t in targets), default=0)
+    for target in targets:
+        names = f"release {target.release}, namespace {target.namespace}" if target.release else ""
+        inputs = target_inputs(target)
+        details = " · ".join(part for part in (names, inputs) if part)
+        out.line(("  ", ""), (f"{target.env:<{width}}", "magenta"), (f"  {details}".rstrip(), ""), style="dim")
+
+
+def _finding(
+    out: _Plain | _Coloured, finding: Finding, envs: str, frames: dict[str, list[str]], fix: Edit | None
+) -> None:
+    # ruff's marker: [*] is fixed by --fix; [*unsafe] needs --unsafe-fixes too.
+    marker = "" if fix is None else " [*]" if fix.safety == "safe" else " [*unsafe]"
+    primary = finding.locations[0] if finding.locations else None
+    if primary is None:
+        place = finding.file or "-"
+    else:
+        place = where(primary) if primary.object is None else describe(primary)
     out.line(
-        (f"    {_where(finding)}  ", ""),
+        (f"    {place}  ", ""),
         (finding.severity.label, _STYLE[finding.severity]),
         ("  ", ""),
         (finding.code, "bold"),
         (f" {finding.name}", ""),
+        (marker, "cyan"),
+        ("  ", ""),
+        (f"[{envs}]", "magenta"),
     )
     field = f"{finding.path}: " if finding.path else ""
     out.line((f"      {field}{finding.message}", ""))
     from todolint.locate import code_frame, frame_location  # only for a finding: a clean run needs neither
 
-    where = frame_location(finding)
-    if where is not None:
-        for text in code_frame(where, masked=finding.category in _MASKED, cache=frames):
+    frame_at = frame_location(finding)
+    if frame_at is not None:
+        lines = code_frame(
+            frame_at,
+            masked=finding.kind == "Secret",  # everything in a Secret can be one
+            secret_line=finding.category == "secrets",  # the field a secrets rule flags is the secret
+            stated=finding.message,
+            cache=frames,
+        )
+        for text in lines:
             out.line((f"      {text}", ""), style="" if text.startswith(">") else "dim")
     related = [loc for loc in finding.locations[1:] if loc.line is not None or loc.kind == "values"]
     if related:
-        out.line((f"      see {', '.join(_place(loc) for loc in related)}", ""), style="dim")
+        out.line((f"      see {', '.join(describe(loc) for loc in related)}", ""), style="dim")

@@ -154,6 +154,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         chart,
         config,
         database,
+        generic,
         labels,
         names,
         namespaces,
@@ -182,6 +183,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         references,
         releases,
         chart,
+        generic,
     )
     rules: list[Rule] = load_policies([policies_dir(), *policy_dirs], contract)
     for family in families:

@@ -63,6 +63,31 @@ class EnvContext:
 
 Check = Callable[[EnvContext], Iterable[Hit]]
 
+#: A fix's safety, as ruff has it: "safe" changes one scalar to the one value the contract allows (applied
+#: by `--fix`); "unsafe" adds or removes structure and needs review (applied with `--unsafe-fixes` too).
+FIX_SAFETIES: tuple[str, ...] = ("safe", "unsafe")
+#: What a fix does: "set" one field to the contract's value, or "drop-object" (remove what writes it).
+FIX_ACTIONS: tuple[str, ...] = ("set", "drop-object")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """How a finding of a rule is repaired: the field it names gets the value the contract holds for it.
+
+    `contract` is the key path of that value in contract.yaml; in it "{app}" is the object's app,
+    "{probe}" the probe kind the field belongs to (liveness, readiness) and "{field}" the field's own name.
+    A scalar there is the value; a list of one item is that item (of more, no single value: fix by hand);
+    a mapping with `min` and `max` brings a number found outside them to the nearest bound.
+    """
+
+    safety: str
+    contract: tuple[str, ...] = ()
+    #: The fields (last key of a finding's path) the fix sets; a finding on another field is fixed by hand.
+    fields: tuple[str, ...] = ()
+    #: "set": the field gets the contract's value; "drop-object": the template lines that write the
+    #: object are removed (a rendered Secret: its plain values leave the chart).
+    action: str = "set"
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -80,6 +105,11 @@ class Rule:
     suppressible: bool = True
     #: Relational rules see only the environments' intact chart renders.
     relational: bool = False
+    #: Rules that report the same thing more precisely (a generic check beside a contract rule): a hit of
+    #: this rule on an object and field where one of theirs is reported is dropped, so one finding remains.
+    defers_to: tuple[str, ...] = ()
     check: Check | None = field(default=None, compare=False, repr=False)
     #: Where the rule is defined (a policy file, a module), for `todolint rules`.
     origin: str = "builtin"
+    #: How `todolint --fix` repairs its findings; None: by hand.
+    fix: Fix | None = None

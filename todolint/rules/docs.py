@@ -8,9 +8,17 @@ from collections.abc import Sequence
 from todolint.rules.base import Rule
 
 
+def fixability(rule: Rule) -> str:
+    """How `todolint --fix` repairs the rule's findings: "safe", "unsafe" (needs --unsafe-fixes), or "-"."""
+    return rule.fix.safety if rule.fix is not None else "-"
+
+
 def rules_text(rules: Sequence[Rule]) -> str:
     width = max((len(r.name) for r in rules), default=0)
-    lines = [f"{r.code}  {r.name:<{width}}  {r.category:<10}  {r.severity.label:<7}  {r.summary}" for r in rules]
+    lines = [
+        f"{r.code}  {r.name:<{width}}  {r.category:<10}  {r.severity.label:<7}  {fixability(r):<6}  {r.summary}"
+        for r in rules
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -21,11 +29,13 @@ def _cell(text: str) -> str:
 def rules_markdown(rules: Sequence[Rule]) -> str:
     """The README's rules table; a test keeps the README equal to this output."""
     lines = [
-        "| code | name | category | severity | summary |",
-        "|---|---|---|---|---|",
+        "| code | name | category | severity | fix | summary |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rules:
-        lines.append(f"| {r.code} | `{r.name}` | {r.category} | {r.severity.label} | {_cell(r.summary)} |")
+        lines.append(
+            f"| {r.code} | `{r.name}` | {r.category} | {r.severity.label} | {fixability(r)} | {_cell(r.summary)} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -42,6 +52,7 @@ def rules_json(rules: Sequence[Rule]) -> str:
             "example": r.example,
             "suppressible": r.suppressible,
             "origin": r.origin,
+            "fix": fixability(r),
         }
         for r in rules
     ]

@@ -5,8 +5,13 @@ and its documentation. Strings of the form `{{ contract.a.b }}`, `{{ app.port }}
 `{{ release }}`, `{{ namespace }}`, `{{ env }}` and `{{ chart }}` are replaced before checking; a
 string that is only a placeholder takes the value's own type (`{{ app.port }}` → 8000). A policy
 that reads `app.` is checked only on objects recognised as one of the contract's apps. An optional
-`message` replaces the generated "expected X, found Y" (`{detail}`, `{app}` and `{kind}` are filled in);
-`hide_values: true` keeps found values out of messages.
+`message` replaces the generated "expected X, found Y" (`{detail}`, `{app}`, `{kind}`, `{container}` (the
+container's name, for container targets) and `{value}` (the value at fault) are filled in);
+`hide_values: true` keeps found values out of messages. `defers_to: [TL220]` drops a finding where one of
+those rules reports the same object and field (see `Rule.defers_to`).
+
+Targets `pod-spec` and `containers` reach every pod-running object whatever its app (the generic rules);
+the others reach the contract's apps (`app-containers`) or objects of a kind.
 
 A policy file that is malformed raises PolicyError with one line naming the file and the problem.
 
@@ -31,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from todolint.contract import Contract, ContractError
-from todolint.models import CATEGORIES, FieldPath, Hit, Manifest, Severity
+from todolint.models import CATEGORIES, FieldPath, Hit, Manifest, Severity, is_map
 from todolint.rules.apps import (
     POD_TEMPLATE_PATHS,
     WORKLOAD_KINDS,
@@ -41,13 +46,24 @@ from todolint.rules.apps import (
     pod_template_path,
     resolve_app,
 )
-from todolint.rules.base import EnvContext, Rule
+from todolint.rules.base import FIX_ACTIONS, FIX_SAFETIES, EnvContext, Fix, Rule
+from todolint.rules.pods import POD_KINDS, every_container, pod_spec_of
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
     from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
-TARGETS: tuple[str, ...] = ("object", "workload", "pod-template", "app-containers", "service", "configmap")
+TARGETS: tuple[str, ...] = (
+    "object",
+    "workload",
+    "pod-template",
+    "app-containers",
+    "service",
+    "configmap",
+    # Any app's, or none: the generic rules (TL5xx) look at every pod-running object.
+    "pod-spec",
+    "containers",
+)
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
 _MISSING = object()
 
@@ -73,10 +89,22 @@ POLICY_SCHEMA: Mapping[str, Any] = {
         "message": {"type": "string"},
         "hide_values": {"type": "boolean"},
         "suppressible": {"type": "boolean"},
+        "defers_to": {"type": "array", "items": {"type": "string", "pattern": "^TL[0-9]{3}$"}},
         "rationale": {"type": "string", "minLength": 1},
         "docs": {"type": "string"},
         "remediation": {"type": "string", "minLength": 1},
         "example": {"type": "string"},
+        "fix": {
+            "type": "object",
+            "required": ["safety"],
+            "additionalProperties": False,
+            "properties": {
+                "safety": {"enum": list(FIX_SAFETIES)},
+                "action": {"enum": list(FIX_ACTIONS)},
+                "contract": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            },
+        },
     },
 }
 
@@ -559,10 +587,19 @@ def load_policy_file(path: Path, contract: Contract) -> tuple[Rule, Policy]:
         example=raw.get("example", "").rstrip("\n"),
         suppressible=bool(raw.get("suppressible", True)),
         relational=False,
+        defers_to=tuple(raw.get("defers_to", ())),
         check=functools.partial(check_policy, policy),
         origin=str(path.name),
+        fix=_fix(raw.get("fix")),
     )
     return rule, policy
+
+
+def _fix(raw: Mapping[str, Any] | None) -> Fix | None:
+    if raw is None:
+        return None
+    action = raw.get("action", "set")
+    return Fix(raw["safety"], tuple(raw.get("contract", ())), tuple(raw.get("fields", ())), action)
 
 
 def load_policies(folders: Sequence[Path], contract: Contract) -> list[Rule]:
@@ -589,7 +626,20 @@ def _candidates(policy: Policy, ctx: EnvContext) -> Iterator[Manifest]:
         return iter(ctx.of_kind("ConfigMap"))
     if policy.target in ("workload", "pod-template", "app-containers"):
         return iter(ctx.of_kind(*WORKLOAD_KINDS))
+    if policy.target in ("pod-spec", "containers"):
+        return iter(ctx.of_kind(*POD_KINDS))
     return iter(ctx.manifests)
+
+
+def _generic_parts(policy: Policy, manifest: Manifest) -> Iterator[tuple[FieldPath, Any]]:
+    """(base path, instance) of a `pod-spec` or `containers` target: any pod, whatever its app."""
+    if policy.target == "pod-spec":
+        located = pod_spec_of(manifest)
+        if located is not None:
+            yield located
+    else:
+        for container in every_container(manifest):
+            yield container.path, container.spec
 
 
 def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | None, FieldPath, Any]]:
@@ -603,6 +653,11 @@ def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | No
         if target == "configmap" and manifest.kind != "ConfigMap":
             continue
         if target in ("workload", "pod-template", "app-containers") and manifest.kind not in WORKLOAD_KINDS:
+            continue
+        if target in ("pod-spec", "containers"):
+            if manifest.kind in POD_KINDS:
+                for base, instance in _generic_parts(policy, manifest):
+                    yield manifest, None, base, instance
             continue
         app = resolve_app(ctx, manifest)
         if policy.uses_app and app is None:
@@ -645,10 +700,26 @@ def check_policy(policy: Policy, ctx: EnvContext) -> Iterator[Hit]:
             continue
         for error in compiled.errors(instance):
             path, detail = describe_error(error, hide=policy.hide_values)
-            message = policy.message
-            for slot, value in (("{detail}", detail), ("{app}", app or ""), ("{kind}", manifest.kind)):
-                message = message.replace(slot, value)
-            yield Hit(message, manifest=manifest, path=(*base, *path))
+            yield Hit(_message(policy, error, detail, app, manifest, instance), manifest=manifest, path=(*base, *path))
+
+
+def _message(
+    policy: Policy, error: ValidationError, detail: str, app: str | None, manifest: Manifest, part: Any
+) -> str:
+    """The policy's message with its slots filled; `{value}` is shown as `describe_error` shows values."""
+    message = policy.message
+    container = part.get("name") if policy.target in ("containers", "app-containers") and is_map(part) else None
+    slots = (
+        ("{detail}", detail),
+        ("{app}", app or ""),
+        ("{kind}", manifest.kind),
+        ("{container}", container if isinstance(container, str) else "?"),
+        ("{value}", _show(error.instance, policy.hide_values)),
+    )
+    for slot, value in slots:
+        if slot in message:
+            message = message.replace(slot, value)
+    return message
 
 
 def _show(value: Any, hide: bool) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from todolint.models import Hit, Severity, is_map
 from todolint.rules.apps import Container, app_containers, app_port, app_spec, app_workloads, as_map
-from todolint.rules.base import EnvContext, Rule
+from todolint.rules.base import EnvContext, Fix, Rule
 
 #: Kubernetes' defaults for an unset probe field.
 K8S_DEFAULTS: Mapping[str, int] = {"periodSeconds": 10, "failureThreshold": 3}
@@ -163,6 +163,7 @@ def rules() -> list[Rule]:
             "readinessProbe:\n  httpGet:\n    path: /healthz   # expect: TL202 ('/health' expected)\n    port: http",
             origin=origin,
             check=check_probe_endpoint,
+            fix=Fix("safe", ("apps", "{app}", "probes", "{probe}", "path"), ("path",)),
         ),
         Rule(
             "TL203",
@@ -176,6 +177,7 @@ def rules() -> list[Rule]:
             "livenessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 10   # expect: TL203",
             origin=origin,
             check=_timing("liveness"),
+            fix=Fix("safe", ("apps", "{app}", "probes", "liveness", "{field}"), ("periodSeconds", "failureThreshold")),
         ),
         Rule(
             "TL204",
@@ -189,5 +191,6 @@ def rules() -> list[Rule]:
             "readinessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 20   # expect: TL204",
             origin=origin,
             check=_timing("readiness"),
+            fix=Fix("safe", ("apps", "{app}", "probes", "readiness", "{field}"), ("periodSeconds", "failureThreshold")),
         ),
     ]

@@ -1,0 +1,249 @@
+"""One finding per root cause: a run's per-environment findings grouped across environments.
+
+The engine reports each problem once per chart × environment. A problem that the same line of source
+causes in dev, staging and prod is one thing to fix, so the application groups findings that are the
+same (same rule, chart, object, field, first location and message, once each environment's own release
+and namespace are set aside) into one finding that lists its environments, in the contract's order. It
+runs after suppression and before the baseline, so that both work on the grouped form; a finding
+suppressed in one environment and not in another stays two findings.
+
+It also makes findings presentable in every format: file names are escaped like all rendered text, and
+a rendered location of a chart render says which object its line counts in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from todolint.models import Finding, Location, Result, printable
+
+#: Placeholders that stand for an environment's own release and namespace in a grouped text.
+RELEASE = "{release}"
+NAMESPACE = "{namespace}"
+
+
+def env_order(known: Sequence[str], present: Iterable[str]) -> tuple[str, ...]:
+    """The environments in `present`: the contract's (`known`) first, in its order, then any other
+    (`--env qa`, piped input) alphabetically."""
+    seen = set(present)
+    return tuple(e for e in known if e in seen) + tuple(sorted(seen - set(known)))
+
+
+def set_aside(text: str, release: str, namespace: str) -> str:
+    """`text` with the environment's release and namespace, as whole names, replaced by placeholders
+    (`todo-backend-dev-config` → `{release}-config`; `todo-backend-development` stays)."""
+    if (not release or release not in text) and (not namespace or namespace not in text):
+        return text  # most texts: no regular expression to run
+    pattern, placeholders = _names(release, namespace)
+    return pattern.sub(lambda match: placeholders[match.group()], text)
+
+
+@functools.lru_cache(maxsize=64)
+def _names(release: str, namespace: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    placeholders = {name: placeholder for name, placeholder in ((namespace, NAMESPACE), (release, RELEASE)) if name}
+    # The longer first: a namespace may be part of a release's name or the other way round.
+    names = sorted(placeholders, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?!\w)"), placeholders
+
+
+def root_cause(finding: Finding) -> tuple[str, ...]:
+    """What a finding is about, the same in every environment and across runs: its rule, chart, object
+    and field, with release and namespace set aside; for a finding about no object or field (a chart
+    file, a render error), its file and message. The baseline's and SARIF's fingerprint."""
+    release, namespace = finding.release, finding.namespace
+    parts: tuple[str, ...] = (
+        finding.code,
+        finding.chart,
+        finding.kind,
+        set_aside(finding.object, release, namespace),
+        finding.path,
+    )
+    if not finding.object and not finding.path:
+        parts += (finding.file, set_aside(finding.message, release, namespace))
+    return parts
+
+
+def _presentable(finding: Finding, chart_render: bool) -> Finding:
+    """File names escaped; a chart render's rendered location told apart from a line of a file."""
+    file = finding.file if finding.file.isprintable() else printable(finding.file)
+    locations = finding.locations
+    if chart_render or not all(loc.file.isprintable() for loc in locations):
+        subject = (f"{finding.kind}/{finding.object}" if finding.kind else "") if chart_render else None
+        locations = tuple(_named(loc, subject) for loc in locations)
+    elif file is finding.file:
+        return finding  # most findings of pre-rendered input: nothing to change
+    return finding.replaced(file=file, locations=locations)
+
+
+def _named(location: Location, subject: str | None) -> Location:
+    """`location` with its file escaped and, for a rendered line of a chart render (`subject` not None),
+    the object it counts in."""
+    rendered = subject is not None and location.kind == "rendered"
+    file = location.file if location.file.isprintable() else printable(location.file)
+    if not rendered and file is location.file:
+        return location
+    return Location(location.kind, file, location.line, location.column, subject if rendered else location.object)
+
+
+def _place(finding: Finding) -> tuple[Any, ...]:
+    first = finding.locations[0] if finding.locations else None
+    return (first.kind, first.file, first.line, first.column) if first else (finding.file, finding.line)
+
+
+def _block_key(finding: Finding) -> tuple[Any, ...]:
+    """Hits of one rule on one field of one object at one place in one environment: one root cause (two
+    stale entries of one annotation; rules join their own blocks, such as the labels one block lacks)."""
+    return (finding.code, finding.severity, finding.chart, finding.env, finding.kind, finding.object,
+            finding.path, _place(finding), finding.suppressed)  # fmt: skip
+
+
+def _env_key(finding: Finding) -> tuple[Any, ...]:
+    """The same finding in another environment: equal once release and namespace are set aside."""
+    release, namespace = finding.release, finding.namespace
+    return (
+        *root_cause(finding),
+        set_aside(finding.message, release, namespace),
+        finding.category,
+        finding.severity,
+        _place(finding),
+        finding.suppressed,
+    )
+
+
+def _join(members: Sequence[Finding]) -> Finding:
+    """One finding for the hits of a block: their messages."""
+    if len(members) == 1:
+        return members[0]
+    return members[0].replaced(message="; ".join(dict.fromkeys(f.message for f in members)))
+
+
+def _merge(members: Sequence[Finding], rank: Mapping[str, int]) -> Finding:
+    """One finding for a group: the first environment's, with texts that differ set aside."""
+    ordered = sorted(members, key=lambda f: rank[f.env])
+    first = ordered[0]
+    envs = tuple(dict.fromkeys(f.env for f in ordered))
+    changes: dict[str, Any] = {"environments": envs}
+    for name in ("object", "message"):
+        if len({getattr(f, name) for f in ordered}) > 1:
+            changes[name] = set_aside(getattr(first, name), first.release, first.namespace)
+    return first.replaced(**changes)
+
+
+def sort_key(finding: Finding, rank: Mapping[str, int]) -> tuple[Any, ...]:
+    """Report order: by chart, what broke the render or parse first, then by place, object and rule."""
+    key = finding.sort_key()
+    return (key[0], *key[2:], rank.get(finding.env, len(rank)), finding.suppressed or "")
+
+
+#: A grouped finding → the engine's findings it stands for (one per environment and hit).
+Members = dict[Finding, tuple[Finding, ...]]
+
+
+def group_findings(findings: Iterable[Finding], rank: Mapping[str, int]) -> list[Finding]:
+    """Hits of one block become one finding, then findings that are the same in several environments
+    become one; sorted in report order."""
+    return _grouped([(f, f) for f in findings], rank)[0]
+
+
+def _grouped(pairs: Iterable[tuple[Finding, Finding]], rank: Mapping[str, int]) -> tuple[list[Finding], Members]:
+    """`group_findings` over (presentable finding, the engine's finding) pairs, with each group's members."""
+    blocks: dict[tuple[Any, ...], list[tuple[Finding, Finding]]] = {}
+    for shown, original in pairs:
+        blocks.setdefault(_block_key(shown), []).append((shown, original))
+    groups: dict[tuple[Any, ...], list[tuple[Finding, tuple[Finding, ...]]]] = {}
+    for block in blocks.values():
+        joined = _join([shown for shown, _ in block])
+        groups.setdefault(_env_key(joined), []).append((joined, tuple(original for _, original in block)))
+    members: Members = {}
+    for group_ in groups.values():
+        merged = _merge([joined for joined, _ in group_], rank)
+        members[merged] = tuple(original for _, originals in group_ for original in originals)
+    return sorted(members, key=lambda f: sort_key(f, rank)), members
+
+
+def group(result: Result, environments: Sequence[str]) -> Result:
+    """`result` with one finding per root cause, targets and environments in the contract's order."""
+    return group_members(result, environments)[0]
+
+
+def group_members(result: Result, environments: Sequence[str]) -> tuple[Result, Members]:
+    """`group`, and which of `result`'s findings each grouped finding stands for (what --fix proposes
+    edits for is the engine's findings)."""
+    present = {t.target.env for t in result.targets} | {f.env for f in result.findings}
+    rank = {env: n for n, env in enumerate(env_order(environments, present))}
+    chart_renders = {(t.target.chart, t.target.env) for t in result.targets if t.target.chart_path}
+    pairs = ((_presentable(f, (f.chart, f.env) in chart_renders), f) for f in result.findings)
+    findings, members = _grouped(pairs, rank)
+    targets = sorted(result.targets, key=lambda t: (t.target.chart_path, t.target.chart, rank[t.target.env]))
+    return dataclasses.replace(result, targets=tuple(targets), findings=tuple(findings)), members
+
+
+def chart_environments(result: Result) -> dict[str, tuple[str, ...]]:
+    """Chart → the environments it was linted in, in report order."""
+    out: dict[str, list[str]] = {}
+    for t in result.targets:
+        out.setdefault(t.target.chart, []).append(t.target.env)
+    return {chart: tuple(dict.fromkeys(envs)) for chart, envs in out.items()}
+
+
+def env_label(finding: Finding, linted: Mapping[str, tuple[str, ...]]) -> str:
+    """`all environments` when the finding is in every environment its chart was linted in (and there
+    were several), else its environments: `dev, prod`."""
+    envs = finding.envs
+    everywhere = linted.get(finding.chart, ())
+    if len(everywhere) > 1 and set(envs) == set(everywhere):
+        return "all environments"
+    return ", ".join(envs)
+
+
+def set_keys(expressions: Iterable[str]) -> tuple[str, ...]:
+    """The keys of `--set` expressions (`a.b=1,c={x,y}` → a.b, c), never their values."""
+    keys: list[str] = []
+    for expression in expressions:
+        keys.extend(printable(key) for key in _keys_of(expression) if key)
+    return tuple(keys)
+
+
+def _keys_of(expression: str) -> list[str]:
+    """Helm's `--set` grammar as far as keys go: `key=value` pairs split at commas outside `{...}`;
+    a backslash escapes the next character. Text after a pair's first `=` is a value: never kept."""
+    keys: list[str] = []
+    key, in_value, depth, escaped = "", False, 0, False
+    for char in expression:
+        if escaped:
+            escaped = False
+            key += "" if in_value else char
+        elif char == "\\":
+            escaped = True
+        elif in_value:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if char == "," and depth <= 0:
+                key, in_value, depth = "", False, 0
+        elif char == "=":
+            keys.append(key)
+            in_value = True
+        elif char == ",":
+            key = ""  # a part with no `=` names no key
+        else:
+            key += char
+    return keys
+
+
+__all__ = [
+    "NAMESPACE",
+    "RELEASE",
+    "chart_environments",
+    "env_label",
+    "env_order",
+    "group",
+    "group_findings",
+    "group_members",
+    "root_cause",
+    "set_aside",
+    "set_keys",
+    "sort_key",
+]

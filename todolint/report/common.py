@@ -1,0 +1,87 @@
+"""What every reporter says the same way: a finding's subject, its places, its environments, a target's
+inputs. Words only; nothing here decides what was found."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from todolint.group import env_label, set_keys
+from todolint.models import Finding, Location, Target, printable
+
+
+def subject(finding: Finding) -> str:
+    """`Deployment/todo-backend-dev`, or `chart` for a finding about the chart itself."""
+    return f"{finding.kind}/{finding.object}" if finding.kind else "chart"
+
+
+def headline(finding: Finding, linted: Mapping[str, tuple[str, ...]]) -> str:
+    """`[dev, prod] Deployment/x spec.replicas: message`: one finding in one line."""
+    field = f" {finding.path}" if finding.path else ""
+    return f"[{env_label(finding, linted)}] {subject(finding)}{field}: {finding.message}"
+
+
+def where(location: Location) -> str:
+    """`file:line`, or `file` when the line is unknown."""
+    return f"{location.file}:{location.line}" if location.line else location.file
+
+
+def describe(location: Location) -> str:
+    """A location named as what it is: `template charts/x/templates/a.yaml:3`, `values x/values.yaml:2`,
+    and for a line of a chart's rendered output `rendered Deployment/x line 31` (never `file:line`: that
+    line is no line of the template file)."""
+    if location.object is None:
+        return f"{location.kind} {where(location)}"
+    what = location.object or f"output of {location.file}"
+    return f"rendered {what}" + (f" line {location.line}" if location.line else "")
+
+
+def is_file_line(location: Location) -> bool:
+    """Whether `location.line` is a line a person can open in `location.file`."""
+    return location.object is None and location.file not in ("", "-", "<stdin>")
+
+
+def repository_root(start: str) -> str:
+    """The nearest folder at or above `start` holding `.git`, else `start` itself: what SARIF's
+    %SRCROOT% and GitHub's annotations count paths from."""
+    folder = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return os.path.abspath(start)
+        folder = parent
+
+
+def repository_path(file: str, root: str) -> str | None:
+    """`file` (relative to the working directory, or absolute) relative to `root`, with `/`; None when it
+    lies outside."""
+    relative = os.path.relpath(os.path.normpath(os.path.join(os.getcwd(), file)), root)
+    if relative == ".." or relative.startswith(".." + os.sep):
+        return None
+    return relative.replace(os.sep, "/")
+
+
+def target_inputs(target: Target) -> str:
+    """`values a.yaml, b.yaml · --set image.tag`: the files and `--set` keys (never values) of a target,
+    after the chart's own values.yaml, which Helm always reads first."""
+    parts = []
+    if target.values_files:
+        parts.append("values " + ", ".join(printable(f) for f in target.values_files))
+    keys = set_keys(target.set_values)
+    if keys:
+        parts.append("--set " + ", ".join(keys))
+    return " · ".join(parts)
+
+
+__all__ = [
+    "describe",
+    "headline",
+    "is_file_line",
+    "repository_path",
+    "repository_root",
+    "subject",
+    "target_inputs",
+    "where",
+]
