@@ -45,6 +45,18 @@ def require_helm(major: str) -> str:
     return found
 
 
+@pytest.fixture(autouse=True)
+def own_cache_and_home(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test runs with its own cache folder and HOME, inherited by the processes it starts: what a
+    user ran before the test suite (a render cache, a stored result) can never change a test's outcome."""
+    # The cache folder is the one run_cli gives its processes; HOME lies outside tmp_path, whose
+    # listing some tests check.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+
+
 @pytest.fixture
 def helm3() -> str:
     return require_helm("v3")

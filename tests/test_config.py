@@ -178,29 +178,36 @@ def test_schema_documents_every_config_field() -> None:
 
     keys: dict[str, Any] = schema()["properties"]
     assert sorted(keys) == sorted(
-        ["select", "ignore", "severity", "fail-on", "environments", "renderer", "kube-version", "contract",
-         "policies", "baseline", "exemptions"]
+        ["select", "ignore", "severity", "fail-on", "environments", "release", "namespace", "values", "set",
+         "charts", "renderer", "kube-version", "contract", "policies", "baseline", "exemptions"]
     )  # fmt: skip
     assert Config().file is None
 
 
-def _readme_block(section: str, language: str) -> str:
-    text = (ROOT / "README.md").read_text()
-    body = text[text.index(f"\n## {section}\n") :]
+def _docs_block(language: str) -> str:
+    body = (ROOT / "docs" / "configuration.md").read_text()
     start = body.index(f"```{language}\n") + len(language) + 4
     return body[start : body.index("```", start)]
 
 
-def test_readme_config_examples_are_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_documented_config_examples_are_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".todolint.yaml").write_text(_readme_block("Configuration", "yaml"))
+    (tmp_path / ".todolint.yaml").write_text(_docs_block("yaml"))
     config = load_config(tmp_path / ".todolint.yaml")
     assert (config.fail_on, config.renderer, config.kube_version) == (Severity.WARNING, "embedded", "1.31")
     assert [(e.chart, e.env, e.kind, e.rules) for e in config.exemptions] == [
         ("redis", "*", "*", ()),
         ("todo-backend", "dev", "Deployment", ("TL010",)),
     ]
-    (tmp_path / "pyproject.toml").write_text(_readme_block("Configuration", "toml"))
+    layout = config.layout
+    assert (layout.every.release, layout.every.namespace, layout.charts["todo-frontend"].namespace) == (
+        "{chart}-{env}",
+        "todo-{env}",
+        "web",
+    )
+    assert layout.every.values == {"*": (("values-{env}.yaml",), ("values/{env}.yaml",))}
+    assert layout.every.set_values == {"*": ("image.pullPolicy=IfNotPresent",), "prod": ("replicaCount=2",)}
+    (tmp_path / "pyproject.toml").write_text(_docs_block("toml"))
     config = load_config(tmp_path / "pyproject.toml")
     assert (config.select, config.severities, config.exemptions[0].line) == (
         ("TL0", "TL1", "TL2"),
@@ -221,3 +228,190 @@ def test_config_environments_and_renderer(run_cli: RunCli, project: Path) -> Non
     assert no_helm.code == 2
     assert no_helm.stderr.startswith("todolint: error: ") and "helm" in no_helm.stderr
     assert run_cli("chart", "--renderer", "embedded", "--env", "dev", "--select", "TL0", cwd=project).code == 0
+
+
+CHARTS_ARGS = ("charts", "--renderer", "embedded", "--format", "json")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--select", "TL9999"), "--select: no rule matches 'TL9999' (see `todolint rules`)"),
+        (("--ignore", "TL1OO"), "--ignore: no rule matches 'TL1OO' (did you mean 'TL100'?)"),
+        (("--select", "TL0,probe"), "--select: no rule matches 'probe' (did you mean 'probes'?)"),
+        (
+            ("--env", "prd"),
+            "--env prd: not an environment of the matrix (did you mean 'prod'? known: dev, staging, prod)",
+        ),
+        (
+            ("--release", "{chart}-{stage}"),
+            "--release: unknown placeholder {stage} in '{chart}-{stage}' (allowed: {chart}, {env})",
+        ),
+        (("--namespace", "ns-{}"), "--namespace: unknown placeholder {} in 'ns-{}' (allowed: {chart}, {env})"),
+        (("--namespace", "ns-{env"), "--namespace: 'ns-{env': expected '}' before end of string"),
+    ],
+)
+def test_command_line_typos_are_exit_2(run_cli: RunCli, args: tuple[str, ...], message: str) -> None:
+    done = run_cli(*CHARTS_ARGS, *args)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"todolint: error: {message}"), done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_categories_select_their_rules(run_cli: RunCli) -> None:
+    done = run_cli("tests/golden/input.yaml", "--env", "dev", "--format", "json", "--select", "probes")
+    assert done.code == 1, done.stderr
+    # Render, parse and schema findings are always reported; of the rest, only the probe rules run.
+    assert sorted({f["code"] for f in json.loads(done.stdout)["findings"]}) == ["TL010", "TL011", "TL200"]
+    unselected = run_cli("tests/golden/input.yaml", "--env", "dev", "--format", "json")
+    assert len({f["code"] for f in json.loads(unselected.stdout)["findings"]}) > 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("release: '{chart}-{stage}'\n", ".todolint.yaml: release: unknown placeholder {stage} in '{chart}-{stage}'"),
+        (
+            "charts:\n  web:\n    namespace: '{team}'\n",
+            ".todolint.yaml: charts.web.namespace: unknown placeholder {team} in '{team}' (allowed: {chart}, {env})",
+        ),
+        ("values: ['values/{environment}.yaml']\n", ".todolint.yaml: values: unknown placeholder {environment}"),
+        (
+            "environments: [dev, prod]\nvalues:\n  prd: [prod.yaml]\n",
+            ".todolint.yaml: values.prd: not an environment of the matrix (known: dev, prod, or '*' for every one)",
+        ),
+        (
+            "set:\n  staging: {replicaCount: 2}\nenvironments: [dev]\n",
+            ".todolint.yaml: set.staging: not an environment of the matrix (known: dev, or '*' for every one)",
+        ),
+        (
+            "charts:\n  web:\n    relase: x\n",
+            ".todolint.yaml: charts.web: unknown key 'relase' (did you mean 'release'?)",
+        ),
+        ("set:\n  dev: {a: [1]}\n", ".todolint.yaml: set.dev.a: [1] is not of type 'string', 'number', 'boolean'"),
+    ],
+)
+def test_invalid_matrix_in_config_is_exit_2(run_cli: RunCli, project: Path, text: str, message: str) -> None:
+    shutil.copytree(ROOT / "charts" / "todo-frontend", project / "chart")
+    (project / ".todolint.yaml").write_text(text)
+    done = run_cli("chart", "--renderer", "embedded", cwd=project)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"todolint: error: {message}"), done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_contract_with_unknown_placeholder_is_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
+    contract = tmp_path / "contract.yaml"
+    text = (ROOT / "policies" / "contract.yaml").read_text()
+    contract.write_text(text.replace('namespace: "todo-{env}"', 'namespace: "todo-{stage}"'))
+    done = run_cli(*CHARTS_ARGS, "--contract", str(contract))
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"todolint: error: {contract}: namespace: unknown placeholder {{stage}} in 'todo-{{stage}}' "
+        "(allowed: {chart}, {env})\n"
+    )
+
+
+MATRIX_CONFIG = """\
+environments: [dev, prod]
+release: "{chart}"
+namespace: "shop-{env}"
+values: ["values-{env}.yaml"]
+set:
+  "*": {image.pullPolicy: Always}
+  prod: {replicaCount: 2, config.CORS_ORIGINS: "https://a.example,https://b.example", debug: false}
+charts:
+  todo-frontend:
+    namespace: web
+    values:
+      prod: [missing.yaml, ["nope-{env}.yaml", values-staging.yaml]]
+    set:
+      dev: {replicaCount: 1}
+"""
+
+
+def _matrix(project: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> list[tuple[Any, ...]]:
+    from todolint.app import Request, show_matrix
+
+    monkeypatch.chdir(project)
+    data = json.loads(show_matrix(Request(paths=("charts",), **options), "json"))
+    return [
+        (t["chart"], t["env"], t["release"], t["namespace"], t["values"], t["set"], tuple(t["from"].values()))
+        for t in data["targets"]
+    ]
+
+
+def test_matrix_from_config_chart_entries_and_command_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(ROOT / "charts", project / "charts")
+    (project / ".todolint.yaml").write_text(MATRIX_CONFIG)
+    back, front = "charts/todo-backend/", "charts/todo-frontend/"
+    every = "image.pullPolicy=Always"
+    prod = ["replicaCount=2", "config.CORS_ORIGINS=https://a.example\\,https://b.example", "debug=false"]
+    top = ".todolint.yaml"
+    own = ".todolint.yaml charts.todo-frontend"
+    assert _matrix(project, monkeypatch) == [
+        ("todo-backend", "dev", "todo-backend", "shop-dev", [f"{back}values-dev.yaml"], [every], (top, top, top, top)),
+        ("todo-backend", "prod", "todo-backend", "shop-prod", [f"{back}values-prod.yaml"], [every, *prod], (top,) * 4),
+        (
+            "todo-frontend", "dev", "todo-frontend", "web", [], [every, "replicaCount=1"],
+            (top, own, own, f"{top} + {own}"),
+        ),
+        (
+            "todo-frontend", "prod", "todo-frontend", "web", [f"{front}values-staging.yaml"], [every, *prod],
+            (top, own, own, top),
+        ),
+    ]  # fmt: skip
+    # The command line wins over the config (and adds its values files and --set after the config's).
+    cli = _matrix(project, monkeypatch, environments=("prod",), release="r-{env}", namespace="n", set_values=("a=1",))
+    assert [(*row[:4], row[5], row[6][:2]) for row in cli] == [
+        ("todo-backend", "prod", "r-prod", "n", [every, *prod, "a=1"], ("command line", "command line")),
+        ("todo-frontend", "prod", "r-prod", "n", [every, *prod, "a=1"], ("command line", "command line")),
+    ]
+
+
+def test_set_in_config_reaches_helm(run_cli: RunCli, project: Path) -> None:
+    shutil.copytree(ROOT / "charts" / "todo-backend", project / "charts" / "todo-backend")
+    (project / ".todolint.yaml").write_text("set:\n  prod: {replicaCount: 5}\n")
+    done = run_cli("charts", "--renderer", "embedded", "--format", "json", cwd=project)
+    assert done.code == 1, done.stderr
+    found = [(f["code"], f["environments"], f["kind"], f["path"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [("TL330", ["prod"], "Deployment", "spec.replicas")]
+
+
+def test_config_text_names_every_source(run_cli: RunCli, project: Path) -> None:
+    shutil.copytree(ROOT / "charts", project / "charts")
+    (project / ".todolint.yaml").write_text("charts:\n  todo-frontend: {namespace: web}\n")
+    done = run_cli("config", "--env", "dev", "charts", cwd=project)
+    assert (done.code, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[3:] == [
+        "chart          env  release            namespace  values files                          set",
+        "todo-backend   dev  todo-backend-dev   todo-dev   charts/todo-backend/values-dev.yaml   -",
+        "todo-frontend  dev  todo-frontend-dev  web        charts/todo-frontend/values-dev.yaml  -",
+        "",
+        "chart folder          release from  namespace from                       values from  set from",
+        "charts/todo-backend   contract      contract                             contract     -",
+        "charts/todo-frontend  contract      .todolint.yaml charts.todo-frontend  contract     -",
+    ]
+    assert done.stdout.splitlines()[0] == "config: .todolint.yaml"
+
+
+def test_rules_see_the_configured_namespaces(run_cli: RunCli, project: Path) -> None:
+    """TL340 knows each environment's namespace from the config's entry for the chart, not the contract's."""
+    chart = project / "charts" / "todo-backend"
+    shutil.copytree(ROOT / "charts" / "todo-backend", chart)
+    values = chart / "values-dev.yaml"
+    values.write_text(values.read_text().replace("CORS_ORIGINS: ", "CORS_ORIGINS: http://web.api-prod.svc:3000 #"))
+    (project / ".todolint.yaml").write_text("charts:\n  todo-backend: {namespace: 'api-{env}'}\n")
+    done = run_cli("charts", "--renderer", "embedded", "--env", "dev", "--format", "json", cwd=project)
+    found = [(f["code"], f["environments"], f["path"], f["message"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [
+        (
+            "TL340",
+            ["dev"],
+            "data.CORS_ORIGINS",
+            "refers to namespace 'api-prod' of environment prod; expected only 'api-dev'",
+        )
+    ]
+    assert done.code == 1
+    (project / ".todolint.yaml").write_text("charts:\n  todo-backend: {namespace: 'api'}\n")  # one for all
+    assert run_cli("charts", "--renderer", "embedded", "--env", "dev", cwd=project).code == 0

@@ -1,5 +1,5 @@
 """Bounded fuzzing in the normal suite: 2,000 generated inputs through parse, schema, every rule and
-every reporter (tests/fuzz/). The long run is `python -m tests.fuzz.run` (README)."""
+every reporter (tests/fuzz/). The long run is `python -m tests.fuzz.run` (docs/guarantees.md)."""
 
 from __future__ import annotations
 

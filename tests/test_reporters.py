@@ -229,7 +229,7 @@ def test_readme_ci_command(run_cli: RunCli, tmp_path: Path) -> None:
 
 def test_sarif_line_is_the_edited_line_of_the_named_file(run_cli: RunCli, tmp_path: Path) -> None:
     """A values or template location is a line a person edits: it must hold the field. A `rendered` location
-    of a chart render counts lines in Helm's output (README "JSON output"), so only its kind is checked."""
+    of a chart render counts lines in Helm's output (docs/output.md "JSON output"), so only its kind is checked."""
     root = _broken_copy(tmp_path)
     args = ("--renderer", "embedded", "--env", "prod", "charts/todo-backend")
     done = run_cli(*args, "--format", "sarif", "--format", "json", "-o", "out.json", cwd=root)

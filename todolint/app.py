@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from todolint.cache import RenderCache
     from todolint.config import Config
     from todolint.contract import Contract
-    from todolint.discover import ManifestInput
+    from todolint.discover import ManifestInput, MatrixOptions
     from todolint.models import Edit, Finding, Severity, Target
     from todolint.render import Renderer
     from todolint.rules.base import Rule
@@ -72,6 +72,8 @@ class Request:
     no_cache: bool = False
     #: Draw a progress line on stderr while charts render (the command line, on a terminal).
     progress: bool = False
+    #: Skip paths that belong to no chart (the pre-commit hook passes every changed file).
+    only_charts: bool = False
     #: Apply the safe fixes (`--fix`); with `unsafe_fixes` the unsafe ones too; `diff` shows them instead.
     fix: bool = False
     unsafe_fixes: bool = False
@@ -94,7 +96,10 @@ class _Setup:
     config: Config
     contract_path: str | None
     policies: tuple[str, ...]
+    #: The contract with the repository's matrix in it (environments, per-chart release and namespace).
     contract: Contract
+    #: The matrix settings from the command line and the config file (the schema version comes later).
+    matrix: MatrixOptions
 
 
 @dataclass(frozen=True)
@@ -169,37 +174,54 @@ def _setup(request: Request) -> _Setup:
         contract = load_contract(contract_path)
     except (ContractError, ValueError) as exc:
         fail(str(exc))
-    return _Setup(config, contract_path, tuple(policies), contract)
+    contract, matrix = _matrix(request, config, contract)
+    return _Setup(config, contract_path, tuple(policies), contract, matrix)
+
+
+def _matrix(request: Request, config: Config, contract: Contract) -> tuple[Contract, MatrixOptions]:
+    """The matrix settings (command line over config over contract), and the contract that names them."""
+    from todolint.discover import DiscoveryError, MatrixOptions, PatternError, effective_contract
+
+    matrix = MatrixOptions(
+        environments=request.environments,
+        release=request.release,
+        namespace=request.namespace,
+        values=request.values_files,
+        set_values=request.set_values,
+        layout=config.layout,
+    )
+    try:
+        return effective_contract(contract, matrix, config.environments), matrix
+    except (PatternError, DiscoveryError) as exc:
+        fail(str(exc))
 
 
 def _scope(request: Request, setup: _Setup) -> _Scope:
-    from todolint import schema
-    from todolint.discover import DiscoveryError, MatrixOptions, build_targets, discover
+    from todolint.discover import DiscoveryError, build_targets, discover
 
     relint = _relints_everything(request.paths, setup.policies, setup.contract_path, setup.config.file)
     try:
-        inputs = discover(relint or request.paths or (".",))
+        inputs = discover(relint or request.paths or (".",), only_charts=request.only_charts)
     except DiscoveryError as exc:
         fail(str(exc))
     for values_file in request.values_files:
         if not Path(values_file).is_file():
             fail(f"{values_file}: values file not found")
-    wanted_kube = request.kube_version or setup.config.kube_version
+    kube = _kube_version(request, setup)
+    matrix = dataclasses.replace(setup.matrix, kube_version=kube)
+    targets = build_targets(inputs.charts, setup.contract, matrix)
+    envs = request.environments or setup.config.environments or ()
+    return _Scope(tuple(targets), inputs.manifests, kube, tuple(envs))
+
+
+def _kube_version(request: Request, setup: _Setup) -> str:
+    from todolint import schema
+
+    wanted = request.kube_version or setup.config.kube_version
     try:
-        kube = schema.resolve_version(wanted_kube) if wanted_kube else schema.newest_version()
+        return schema.resolve_version(wanted) if wanted else schema.newest_version()
     except ValueError as exc:
         fail(str(exc))
-    envs = request.environments or setup.config.environments or ()
-    matrix = MatrixOptions(
-        environments=envs,
-        release=request.release,
-        namespace=request.namespace,
-        values=request.values_files,
-        set_values=request.set_values,
-        kube_version=kube,
-    )
-    targets = build_targets(inputs.charts, setup.contract, matrix)
-    return _Scope(tuple(targets), inputs.manifests, kube, tuple(envs))
 
 
 def _relints_everything(
@@ -369,9 +391,9 @@ def _run_engine(run: _Run) -> Result:
     rules = _load_rules(setup)
     config = setup.config
     try:
-        check_rule_names(config, rules)
         check_selectors("--select", _split(request.select), rules)
         check_selectors("--ignore", _split(request.ignore), rules)
+        check_rule_names(config, rules)
         severities = severities_for(rules, config.severities)
     except ConfigError as exc:
         fail(str(exc))
@@ -520,3 +542,40 @@ def _contract_rules(contract_file: str | None) -> tuple[Rule, ...]:
         return all_rules(load_contract(contract_file))
     except ContractError as exc:
         fail(str(exc))
+
+
+def show_matrix(request: Request, output_format: str = "text") -> str:
+    """`todolint config`: the chart × environment matrix the settings give (command line over config
+    over contract), and where each setting comes from; nothing is rendered."""
+    from todolint import adopt
+    from todolint.discover import DiscoveryError, discover, matrix_rows
+
+    setup = _setup(request)
+    try:
+        inputs = discover(request.paths or (".",), only_charts=request.only_charts)
+    except DiscoveryError as exc:
+        fail(str(exc))
+    kube = _kube_version(request, setup)
+    rows = matrix_rows(inputs.charts, setup.contract, dataclasses.replace(setup.matrix, kube_version=kube))
+    render = adopt.matrix_json if output_format == "json" else adopt.matrix_text
+    return render(rows, config_file=setup.config.file, kube=kube)
+
+
+def config_schema() -> str:
+    """`todolint config --schema`: the JSON Schema of `.todolint.yaml` and `[tool.todolint]`."""
+    from todolint.config import schema_path
+
+    return schema_path().read_text(encoding="utf-8")
+
+
+def init(root: str, *, force: bool = False, contract_file: str | None = None) -> str:
+    """`todolint init`: write `.todolint.yaml` for the charts below `root`; say what was written."""
+    from todolint import adopt
+    from todolint.contract import ContractError, load_contract
+    from todolint.discover import DiscoveryError
+
+    try:
+        path, guesses = adopt.init(Path(root), load_contract(contract_file), force=force)
+    except (adopt.AdoptError, ContractError, DiscoveryError) as exc:
+        fail(str(exc))
+    return adopt.summary(path, guesses)

@@ -144,6 +144,7 @@ _contract = click.option("--contract", "contract_file", type=_path, help="Contra
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only.")
 @click.option("--statistics", is_flag=True, help="Print one line per rule with its count instead of the findings.")
 @click.option("--no-cache", is_flag=True, help="Render and check everything again; reuse no cached render or result.")
+@click.option("--only-charts", is_flag=True, help="Skip paths that belong to no chart (the pre-commit hook).")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to values files and templates.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: the fixes that need review too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
@@ -230,3 +231,38 @@ def _print(text: str) -> int:
 
     to_stdout(lambda stream: click.echo(text, file=stream, nl=False))
     return EXIT_OK
+
+
+@main.command("config")
+@click.argument("paths", nargs=-1, type=_path)
+@click.option("--config", "config_file", type=_file, help="Config file (default: .todolint.yaml or pyproject.toml).")
+@click.option("--no-config", is_flag=True, help="Ignore every config file.")
+@click.option("--env", "environments", multiple=True, metavar="ENV", help="Environment (repeatable).")
+@click.option("--release", metavar="PATTERN", help="Release name or pattern ({chart}, {env}).")
+@click.option("--namespace", metavar="PATTERN", help="Namespace or pattern ({chart}, {env}).")
+@click.option("-f", "--values", "values_files", multiple=True, type=_path, help="Extra values file (repeatable).")
+@click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE", help="Helm --set expression (repeatable).")
+@_contract
+@click.option("--kube-version", metavar="X.Y", help="Kubernetes schema version (default: newest bundled).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--schema", "print_schema", is_flag=True, help="Print the config file's JSON Schema instead.")
+def config_command(output_format: str, print_schema: bool, **options: Any) -> None:
+    """Print the matrix the settings give: chart × environment → release, namespace, values files, --set,
+    and where each setting comes from. Nothing is rendered."""
+    from todolint import app
+
+    if print_schema:
+        sys.exit(_guard(lambda: _print(app.config_schema())))
+    sys.exit(_guard(lambda: _print(app.show_matrix(Request(**options), output_format))))
+
+
+@main.command()
+@click.argument("root", default=".", type=click.Path(file_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@_contract
+def init(root: str, force: bool, contract_file: str | None) -> None:
+    """Write .todolint.yaml for the charts below ROOT: environments, values files, release and namespace
+    patterns, guessed from the files. Check it with `todolint config`."""
+    from todolint import app
+
+    sys.exit(_guard(lambda: _print(app.init(root, force=force, contract_file=contract_file))))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from todolint.discover import display_path
+from todolint.discover import EVERY_ENV, ChartLayout, Layout, PatternError, check_pattern, display_path
 from todolint.models import Severity
 from todolint.suppress import Exemption, rule_matches
 
@@ -47,11 +48,17 @@ class Config:
     policies: tuple[str, ...] | None = None
     baseline: str | None = None
     exemptions: tuple[Exemption, ...] = ()
+    #: The repository's layout: release and namespace patterns, values files, --set, per-chart overrides.
+    layout: Layout = field(default_factory=Layout)
+
+
+def schema_path() -> Path:
+    # Beside this module in the wheel and in a checkout (importlib.resources costs ~10 ms of imports).
+    return Path(__file__).resolve().parent / "config.schema.json"
 
 
 def schema() -> dict[str, Any]:
-    # Beside this module in the wheel and in a checkout (importlib.resources costs ~10 ms of imports).
-    text = (Path(__file__).resolve().parent / "config.schema.json").read_text(encoding="utf-8")
+    text = schema_path().read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -86,6 +93,11 @@ def _has_table(pyproject: Path) -> bool:
         return "[tool.todolint" in _decoded(raw, "replace")
     tool = data.get("tool")
     return isinstance(tool, dict) and "todolint" in tool
+
+
+def has_todolint_table(pyproject: Path) -> bool:
+    """Whether this pyproject.toml holds `[tool.todolint]` (or names it, when it is not valid TOML)."""
+    return _has_table(pyproject)
 
 
 def find_config(start: Path) -> Path | None:
@@ -170,6 +182,52 @@ def _validate(raw: Any, where: str) -> None:
     raise ConfigError(f"{prefix}{error.message}")
 
 
+def _set_expression(key: str, value: object) -> str:
+    """`key=value` as Helm's --set reads it: booleans in YAML's spelling, commas escaped."""
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return f"{key}={text.replace(chr(92), chr(92) * 2).replace(',', chr(92) + ',')}"
+
+
+def _chart_layout(raw: Mapping[str, Any], where: str) -> ChartLayout:
+    """One layer of layout settings (the top level, or one entry of `charts:`), its patterns checked."""
+    for key in ("release", "namespace"):
+        if key in raw:
+            check_pattern(raw[key], f"{where}{key}")
+    values = raw.get("values")
+    if isinstance(values, list):
+        values = {EVERY_ENV: values}
+    groups: dict[str, tuple[tuple[str, ...], ...]] | None = None
+    if values is not None:
+        groups = {}
+        for env, entries in values.items():
+            groups[env] = tuple((entry,) if isinstance(entry, str) else tuple(entry) for entry in entries)
+            for group in groups[env]:
+                for pattern in group:
+                    check_pattern(pattern, f"{where}values")
+    sets = raw.get("set")
+    return ChartLayout(
+        release=raw.get("release"),
+        namespace=raw.get("namespace"),
+        values=groups,
+        set_values=None
+        if sets is None
+        else {env: tuple(_set_expression(k, v) for k, v in pairs.items()) for env, pairs in sets.items()},
+    )
+
+
+def _layout(raw: Mapping[str, Any], where: str, shown: str) -> Layout:
+    try:
+        return Layout(
+            source=shown,
+            every=_chart_layout(raw, f"{where}: "),
+            charts={
+                name: _chart_layout(entry, f"{where}: charts.{name}.") for name, entry in raw.get("charts", {}).items()
+            },
+        )
+    except PatternError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def load_config(path: Path) -> Config:
     """Read, validate and resolve one config file; raise ConfigError with one clear line."""
     raw, where, exemption_lines = _read_raw(path)
@@ -211,6 +269,7 @@ def load_config(path: Path) -> Config:
         policies=None if policies is None else tuple(rel(p) for p in policies),
         baseline=rel(raw["baseline"]) if "baseline" in raw else None,
         exemptions=exemptions,
+        layout=_layout(raw, where, shown),
     )
 
 
@@ -225,40 +284,43 @@ def resolve_config(explicit: str | None, *, start: Path | None = None, disabled:
 
 
 def check_rule_names(config: Config, rules: Sequence[Rule]) -> None:
-    """Every code, prefix or name the config mentions must match a rule: a typo must not silently do nothing."""
-
-    def check(key: str, selectors: Sequence[str]) -> None:
-        for selector in selectors:
-            if not any(rule_matches(rule, selector) for rule in rules):
-                raise ConfigError(f"{config.file}: {key}: no rule matches {selector!r} (see `todolint rules`)")
-
-    check("select", config.select or ())
-    check("ignore", config.ignore or ())
-    check("severity", list(config.severities))
+    """Every code, prefix, name or category the config mentions must match a rule: a typo must not
+    silently do nothing."""
+    where = f"{config.file}: "
+    check_selectors(f"{where}select", config.select or (), rules)
+    check_selectors(f"{where}ignore", config.ignore or (), rules)
+    check_selectors(f"{where}severity", list(config.severities), rules)
     for n, exemption in enumerate(config.exemptions):
-        check(f"exemptions[{n}].rules", exemption.rules)
+        check_selectors(f"{where}exemptions[{n}].rules", exemption.rules, rules)
 
 
-def check_selectors(option: str, selectors: Sequence[str], rules: Sequence[Rule]) -> None:
-    """Every `--select`/`--ignore` value must match a rule (code, prefix, name or category), as in the
-    config: a typo (`--select secuirty`) must not silently select nothing."""
-    import difflib
-
-    known = sorted({r.name for r in rules} | {r.category for r in rules} | {r.code for r in rules})
+def check_selectors(where: str, selectors: Sequence[str], rules: Sequence[Rule]) -> None:
+    """Raise ConfigError for the first selector (from the config or --select/--ignore) that matches no
+    rule, suggesting the nearest code, name or category."""
     for selector in selectors:
-        if not any(rule_matches(rule, selector) for rule in rules):
-            close = difflib.get_close_matches(selector, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "see `todolint rules`"
-            raise ConfigError(f"{option}: no rule matches {selector!r} ({hint})")
+        if any(rule_matches(rule, selector) for rule in rules):
+            continue
+        import difflib  # only to suggest a name for a mistake
+
+        known = sorted({part for rule in rules for part in (rule.code, rule.name, rule.category)})
+        # A code typed with the letter O for zero (TL1OO) is the commonest slip; then the nearest spelling.
+        digits = selector.upper().replace("O", "0")
+        close = [digits] if any(rule_matches(r, digits) for r in rules) else []
+        if not close and not re.fullmatch(r"TL[0-9O]*", selector, re.IGNORECASE):  # a code prefix has no near miss
+            close = difflib.get_close_matches(selector, known, n=1, cutoff=0.7)
+        hint = f"did you mean {close[0]!r}?" if close else "see `todolint rules`"
+        raise ConfigError(f"{where}: no rule matches {selector!r} ({hint})")
 
 
 def severities_for(rules: Sequence[Rule], overrides: Mapping[str, Severity]) -> dict[str, Severity]:
-    """Config severities by code, prefix or name → one severity per rule code; the longest match wins."""
+    """Config severities by code, prefix, name or category → one severity per rule code: a name wins,
+    then the longest code prefix, then the category."""
     out: dict[str, Severity] = {}
     for rule in rules:
         matching = [s for s in overrides if rule_matches(rule, s)]
         if matching:
-            out[rule.code] = overrides[max(matching, key=lambda s: (s == rule.name, len(s)))]
+            best = max(matching, key=lambda s: (s == rule.name, rule.code.startswith(s.upper()), len(s)))
+            out[rule.code] = overrides[best]
     return out
 
 
@@ -268,8 +330,10 @@ __all__ = [
     "check_rule_names",
     "check_selectors",
     "find_config",
+    "has_todolint_table",
     "load_config",
     "resolve_config",
     "schema",
+    "schema_path",
     "severities_for",
 ]

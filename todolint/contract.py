@@ -64,12 +64,17 @@ class Contract:
     #: Groups of candidate values files; the first existing file of each group is used.
     values_files: tuple[tuple[str, ...], ...]
     data: Mapping[str, Any]
+    #: (chart, release pattern, namespace pattern): a repository's per-chart layout (its config's
+    #: `charts:` entries), over the two patterns above; the rules read names through the methods below.
+    chart_patterns: tuple[tuple[str, str, str], ...] = ()
 
     def release_for(self, chart: str, env: str) -> str:
-        return self.release_pattern.format(chart=chart, env=env)
+        pattern = next((r for name, r, _ in self.chart_patterns if name == chart), self.release_pattern)
+        return pattern.format(chart=chart, env=env)
 
     def namespace_for(self, chart: str, env: str) -> str:
-        return self.namespace_pattern.format(chart=chart, env=env)
+        pattern = next((n for name, _, n in self.chart_patterns if name == chart), self.namespace_pattern)
+        return pattern.format(chart=chart, env=env)
 
     def values_files_for(self, chart_dir: Path, env: str) -> tuple[str, ...]:
         """The environment's values files that exist in `chart_dir`, in order, as chart-relative paths.

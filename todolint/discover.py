@@ -6,10 +6,13 @@ them: the file maps to the chart that owns it), a pre-rendered manifest file, or
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -115,8 +118,13 @@ def _charts_below(root: Path) -> list[Path]:
     return found
 
 
-def discover(paths: Sequence[str]) -> Inputs:
-    """Sort the user's paths into charts and manifest inputs, each once, in a stable order."""
+def discover(paths: Sequence[str], *, only_charts: bool = False) -> Inputs:
+    """Sort the user's paths into charts and manifest inputs, each once, in a stable order.
+
+    `only_charts` (the pre-commit hook, which passes every changed file): a path that belongs to no
+    chart is skipped, not read as a manifest and not an error; pre-rendered manifests are linted only
+    when named outside the hook.
+    """
     charts: dict[Path, ChartRef] = {}
     manifests: list[ManifestInput] = []
     libraries: list[str] = []
@@ -145,6 +153,8 @@ def discover(paths: Sequence[str]) -> Inputs:
                     add_chart(chart_dir)
                 continue
             owner = owning_chart(path)
+            if owner is None and only_charts:
+                continue
             if owner is None:
                 raise DiscoveryError(f"{raw}: no Helm chart here (no Chart.yaml in it or below it)")
             add_chart(owner)
@@ -152,6 +162,8 @@ def discover(paths: Sequence[str]) -> Inputs:
         owner = owning_chart(path)
         if owner is not None:
             add_chart(owner)
+        elif only_charts:
+            continue
         elif path.suffix.lower() in MANIFEST_SUFFIXES:
             if not path.is_file():  # reading a FIFO or a device would block for ever
                 raise DiscoveryError(f"{raw}: not a regular file")
@@ -168,9 +180,60 @@ def discover(paths: Sequence[str]) -> Inputs:
     return Inputs(charts=tuple(ordered), manifests=tuple(manifests))
 
 
+#: The placeholders a release, namespace or values-file pattern may use.
+PLACEHOLDERS = ("chart", "env")
+#: In the config, `values` and `set` may be keyed by environment; this key means every environment.
+EVERY_ENV = "*"
+
+
+class PatternError(ValueError):
+    """A pattern with an unknown or malformed `{placeholder}`; the message is one line for the user."""
+
+
+def check_pattern(pattern: str, where: str) -> None:
+    """Refuse a pattern that `str.format(chart=..., env=...)` could not fill, naming the allowed names."""
+    allowed = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None]
+    except ValueError as exc:
+        raise PatternError(f"{where}: {pattern!r}: {exc} (use {{{{ and }}}} for braces)") from None
+    for name, spec, conv in fields:
+        if name not in PLACEHOLDERS or spec or conv:
+            raise PatternError(f"{where}: unknown placeholder {{{name}}} in {pattern!r} (allowed: {allowed})")
+
+
+def fill(pattern: str, *, chart: str, env: str) -> str:
+    return pattern.format(chart=chart, env=env)
+
+
+@dataclass(frozen=True)
+class ChartLayout:
+    """Where a chart's settings come from, as the config file says them; None means "not set here".
+
+    `values` and `set_values` are keyed by environment (or EVERY_ENV): groups of values-file patterns
+    relative to the chart folder (the first existing file of each group is used), and `key=value`
+    expressions for Helm's --set.
+    """
+
+    release: str | None = None
+    namespace: str | None = None
+    values: Mapping[str, tuple[tuple[str, ...], ...]] | None = None
+    set_values: Mapping[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A repository's layout from its config file: every chart's settings, then per-chart overrides."""
+
+    #: The config file that says it, as shown to the user ("" when there is none).
+    source: str = ""
+    every: ChartLayout = field(default_factory=ChartLayout)
+    charts: Mapping[str, ChartLayout] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class MatrixOptions:
-    """Command-line overrides of the contract's environment matrix."""
+    """Command-line overrides of the config's and the contract's environment matrix."""
 
     environments: tuple[str, ...] = ()
     release: str | None = None
@@ -178,28 +241,166 @@ class MatrixOptions:
     values: tuple[str, ...] = ()
     set_values: tuple[str, ...] = ()
     kube_version: str = ""
+    layout: Layout = field(default_factory=Layout)
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Which source gave each setting of one target: "command line", a config file (and key), "contract"."""
+
+    release: str
+    namespace: str
+    values: str
+    set_values: str
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    target: Target
+    origins: Origins
+
+
+COMMAND_LINE = "command line"
+
+
+def _layers(chart: str, layout: Layout) -> list[tuple[ChartLayout, str]]:
+    """The config's settings for `chart`, most specific first, each with how to name where it was said."""
+    layers: list[tuple[ChartLayout, str]] = []
+    if chart in layout.charts:
+        layers.append((layout.charts[chart], f"{layout.source} charts.{chart}"))
+    layers.append((layout.every, layout.source))
+    return layers
+
+
+def _pattern(key: str, cli: str | None, layers: list[tuple[ChartLayout, str]], contract: Contract) -> tuple[str, str]:
+    if cli is not None:
+        return cli, COMMAND_LINE
+    for layer, origin in layers:
+        value = getattr(layer, key)
+        if value is not None:
+            return value, origin
+    return getattr(contract, f"{key}_pattern"), "contract"
+
+
+def _by_env(mapping: Mapping[str, tuple[Any, ...]], env: str) -> tuple[Any, ...]:
+    """What is said for every environment, then what is said for this one (which wins, coming later)."""
+    return (*mapping.get(EVERY_ENV, ()), *mapping.get(env, ()))
+
+
+def resolve_target(chart: ChartRef, env: str, contract: Contract, options: MatrixOptions) -> MatrixRow:
+    """One chart × environment: the command line over the config's chart entry over the config over the
+    contract; values files and --set from the config come first, the command line's after them."""
+    layers = _layers(chart.name, options.layout)
+    release, release_from = _pattern("release", options.release, layers, contract)
+    namespace, namespace_from = _pattern("namespace", options.namespace, layers, contract)
+    groups: tuple[tuple[str, ...], ...] = contract.values_files
+    values_from = "contract"
+    for layer, origin in layers:
+        if layer.values is not None:
+            groups, values_from = _by_env(layer.values, env), origin
+            break
+    sets: list[str] = []
+    set_from = [origin for layer, origin in reversed(layers) if layer.set_values and _by_env(layer.set_values, env)]
+    for layer, _origin in reversed(layers):  # the chart's own entry last: later --set wins
+        sets.extend(_by_env(layer.set_values or {}, env))
+    chart_dir = Path(chart.path)
+    own = tuple((chart_dir / name).as_posix() for name in values_files_in(chart_dir, chart.name, env, groups))
+    if options.values:
+        values_from = f"{values_from} + {COMMAND_LINE}"
+    if options.set_values:
+        set_from.append(COMMAND_LINE)
+    target = Target(
+        chart=chart.name,
+        chart_path=chart.path,
+        env=env,
+        release=fill(release, chart=chart.name, env=env),
+        namespace=fill(namespace, chart=chart.name, env=env),
+        values_files=own + tuple(options.values),
+        set_values=(*sets, *options.set_values),
+        kube_version=options.kube_version,
+    )
+    return MatrixRow(target, Origins(release_from, namespace_from, values_from, " + ".join(set_from) or "-"))
+
+
+def values_files_in(chart_dir: Path, chart: str, env: str, groups: Iterable[Sequence[str]]) -> tuple[str, ...]:
+    """The first existing file of each group, in order, as chart-relative paths. The chart's own
+    `values.yaml` is left out: Helm always reads it first."""
+    chosen: list[str] = []
+    for group in groups:
+        for pattern in group:
+            name = fill(pattern, chart=chart, env=env)
+            if name == "values.yaml":
+                break
+            # is_file: a FIFO or a folder of that name is not a values file.
+            if (chart_dir / name).is_file():
+                chosen.append(name)
+                break
+    return tuple(chosen)
+
+
+def effective_contract(contract: Contract, options: MatrixOptions, configured: Sequence[str] | None) -> Contract:
+    """The contract with the repository's matrix in it: the config's environments (else the contract's),
+    and the config's release and namespace patterns for each chart, so that the rules know what every
+    environment is called.
+
+    Raises PatternError for an unknown `{placeholder}` and DiscoveryError for an --env outside the matrix.
+    """
+    layout = options.layout
+    check_pattern(contract.release_pattern, f"{contract.path}: release")
+    check_pattern(contract.namespace_pattern, f"{contract.path}: namespace")
+    for flag, value in (("--release", options.release), ("--namespace", options.namespace)):
+        if value is not None:
+            check_pattern(value, flag)
+    for group in contract.values_files:
+        for pattern in group:
+            check_pattern(pattern, f"{contract.path}: values_files")
+    matrix = tuple(configured or contract.environments)
+    _check_env_keys(layout, matrix)
+    for env in options.environments:
+        if env not in matrix:
+            import difflib  # only to suggest a name for a mistake
+
+            close = difflib.get_close_matches(env, matrix, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise DiscoveryError(f"--env {env}: not an environment of the matrix ({hint}known: {', '.join(matrix)})")
+    # The config's patterns only: a --release or --namespace names this run's targets (each target
+    # carries it), not what the other environments are called, which the rules compare against.
+    every = [(layout.every, layout.source)]
+    per_chart = tuple(
+        (
+            name,
+            _pattern("release", None, [(chart, ""), *every], contract)[0],
+            _pattern("namespace", None, [(chart, ""), *every], contract)[0],
+        )
+        for name, chart in sorted(layout.charts.items())
+    )
+    return dataclasses.replace(
+        contract,
+        environments=matrix,
+        release_pattern=_pattern("release", None, every, contract)[0],
+        namespace_pattern=_pattern("namespace", None, every, contract)[0],
+        chart_patterns=per_chart,
+    )
+
+
+def _check_env_keys(layout: Layout, matrix: Sequence[str]) -> None:
+    """`values` and `set` keyed by an environment outside the matrix are typos, not settings."""
+    for name, layer in [("", layout.every), *((f"charts.{c}.", chart) for c, chart in sorted(layout.charts.items()))]:
+        for key, mapping in (("values", layer.values), ("set", layer.set_values)):
+            for env in sorted(mapping or {}):
+                if env != EVERY_ENV and env not in matrix:
+                    raise DiscoveryError(
+                        f"{layout.source}: {name}{key}.{env}: not an environment of the matrix "
+                        f"(known: {', '.join(matrix)}, or {EVERY_ENV!r} for every one)"
+                    )
+
+
+def matrix_rows(charts: Iterable[ChartRef], contract: Contract, options: MatrixOptions) -> list[MatrixRow]:
+    """Every chart × environment, with its release, namespace, values files and --set, and their origins."""
+    envs = options.environments or contract.environments
+    return [resolve_target(chart, env, contract, options) for chart in charts for env in envs]
 
 
 def build_targets(charts: Iterable[ChartRef], contract: Contract, options: MatrixOptions) -> list[Target]:
     """Every chart × environment, with its release, namespace and values files."""
-    envs = options.environments or contract.environments
-    targets: list[Target] = []
-    for chart in charts:
-        chart_dir = Path(chart.path)
-        for env in envs:
-            release_pattern = options.release or contract.release_pattern
-            namespace_pattern = options.namespace or contract.namespace_pattern
-            own = tuple((chart_dir / name).as_posix() for name in contract.values_files_for(chart_dir, env))
-            targets.append(
-                Target(
-                    chart=chart.name,
-                    chart_path=chart.path,
-                    env=env,
-                    release=release_pattern.format(chart=chart.name, env=env),
-                    namespace=namespace_pattern.format(chart=chart.name, env=env),
-                    values_files=own + tuple(options.values),
-                    set_values=tuple(options.set_values),
-                    kube_version=options.kube_version,
-                )
-            )
-    return targets
+    return [row.target for row in matrix_rows(charts, contract, options)]

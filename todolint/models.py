@@ -14,7 +14,7 @@ from typing import Any, TypeGuard
 #: A field path inside an object: ("spec", "template", "spec", "containers", 0, "image").
 FieldPath = tuple[str | int, ...]
 
-#: The fixed category vocabulary (documented in the README).
+#: The fixed category vocabulary (documented in docs/rules.md).
 CATEGORIES: tuple[str, ...] = (
     "render",
     "parse",

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from todolint.models import Target
 
-#: The most text one chart × environment may render (a documented limit: README "What todolint
+#: The most text one chart × environment may render (a documented limit: docs/guarantees.md "What todolint
 #: guarantees"). Helm holds a whole render in memory, and so does todolint; past this it is an error.
 MAX_RENDER_BYTES = 64 * 2**20
 #: The memory one render may use, in MiB (`--max-memory`): a `tpl` that calls itself makes Helm take

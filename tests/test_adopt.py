@@ -1,0 +1,60 @@
+"""`todolint init`'s guesses on layouts the end-to-end test (tests/test_precommit.py) does not cover,
+and its refusals."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.conftest import CHARTS, ROOT, RunCli
+
+
+def _body(text: str) -> list[str]:
+    """The settings of a written config, without its comments."""
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_namespace_per_environment_and_mixed_namings(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(CHARTS / "todo-backend", tmp_path / "api", ignore=shutil.ignore_patterns("values-*.yaml"))
+    for env in ("qa", "prod"):
+        (tmp_path / "api" / "env" / env).mkdir(parents=True)
+        (tmp_path / "api" / "env" / env / "values.yaml").write_text(f"global:\n  namespace: shop-{env}\n")
+    shutil.copytree(CHARTS / "todo-frontend", tmp_path / "web")  # values-{dev,staging,prod}.yaml
+    done = run_cli("init", cwd=tmp_path)
+    assert (done.code, done.stderr) == (0, "")
+    assert (
+        done.stdout
+        == "wrote .todolint.yaml: 2 charts: todo-backend (env/{env}/values.yaml), todo-frontend (values-{env}.yaml)\n"
+    )
+    assert _body((tmp_path / ".todolint.yaml").read_text()) == [
+        'environments: ["dev", "qa", "staging", "prod"]',
+        'release: "{chart}-{env}"',
+        'namespace: "todo-{env}"',
+        "charts:",
+        '  "todo-backend":  # api',
+        '    namespace: "shop-{env}"  # from its values files',
+        '    values: ["env/{env}/values.yaml"]',
+        '  "todo-frontend":  # web',
+        '    values: ["values-{env}.yaml"]',
+    ]
+    shown = run_cli("config", "--format", "json", cwd=tmp_path)
+    assert shown.code == 0, shown.stderr
+
+
+def test_init_refuses_to_shadow_or_overwrite(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(CHARTS / "todo-frontend", tmp_path / "charts" / "todo-frontend")
+    (tmp_path / "pyproject.toml").write_text("[tool.todolint]\nselect = ['TL1']\n")
+    refused = run_cli("init", cwd=tmp_path)
+    assert (refused.code, refused.stdout) == (2, "")
+    assert refused.stderr == (
+        "todolint: error: pyproject.toml: holds [tool.todolint]; `todolint init --force` writes .todolint.yaml, "
+        "which wins over it\n"
+    )
+    assert not (tmp_path / ".todolint.yaml").exists()
+    assert run_cli("init", "--force", cwd=tmp_path).code == 0
+    text = (tmp_path / ".todolint.yaml").read_text()
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema={ROOT / 'todolint' / 'config.schema.json'}"
+    assert run_cli("init", cwd=tmp_path).code == 2
+    assert (tmp_path / ".todolint.yaml").read_text() == text
