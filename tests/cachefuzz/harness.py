@@ -31,17 +31,20 @@ from todolint.cli import main
 CHART_YAML = "apiVersion: v2\nname: tiny\nversion: 0.1.0\nappVersion: '1.0'\n"
 TEMPLATES = {
     "configmap": (
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tiny-{{ .Values.n }}\ndata:\n  n: '{{ .Values.n }}'\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tiny-{{ .Values.count }}\n"
+        "data:\n  n: '{{ .Values.count }}'\n"
     ),
-    "service": "apiVersion: v1\nkind: Service\nmetadata:\n  name: tiny\nspec:\n  ports:\n    - port: {{ .Values.n }}\n",
+    "service": (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: tiny\nspec:\n  ports:\n    - port: {{ .Values.count }}\n"
+    ),
     "secret": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tiny\nstringData:\n  k: v\n",
     "fails": '{{ fail "stop here" }}\n',
     "not-yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [\n",
 }
 SCHEMAS: dict[str, Callable[[str, str], Any]] = {
     "none": lambda url, outside: None,
-    "local": lambda url, outside: {"$defs": {"n": {"type": "integer"}}, "properties": {"n": {"$ref": "#/$defs/n"}}},
-    "local-string": lambda url, outside: {"properties": {"n": {"type": "string"}}},
+    "local": lambda url, outside: {"$defs": {"n": {"type": "integer"}}, "properties": {"count": {"$ref": "#/$defs/n"}}},
+    "local-string": lambda url, outside: {"properties": {"count": {"type": "string"}}},
     "network": lambda url, outside: {"$ref": f"{url}/schema.json"},
     "outside-file": lambda url, outside: {"$ref": f"file://{outside}"},
     "relative": lambda url, outside: {"$ref": "../outside.json"},
@@ -49,7 +52,7 @@ SCHEMAS: dict[str, Callable[[str, str], Any]] = {
 }
 #: Edits the shim can make while Helm renders (shell, run in the chart folder).
 MID_RUN = {
-    "value": "printf 'n: 7\\n' > values.yaml",
+    "value": "printf 'count: 7\\n' > values.yaml",
     "template": "printf 'apiVersion: v1\\nkind: Secret\\nmetadata:\\n  name: mid\\n' > templates/mid.yaml",
     "folder": "mkdir -p charts/todo-frontend",
     "loop": "ln -sfn .. templates/loop",
@@ -111,7 +114,7 @@ class World:
         (self.chart / "files").mkdir()
         self.bin.mkdir()
         (self.chart / "Chart.yaml").write_text(CHART_YAML)
-        (self.chart / "values.yaml").write_text("n: 1\n")
+        (self.chart / "values.yaml").write_text("count: 1\n")
         (self.chart / "values-dev.yaml").write_text("extra: true\n")
         (self.chart / "templates" / "cm.yaml").write_text(TEMPLATES["configmap"])
         (self.chart / "files" / "f.yaml").write_text(TEMPLATES["service"])
@@ -158,7 +161,7 @@ class World:
         getattr(self, "edit_" + name.replace("-", "_"))(*args)
 
     def edit_value(self, n: int) -> None:
-        (self.chart / "values.yaml").write_text(f"n: {n}\n")
+        (self.chart / "values.yaml").write_text(f"count: {n}\n")
 
     def edit_template(self, name: str, kind: str) -> None:
         path = self.chart / "templates" / name
@@ -213,7 +216,7 @@ class World:
             path.write_text(json.dumps(document))
 
     def edit_outside(self, n: int) -> None:
-        kinds = ['{"type": "object"}', '{"properties": {"n": {"type": "string"}}}', '{"required": ["zzz"]}']
+        kinds = ['{"type": "object"}', '{"properties": {"count": {"type": "string"}}}', '{"required": ["zzz"]}']
         self.outside.write_text(kinds[n])
 
     def edit_helm(self, choice: str) -> None:
