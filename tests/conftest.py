@@ -2,16 +2,21 @@
 
 Tests that need the helm CLI skip on a laptop without it, but fail when TODOLINT_REQUIRE_HELM=1
 (set by .ci/run, which installs Helm 3 and Helm 4 first): nothing is skipped in CI.
+
+Nothing reaches the network: a local HTTP server (`network_sentinel`) is every process's proxy for
+the whole session and the target of the tests that plant URLs, and must see zero requests.
 """
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -105,3 +110,58 @@ def run_cli(tmp_path: Path) -> RunCli:
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+@dataclass
+class Sentinel:
+    """A local HTTP server that records every request it gets: none is the only right number."""
+
+    url: str
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_sentinel() -> Iterator[Sentinel]:
+    """For the whole session: the proxy of every process the tests start (Helm, pip, git honour
+    HTTP(S)_PROXY), and the host of every URL a test plants in a chart. Asserts, at the end of the
+    session, that it saw zero requests."""
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _record(self) -> None:
+            seen.append(f"{self.command} {self.path}")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"type": "object"}')
+
+        do_GET = do_HEAD = do_POST = do_CONNECT = _record
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    saved = {key: os.environ.get(key) for key in _PROXY_VARIABLES}
+    for key in _PROXY_VARIABLES:
+        if key.lower().startswith("no_"):
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = url
+    sentinel = Sentinel(url, seen)
+    try:
+        yield sentinel
+    finally:
+        server.shutdown()
+        server.server_close()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert seen == [], f"the network was reached during the tests: {seen}"
+
+
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "NO_PROXY", "no_proxy")

@@ -150,3 +150,40 @@ def test_no_world_readable_files_in_the_cache(run_cli: RunCli, tmp_path: Path) -
     run_cli("--renderer", "embedded", "--env", "dev", str(CHARTS), env={"XDG_CACHE_HOME": str(cache)})
     for path in cache.rglob("*") if cache.exists() else []:
         assert not stat.S_IMODE(path.stat().st_mode) & (stat.S_IROTH | stat.S_IWOTH), path
+
+
+@pytest.mark.parametrize("renderer", ["embedded", "helm"])
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_malformed_set_never_prints_its_value(
+    renderer: str, output_format: str, run_cli: RunCli, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # `--set` that Helm cannot parse: both renderers say Helm's words, never the expression.
+    helm = str(request.getfixturevalue("helm4")) if renderer == "helm" else None
+    chart = tmp_path / "todo-backend"
+    shutil.copytree(CHARTS / "todo-backend", chart)
+    args = ("--renderer", renderer, "--env", "dev", "--format", output_format, str(chart))
+    done = run_cli(*args, "--set", f"config.SECRET_KEY={CANARY},{{x", helm=helm)
+    assert_no_canary(done.stdout, f"{output_format} stdout")
+    assert_no_canary(done.stderr, "stderr")
+    assert done.code == 2
+    assert done.stderr == (
+        f'todolint: error: todo-backend (dev): {chart}: failed parsing --set data: key "{{x" has no value\n'
+    ), done.stderr
+
+
+@pytest.mark.parametrize("renderer", ["embedded", "helm"])
+def test_every_renderer_error_is_one_line_of_at_most_500_characters(
+    renderer: str, run_cli: RunCli, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # 300 missing dependencies: the embedded renderer's own message once went out whole (8 KB).
+    helm = str(request.getfixturevalue("helm4")) if renderer == "helm" else None
+    chart = tmp_path / "todo-backend"
+    shutil.copytree(CHARTS / "todo-backend", chart)
+    names = [f"dependency-with-a-long-name-{n:03}" for n in range(300)]
+    deps = "".join(f"  - name: {n}\n    version: 0.1.0\n    repository: file://../{n}\n" for n in names)
+    (chart / "Chart.yaml").write_text((chart / "Chart.yaml").read_text() + "dependencies:\n" + deps)
+    done = run_cli("--renderer", renderer, "--env", "dev", "--no-cache", str(chart), helm=helm)
+    assert done.code == 2
+    (line,) = done.stderr.splitlines()
+    message = line.removeprefix(f"todolint: error: todo-backend (dev): {chart}/Chart.yaml: ")
+    assert len(message) == 500 and message.endswith("..."), message

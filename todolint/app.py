@@ -57,6 +57,8 @@ class Request:
     renderer: str | None = None
     kube_version: str | None = None
     timeout: float = 60.0
+    #: The MiB one render may use (--max-memory); past it Helm is stopped (docs/guarantees.md).
+    max_memory: int = 2048
     #: (format, output file or None for stdout), in the order given; none: no report is written.
     reports: tuple[tuple[str, str | None], ...] = ()
     fail_on: str | None = None
@@ -283,7 +285,7 @@ def _renderer(request: Request, setup: _Setup, scope: _Scope) -> tuple[RenderCac
     chosen: Renderer | None = None
     if scope.targets:
         try:
-            chosen = make_renderer(request.renderer or setup.config.renderer or "auto")
+            chosen = make_renderer(request.renderer or setup.config.renderer or "auto", max_memory=request.max_memory)
         except RenderError as exc:
             fail(exc.message)
         if cache is not None:

@@ -1,17 +1,24 @@
 """The render cache: a chart × environment whose inputs have not changed is not rendered again.
 
-An entry is keyed by the content of every file in the chart folder (subcharts included), the content
-of every values file, the `--set` expressions, release, namespace, Kubernetes version, and the
-renderer's name and version. Entries live under `$XDG_CACHE_HOME/todolint` (default
-`~/.cache/todolint`), one JSON file each, written to a temporary file and renamed into place so that
-two runs sharing the folder never see half an entry. An entry that cannot be read or does not have
-the expected shape is ignored and written again. Rendered output can hold secrets: the folder is
-0700 and every file 0600. Only successful renders are stored; a render error is Helm's answer to
-this content, and running Helm again after a fix is what a user expects.
+The invariant, for this cache and the result cache (todolint.results): a cached run reports exactly
+what `--no-cache` reports on the same inputs (docs/guarantees.md). So an entry is keyed by every
+entry of the chart folder as Helm reads it (folders, empty ones too; files with their content;
+symlinks with their targets: todolint.render.tree), the content of every values file, the `--set`
+expressions, release, namespace, Kubernetes version, and the renderer's name and build. The tree
+checks run on every run, before the cache is asked; a render is stored only when nothing it read
+changed while it ran (stat stamps taken when the inputs were first read, compared after).
+
+Entries live under `$XDG_CACHE_HOME/todolint` (default `~/.cache/todolint`), one JSON file each,
+written to a temporary file and renamed into place so that two runs sharing the folder never see
+half an entry. Entries are untrusted input (read_entry): anything but a regular file of a bounded
+size holding JSON of the expected shape is a miss, and is written again. Rendered output can hold
+secrets: the folder is 0700 and every file 0600. Only successful renders are stored; a render error
+is Helm's answer to this content, and running Helm again after a fix is what a user expects.
 
 The renderer's version is part of the key, but asking for it costs a process start (`helm version`)
 or loading the Go library (embedded); it is remembered per renderer fingerprint (the executable's or
-library's path, size and modification time), which a `stat` gives for free.
+library's path, size and modification time), which a `stat` gives for free. A helm that is not a
+compiled Helm (a version manager's shim) has no fingerprint: its version is asked on every run.
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from todolint.paths import FORMAT, cache_root, embedded_fingerprint, entry_folder, stat_text, write_entry
-from todolint.render import RenderedTemplate
+from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, refuse
+from todolint.render.tree import ChartScan, scan_chart
 
 if TYPE_CHECKING:
     from todolint.models import Manifest, Target
@@ -44,43 +52,90 @@ def file_digest(path: Path) -> bytes:
     return hashlib.sha256(path.read_bytes()).digest()
 
 
-def chart_digest(chart_path: str) -> str:
-    """A digest of every file below the chart folder: relative path and content, in a stable order.
+def file_stamp(path: str) -> str:
+    """What changes whenever a file is written, renamed over or replaced, even back to the same
+    content, size and modification time: its inode and change time, besides size and mtime."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
 
-    Everything counts (also files .helmignore excludes): a needless miss is cheap, a wrong hit is not.
-    Symlinked folders are followed once, as Helm follows them.
-    """
-    root = Path(chart_path).resolve()
-    digest = hashlib.sha256()
-    seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        info = os.stat(dirpath)
-        if (info.st_dev, info.st_ino) in seen:
-            dirnames.clear()
-            continue
-        seen.add((info.st_dev, info.st_ino))
-        dirnames.sort()
-        rel_dir = Path(dirpath).relative_to(root)
-        for name in sorted(filenames):
-            rel = (rel_dir / name).as_posix().encode("utf-8", "surrogateescape")
-            digest.update(len(rel).to_bytes(4, "big") + rel)
-            path = Path(dirpath) / name
-            try:
-                # Only regular files are read: opening a FIFO left in a chart folder would block.
-                digest.update(b"F" + file_digest(path) if stat.S_ISREG(path.stat().st_mode) else b"S")
-            except OSError:
-                digest.update(b"E")  # unreadable now: Helm will say so; the key changes once it is readable
-    return digest.hexdigest()
+
+def chart_digest(chart_path: str) -> str:
+    """A digest of every entry below the chart folder: folders, files with their content, symlinks
+    with their targets (see todolint.render.tree). Everything counts (also what .helmignore
+    excludes): a needless miss is cheap, a wrong hit is not."""
+    return scan_chart(chart_path).digest
+
+
+#: Bytes that start a compiled program (ELF; Mach-O 32/64-bit, both byte orders, and universal).
+_EXECUTABLE_MAGIC = (b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
+
+
+def is_helm_build(binary: str) -> bool:
+    """Whether `binary` is Helm itself, as opposed to a version manager's shim (asdf's are scripts,
+    mise's are links to mise) that runs whichever Helm its environment names: a compiled program
+    whose real name starts with "helm"."""
+    real = os.path.realpath(binary)
+    if not os.path.basename(real).lower().startswith("helm"):
+        return False
+    try:
+        with open(real, "rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return False
+    return head in _EXECUTABLE_MAGIC
 
 
 def renderer_fingerprint(renderer: Renderer) -> str | None:
-    """What identifies the renderer's build without running it; None when nothing cheap does."""
+    """What identifies the renderer's build without running it; None when nothing cheap does (then
+    its version is asked on every run: a shim's stat says nothing about the Helm it runs)."""
     binary = getattr(renderer, "binary", None)
     if renderer.name == "helm" and isinstance(binary, str):
-        return f"helm:{stat_text(binary)}"
+        return f"helm:{stat_text(binary)}" if is_helm_build(binary) else None
     if renderer.name == "embedded":
         return embedded_fingerprint(os.environ)
     return None
+
+
+#: The largest cache entry read: a render of MAX_RENDER_BYTES, each byte escaped (`\u00XX`) at worst.
+MAX_ENTRY_BYTES = 6 * MAX_RENDER_BYTES + 2**20
+
+
+def read_entry(path: Path) -> Any:
+    """The JSON value stored at `path`; None for anything but a regular file of at most
+    MAX_ENTRY_BYTES holding JSON the reader can nest (a FIFO, a link to a device, a folder, a
+    truncated or absurdly deep entry are all misses). Entries are untrusted input: nothing here
+    raises, blocks or reads without bound."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return None
+        chunks = []
+        left = MAX_ENTRY_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            return None  # grew past the cap while read
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        return json.loads(b"".join(chunks))
+    except (ValueError, RecursionError):
+        # RecursionError: the JSON reader's nesting limit is the depth cap (entries nest 6 deep at most).
+        return None
 
 
 class RenderCache:
@@ -88,30 +143,60 @@ class RenderCache:
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root if root is not None else default_root()
-        self._charts: dict[str, str] = {}
+        #: Each chart's scan and each other input's stamp, as this run first read them.
+        self._charts: dict[str, ChartScan] = {}
+        self._files: dict[str, str] = {}
         self._lock = threading.Lock()
 
     # --- keys ------------------------------------------------------------------------------------
 
-    def _chart(self, chart_path: str) -> str:
-        # Each chart is read once per run, however many environments it is rendered for.
+    def scan(self, chart_path: str) -> ChartScan:
+        """The chart as this run first read it: each chart is read once per run, however many
+        environments it is rendered for."""
         with self._lock:
             known = self._charts.get(chart_path)
         if known is None:
-            known = chart_digest(chart_path)
+            known = scan_chart(chart_path)
             with self._lock:
-                self._charts[chart_path] = known
+                known = self._charts.setdefault(chart_path, known)
         return known
 
+    def digest(self, path: Path) -> bytes:
+        """`file_digest(path)`, its stamp taken first and kept for `unchanged` (OSError: unreadable)."""
+        stamp = file_stamp(str(path))
+        digest = file_digest(path)
+        with self._lock:
+            self._files.setdefault(str(path), stamp)
+        return digest
+
+    def unchanged(self, chart_paths: Sequence[str] | None = None, files: Sequence[str] | None = None) -> bool:
+        """Whether the charts and files this run read (all of them, or the ones named) are as it
+        first read them: nothing is stored from a run whose inputs changed while it ran."""
+        with self._lock:
+            charts = dict(self._charts)
+            stamps = dict(self._files)
+        for chart_path in charts if chart_paths is None else chart_paths:
+            before = charts.get(chart_path)
+            if before is None or scan_chart(chart_path, contents=False).stamp != before.stamp:
+                return False
+        for path in stamps if files is None else files:
+            if path not in stamps or file_stamp(path) != stamps[path]:
+                return False
+        return True
+
     def key(self, target: Target, *, renderer: str, version: str) -> str | None:
-        """The entry key for `target`; None when an input cannot be read (then nothing is cached)."""
+        """The entry key for `target`; None when an input cannot be read or the chart is refused
+        (then nothing is cached, and the renderer says why)."""
+        scan = self.scan(target.chart_path)
+        if scan.problem is not None:
+            return None
         try:
-            values = [[str(Path(f).resolve()), file_digest(Path(f)).hex()] for f in target.values_files]
+            values = [[str(Path(f).resolve()), self.digest(Path(f)).hex()] for f in target.values_files]
             material = {
                 "format": FORMAT,
                 "renderer": renderer,
                 "version": version,
-                "chart": self._chart(target.chart_path),
+                "chart": scan.digest,
                 "chart_name": target.chart,
                 "values": values,
                 "set": list(target.set_values),
@@ -179,11 +264,8 @@ class RenderCache:
 
     @staticmethod
     def read(path: Path) -> Any:
-        """The JSON entry at `path`; None when absent, unreadable or not JSON."""
-        try:
-            return json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return None
+        """The JSON entry at `path`; None when absent, unreadable, not JSON or not a file (read_entry)."""
+        return read_entry(path)
 
     def write(self, path: Path, entry: Any) -> None:
         """Store a JSON entry at `path` (atomically, 0600; see paths.write_entry)."""
@@ -293,7 +375,11 @@ class CachingRenderer:
                 self._identity = renderer_fingerprint(self.inner) or ""
             if target in self._keys:
                 return self._keys[target]
-        key = self.cache.key(target, renderer=self.name, version=self._identity or self.version())
+        identity = self._identity or self.version()
+        if not identity or identity == "unknown":
+            key = None  # which Helm renders cannot be known: nothing is cached
+        else:
+            key = self.cache.key(target, renderer=self.name, version=identity)
         with self._lock:
             self._keys[target] = key
         return key
@@ -308,13 +394,16 @@ class CachingRenderer:
         return self.inner.prepare(missing)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        # The tree checks run on every run, a hit or not: a cached render must not hide a refusal.
+        refuse(self.cache.scan(target.chart_path), target.chart_path)
         key = self.render_key(target)
         if key is not None:
             hit = self.cache.get(key)
             if hit is not None:
                 return hit
         templates = self.inner.render(target, timeout=timeout)
-        if key is not None:
+        # Stored only when Helm read what the key says: not when an input changed while it rendered.
+        if key is not None and self.cache.unchanged([target.chart_path], [str(Path(f)) for f in target.values_files]):
             self.cache.put(key, templates)
         return templates
 

@@ -112,6 +112,9 @@ def _matrix_options(command: Callable[..., None]) -> Callable[..., None]:
 )
 @click.option("--renderer", type=click.Choice(["auto", "helm", "embedded"]), help="auto: helm on PATH, else embedded.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds per render.")
+@click.option(
+    "--max-memory", type=click.IntRange(min=64), default=2048, show_default=True, metavar="MIB", help="MiB per render."
+)
 @click.option("--format", "output_formats", multiple=True, type=click.Choice(list(FORMATS)), help="Report format.")
 @click.option("-o", "--output", "outputs", multiple=True, type=_file, help="Write the --format before it to FILE.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that exits 1.")

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from todolint.discover import EVERY_ENV, ChartLayout, Layout, PatternError, check_pattern, display_path
 from todolint.models import Severity
 from todolint.suppress import Exemption, rule_matches
@@ -119,7 +117,12 @@ def find_config(start: Path) -> Path | None:
 def _read_raw(path: Path) -> tuple[Any, str, dict[int, int]]:
     """The config data, how to name where it sits, and the line of each exemption (by index)."""
     shown = display_path(path)
+    from todolint.render import MAX_RENDER_BYTES
+
     try:
+        # The limit rendered YAML has, told before reading: an 85 MB config once ran past 120 s.
+        if path.stat().st_size > MAX_RENDER_BYTES:
+            raise ConfigError(f"{shown}: larger than {MAX_RENDER_BYTES // 2**20} MiB")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{shown}: config file not found") from None
@@ -137,18 +140,16 @@ def _read_raw(path: Path) -> tuple[Any, str, dict[int, int]]:
             raise ConfigError(f"{shown}: no [tool.todolint] table")
         headers = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[tool.todolint.exemptions]]"]
         return raw, f"{shown}: [tool.todolint]", dict(enumerate(headers))
+    from todolint.parse import DocumentProblem, read_document
+
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{shown}{where}: not valid YAML") from None
-    lines: dict[int, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == "exemptions" and isinstance(value, yaml.SequenceNode):
-                lines = {n: item.start_mark.line + 1 for n, item in enumerate(value.value)}
+        raw, fields = read_document(text)
+    except DocumentProblem as exc:
+        where = f":{exc.line}" if exc.line is not None else ""
+        raise ConfigError(f"{shown}{where}: {exc.message}") from None
+    exemptions = raw.get("exemptions") if isinstance(raw, dict) else None
+    count = len(exemptions) if isinstance(exemptions, list) else 0
+    lines = {n: fields[("exemptions", n)] for n in range(count) if ("exemptions", n) in fields}
     return ({} if raw is None else raw), shown, lines
 
 

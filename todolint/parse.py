@@ -167,6 +167,45 @@ def _documents(text: str) -> Iterator[Node | None]:
         loader.dispose()
 
 
+class DocumentProblem(Exception):
+    """A YAML file read by `read_document` is not valid YAML, or passes a limit; `line` is 1-based."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def read_document(text: str) -> tuple[Any, dict[FieldPath, int]]:
+    """One YAML document (a config file), parsed once and with the limits rendered YAML has: its
+    size (MAX_RENDER_BYTES), nodes, aliases and depth. Returns the value and the line of each field;
+    DocumentProblem when it is not one valid document within those limits."""
+    from todolint.render import MAX_RENDER_BYTES
+
+    if len(text) > MAX_RENDER_BYTES:
+        raise DocumentProblem(f"larger than {MAX_RENDER_BYTES // 2**20} MiB", None)
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        raise DocumentProblem("not valid YAML", int(mark.line) + 1 if mark is not None else None) from None
+    except (ValueError, TypeError):
+        raise DocumentProblem("not valid YAML", None) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None, {}
+    walker = NodeWalker(1)
+    try:
+        value = walker.build(node, (), 0)
+    except _Abort as abort:
+        raise DocumentProblem(abort.message, abort.line) from None
+    except RecursionError:
+        raise DocumentProblem("nested too deeply to read", walker.line(node)) from None
+    return value, walker.lines
+
+
 def parse_template(
     rendered: RenderedTemplate,
     *,

@@ -45,6 +45,8 @@ def write_entry(root: str, path: str, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.rmdir(path)  # an empty folder where an entry belongs (a non-empty one is not ours to delete)
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):

@@ -14,7 +14,9 @@ cache, this keeps the finished result instead, keyed by everything that decides 
   version and the working directory (findings name files relative to it).
 
 Only clean runs are kept: a run with a render or parse error is run again (an error may be the
-machine's, a timeout), and so is any run with pre-rendered input (stdin has no key). The reporters
+machine's, a timeout), and so is any run with pre-rendered input (stdin has no key), and any run
+whose inputs changed while it ran (RenderCache.unchanged). A chart the tree checks refuse has no
+render key, so a run that includes it has no result key: the refusal is said on every run. The reporters
 write from the result as they would after a full run; the rules in force (which SARIF and JUnit
 document) are loaded again only for those formats.
 """
@@ -29,7 +31,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from todolint.cache import file_digest
 from todolint.models import Finding, Location, Result, Severity, Target, TargetResult
 from todolint.paths import package_dir, stat_text
 from todolint.version import __version__
@@ -53,15 +54,17 @@ def _package_files() -> list[str]:
     return found
 
 
-def _digest(path: Path) -> str:
+def _digest(cache: RenderCache, path: Path) -> str:
     try:
-        return file_digest(path).hex()
+        return cache.digest(path).hex()
     except OSError:
         return "unreadable"
 
 
-def _folder_digests(folder: Path) -> list[list[str]]:
-    return [[str(p), _digest(p)] for p in sorted(folder.iterdir()) if p.is_file()] if folder.is_dir() else []
+def _folder_digests(cache: RenderCache, folder: Path) -> list[list[str]]:
+    if not folder.is_dir():
+        return []
+    return [[str(p), _digest(cache, p)] for p in sorted(folder.iterdir()) if p.is_file()]
 
 
 def result_key(
@@ -87,8 +90,8 @@ def result_key(
         "libraries": libraries,
         "cwd": os.getcwd(),
         "targets": rendered,
-        "contract": [str(contract), _digest(contract)],
-        "policies": [[str(folder), _folder_digests(folder)] for folder in policy_dirs],
+        "contract": [str(contract), _digest(renderer.cache, contract)],
+        "policies": [[str(folder), _folder_digests(renderer.cache, folder)] for folder in policy_dirs],
         "config": repr(config),
         "options": repr(tuple(options)),
     }
@@ -108,8 +111,10 @@ def load(cache: RenderCache, key: str) -> tuple[Result, tuple[str, ...]] | None:
 
 
 def store(cache: RenderCache, key: str, result: Result) -> None:
-    """Keep a clean run's result (see the module docstring for what is not kept)."""
-    if result.errors:
+    """Keep a clean run's result (see the module docstring for what is not kept): not when an input
+    this run read (a chart, a values file, the contract, a policy) changed while it ran, since the
+    result may then be of neither the old content nor the new."""
+    if result.errors or not cache.unchanged():
         return
     entry = {"key": key, "result": _data(result), "rules": [rule.code for rule in result.rules]}
     cache.write(cache.entry_path("result", key), entry)

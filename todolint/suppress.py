@@ -148,6 +148,7 @@ class Suppressor:
         self.placed: list[_Placed] = []
         self.used: set[int] = set()
         self.used_exemptions: set[int] = set()
+        self._selected_rules: dict[str, list[Rule]] = {}
 
     def read(self, manifests: Iterable[Manifest]) -> list[tuple[str, Hit]]:
         """Collect every annotation entry; return TL090/TL091/TL092 hits for the ones that cannot apply."""
@@ -172,7 +173,7 @@ class Suppressor:
         problems: list[tuple[str, Hit]] = []
         rules: list[Rule] = []
         for selector in entry.selectors:
-            matched = [r for r in self.rules.values() if rule_matches(r, selector)]
+            matched = self._matching(selector)
             if not matched:
                 problems.append(hit("TL091", f"entry {entry.text!r} names {selector}, which no rule defines"))
                 continue
@@ -186,27 +187,33 @@ class Suppressor:
             self.placed.append(_Placed(manifest, path, entry, tuple(rules)))
         return problems
 
+    def _matching(self, selector: str) -> list[Rule]:
+        """The rules a selector names (remembered: an annotation may repeat a selector 100,000 times)."""
+        known = self._selected_rules.get(selector)
+        if known is None:
+            known = self._selected_rules[selector] = [r for r in self.rules.values() if rule_matches(r, selector)]
+        return known
+
     def apply(self, findings: Iterable[Finding]) -> list[Finding]:
-        """Mark findings that an annotation or an exemption covers; remember which suppressions were used."""
+        """Mark findings that an annotation or an exemption covers; remember which suppressions were used.
+
+        Linear in findings and entries: each finding looks up the first entry on its object that names
+        its rule, in one dictionary (an object may carry 100,000 entries and draw as many findings)."""
         if not self.placed and not self.exemptions:
             return list(findings)  # nothing can suppress anything (most runs)
-        by_object: dict[tuple[str, str, str, str], list[int]] = {}
+        first: dict[tuple[tuple[str, str, str, str], str], int] = {}
         for index, placed in enumerate(self.placed):
-            by_object.setdefault(placed.key, []).append(index)
-        out: list[Finding] = []
-        for finding in findings:
-            out.append(self._apply_one(finding, by_object.get(_finding_key(finding), [])))
-        return out
+            for rule in placed.rules:
+                first.setdefault((placed.key, rule.code), index)
+        return [self._apply_one(f, first.get((_finding_key(f), f.code))) for f in findings]
 
-    def _apply_one(self, finding: Finding, candidates: list[int]) -> Finding:
+    def _apply_one(self, finding: Finding, entry: int | None) -> Finding:
         if finding.suppressed is not None:
             return finding
         rule = self.rules[finding.code]
-        for index in candidates:
-            placed = self.placed[index]
-            if rule.suppressible and rule in placed.rules:
-                self.used.add(index)
-                return replace(finding, suppressed=placed.entry.reason)
+        if entry is not None and rule.suppressible:
+            self.used.add(entry)
+            return replace(finding, suppressed=self.placed[entry].entry.reason)
         for index, exemption in enumerate(self.exemptions):
             if exemption.matches(finding, rule):
                 self.used_exemptions.add(index)

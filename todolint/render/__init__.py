@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from todolint.render.tree import ChartScan, scan_chart
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 #: The most text one chart × environment may render (a documented limit: docs/guarantees.md "What todolint
 #: guarantees"). Helm holds a whole render in memory, and so does todolint; past this it is an error.
 MAX_RENDER_BYTES = 64 * 2**20
+#: The memory one render may use, in MiB (`--max-memory`): a `tpl` that calls itself makes Helm take
+#: gigabytes a second, and the machine's other processes with it.
+DEFAULT_MAX_MEMORY = 2048
+#: How often a render's memory is looked at while it runs (seconds).
+MEMORY_POLL = 0.02
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,20 @@ class RenderError(Exception):
         self.line = line
         #: TL001 render-error, or TL002 invalid-yaml when Helm itself could not read its output.
         self.code = code
+
+
+def memory_error(max_memory: int) -> RenderError:
+    return RenderError(f"render used more than {max_memory} MiB")
+
+
+def resident_bytes(pid: int) -> int | None:
+    """The memory process `pid` holds now (its resident set); None where /proc does not say (not Linux,
+    or the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class Renderer(Protocol):
@@ -176,35 +195,14 @@ def check_chart_tree(chart_path: str) -> None:
 
     Helm follows symlinks: one pointing outside the chart would put that file's text into the
     render (and so into the report); one pointing back up loops. A FIFO or a device blocks Helm's
-    read until --timeout. Each is one RenderError naming the entry.
+    read until --timeout. A `$ref` in values.schema.json that is not a fragment of the same document
+    is read from the file system or fetched from the network. Each is one RenderError naming the
+    entry (see todolint.render.tree).
     """
-    root = Path(chart_path)
-    if not root.is_dir():
-        return  # a packaged chart or a missing folder: Helm says what is wrong with it
-    real_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(dirnames) + sorted(filenames):
-            entry = Path(dirpath) / name
-            rel = entry.relative_to(root).as_posix()
-            if entry.is_symlink():
-                target = Path(os.path.realpath(entry))
-                if not target.is_relative_to(real_root):
-                    raise RenderError(
-                        f"{rel} is a symlink to something outside the chart; todolint does not follow it",
-                        file=f"{chart_path}/{rel}",
-                    )
-                if target.is_dir() and entry.parent.resolve().is_relative_to(target):
-                    raise RenderError(
-                        f"{rel} is a symlink loop (it points at its own folder)", file=f"{chart_path}/{rel}"
-                    )
-                continue
-            try:
-                mode = entry.lstat().st_mode
-            except OSError as exc:
-                raise RenderError(f"{rel}: cannot read: {exc.strerror or exc}", file=f"{chart_path}/{rel}") from None
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                raise RenderError(
-                    f"{rel} is not a regular file (a FIFO, socket or device); Helm would block reading it",
-                    file=f"{chart_path}/{rel}",
-                )
+    refuse(scan_chart(chart_path, contents=False), chart_path)
+
+
+def refuse(scan: ChartScan, chart_path: str) -> None:
+    """The RenderError for a chart `scan` found a problem in; nothing when it found none."""
+    if scan.problem is not None:
+        raise RenderError(scan.problem.message, file=f"{chart_path}/{scan.problem.rel}")

@@ -78,7 +78,8 @@ def compose_values(helm: Any, values_files: list[str], set_values: list[str]) ->
         try:
             values = merge_values(values, helm.parse_set_string(expression))
         except helm.HelmError as exc:
-            raise Refused(f"--set {expression!r}: {first_line(exc)}") from None
+            # Helm's words, as `helm template` says them: the expression itself may hold a secret.
+            raise Refused(f"failed parsing --set data: {first_line(exc)}") from None
     return values
 
 

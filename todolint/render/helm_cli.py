@@ -7,12 +7,24 @@ Never runs `helm dependency update`: rendering is offline, and a missing depende
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import time
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from todolint.render import MAX_RENDER_BYTES, RenderedTemplate, RenderError, check_chart_tree, helm_error
+from todolint.render import (
+    DEFAULT_MAX_MEMORY,
+    MAX_RENDER_BYTES,
+    MEMORY_POLL,
+    RenderedTemplate,
+    RenderError,
+    check_chart_tree,
+    helm_error,
+    memory_error,
+    resident_bytes,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,10 +50,17 @@ def split_stream(text: str, *, default_source: str = "") -> list[RenderedTemplat
 
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
         stripped = line.rstrip("\r\n")
-        if stripped == "---" or stripped.startswith("--- "):
+        if stripped == "---" or stripped.startswith(("--- ", "---\t")):
             flush()
             source = default_source
-            start = number + 1
+            # `--- {kind: Secret, ...}` or `--- key: value`: the document starts on the marker's own
+            # line, as YAML reads it; the marker stays in the text, so that YAML parses it as such.
+            rest = stripped[3:].strip()
+            if rest and not rest.startswith("#"):
+                chunk.append(line)
+                start = number
+            else:
+                start = number + 1
             continue
         if stripped.startswith(SOURCE_PREFIX) and not "".join(chunk).strip():
             source = stripped[len(SOURCE_PREFIX) :].strip()
@@ -55,8 +74,10 @@ class HelmCliRenderer:
 
     name = "helm"
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, *, max_memory: int = DEFAULT_MAX_MEMORY) -> None:
         self.binary = binary
+        #: The MiB one render may use (--max-memory).
+        self.max_memory = max_memory
 
     @cached_property
     def _version(self) -> str:
@@ -103,27 +124,65 @@ class HelmCliRenderer:
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
         check_chart_tree(target.chart_path)
-        env = dict(os.environ, HELM_NO_PLUGINS="1")
-        try:
-            done = subprocess.run(
-                self.command(target),
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-                env=env,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            raise RenderError(f"render timed out after {timeout:g} s (--timeout)") from None
-        except OSError as exc:
-            raise RenderError(f"cannot run helm: {exc.strerror or exc}") from None
-        stderr = done.stderr.decode("utf-8", "replace")
-        if done.returncode != 0:
+        stdout, stderr, returncode = self._run(self.command(target), timeout)
+        if returncode != 0:
+            if _OUT_OF_MEMORY.search(stderr):  # the data limit stopped it before a look at its memory did
+                raise memory_error(self.max_memory)
             raise helm_error(target.chart_path, stderr)
-        if len(done.stdout) > MAX_RENDER_BYTES:
+        if len(stdout) > MAX_RENDER_BYTES:
             raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB")
         try:
-            text = done.stdout.decode("utf-8")
+            text = stdout.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise RenderError(f"helm output is not valid UTF-8 (byte {exc.start})") from None
         return split_stream(text)
+
+    def _run(self, command: list[str], timeout: float) -> tuple[bytes, str, int]:
+        """Run helm with the time and memory limits: its output, its error text and its exit code.
+
+        Memory is enforced twice: its resident set is looked at every MEMORY_POLL seconds (past
+        `max_memory` it is killed), and the kernel's data limit (RLIMIT_DATA) stops an allocation
+        that outruns the looks (Go then exits saying "out of memory")."""
+        env = dict(os.environ, HELM_NO_PLUGINS="1")
+        limit = self.max_memory * 2**20
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+            )
+        except OSError as exc:
+            raise RenderError(f"cannot run helm: {exc.strerror or exc}") from None
+        _limit_data(process.pid, limit)
+        deadline = time.monotonic() + timeout
+        with process:
+            while True:
+                try:
+                    stdout, stderr = process.communicate(
+                        timeout=max(0.0, min(MEMORY_POLL, deadline - time.monotonic()))
+                    )
+                    break
+                except subprocess.TimeoutExpired:
+                    used = resident_bytes(process.pid)
+                    if used is not None and used > limit:
+                        process.kill()
+                        process.communicate()
+                        raise memory_error(self.max_memory) from None
+                    if time.monotonic() >= deadline:
+                        process.kill()
+                        process.communicate()
+                        raise RenderError(f"render timed out after {timeout:g} s (--timeout)") from None
+        return stdout, stderr.decode("utf-8", "replace"), process.returncode
+
+
+#: What Go prints when an allocation fails (the data limit).
+_OUT_OF_MEMORY = re.compile(r"fatal error: (?:runtime: )?out of memory|runtime: out of memory|cannot allocate memory")
+
+
+def _limit_data(pid: int, limit: int) -> None:
+    """Set the helm process's data limit (the Go heap may not pass `limit`) from outside, just after
+    it started: a preexec_fn would run Python in the forked child, unsafe while other threads run."""
+    try:
+        import resource
+
+        resource.prlimit(pid, resource.RLIMIT_DATA, (limit, limit))
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass  # not Linux, or it has ended already: the looks at its memory still hold it

@@ -23,16 +23,21 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING
 
 from todolint.render import (
+    DEFAULT_MAX_MEMORY,
     MAX_RENDER_BYTES,
+    MEMORY_POLL,
     RenderedTemplate,
     RenderError,
     check_chart_tree,
     check_release_name,
     helm_error,
+    memory_error,
+    one_line,
+    resident_bytes,
 )
 from todolint.render.worker import adopt, start_worker, stop_worker
 
@@ -47,8 +52,11 @@ class EmbeddedRenderer:
 
     name = "embedded"
 
-    def __init__(self) -> None:
-        """Adopts the worker started early on a guess (todolint.render.worker), if there is one."""
+    def __init__(self, *, max_memory: int = DEFAULT_MAX_MEMORY) -> None:
+        """Adopts the worker started early on a guess (todolint.render.worker), if there is one.
+        `max_memory`: the MiB the worker may hold while it renders (it is killed past it, and a new
+        one renders the rest)."""
+        self.max_memory = max_memory
         import importlib.util
 
         if importlib.util.find_spec("helm_python") is None:
@@ -231,6 +239,25 @@ class EmbeddedRenderer:
                 return
             self._ask(worker, self._planned.popleft(), request)
 
+    def _read_answer(self, worker: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bool]:
+        """The worker's next answer line, and whether the render under way (the first one asked) used
+        more than `max_memory`: its answer is then that error, and the worker is to be stopped."""
+        assert worker.stdout is not None
+        limit = self.max_memory * 2**20
+
+        def watch() -> None:
+            used = resident_bytes(worker.pid)
+            if used is not None and used > limit:
+                raise _Overrun("memory")
+
+        try:
+            line = _read_line(worker.stdout, self._unread, deadline, limit=2 * MAX_RENDER_BYTES + 4096, watch=watch)
+        except _Overrun as overrun:
+            if overrun.reason != "memory":
+                raise
+            return _line({"error": {"message": memory_error(self.max_memory).message, "file": None}}), True
+        return line, False
+
     def _answer(self, target: Target, timeout: float) -> dict[str, str]:
         """The worker's answer for `target`, asking for it unless it already was."""
         # The timeout counts from here: starting the worker and loading the library count too when
@@ -246,9 +273,11 @@ class EmbeddedRenderer:
                         self._planned.remove(target)
                     self._ask(worker, target)
                 self._ask_ahead(worker)
-                line = _read_line(worker.stdout, self._unread, deadline, limit=2 * MAX_RENDER_BYTES + 4096)
+                line, overran = self._read_answer(worker, deadline)
                 answered = next(iter(self._asked))
                 self._asked_bytes -= self._asked.pop(answered)
+                if overran:
+                    self._discard()  # what it was asked besides goes to the next worker
                 if answered == target:
                     reply = line
                 else:
@@ -269,7 +298,8 @@ class EmbeddedRenderer:
             raise helm_error(target.chart_path, str(answer["helm"]))
         if "error" in answer:
             error = answer["error"]
-            raise RenderError(str(error["message"]), file=error.get("file"))
+            # The same cut and redaction as Helm's own errors: one line of at most 500 characters.
+            raise RenderError(one_line(str(error["message"])), file=error.get("file"))
         rendered: dict[str, str] = answer["ok"]
         if sum(len(text) for text in rendered.values()) > MAX_RENDER_BYTES:
             raise RenderError(f"rendered output is larger than {MAX_RENDER_BYTES // 2**20} MiB")
@@ -302,9 +332,12 @@ class _Overrun(Exception):
         self.reason = reason
 
 
-def _read_line(stream: IO[bytes], buffer: bytearray, deadline: float, *, limit: int) -> bytes:
+def _read_line(
+    stream: IO[bytes], buffer: bytearray, deadline: float, *, limit: int, watch: Callable[[], None] | None = None
+) -> bytes:
     """The next line from the worker, or _Overrun when the deadline passes or the line grows past
-    `limit`. `buffer` holds what was read past the last line (answers asked ahead arrive together)."""
+    `limit`. `buffer` holds what was read past the last line (answers asked ahead arrive together).
+    `watch` is called every MEMORY_POLL seconds of waiting (it raises _Overrun to stop the wait)."""
     import selectors  # here: a warm run reads no worker
 
     fd = stream.fileno()
@@ -320,9 +353,14 @@ def _read_line(stream: IO[bytes], buffer: bytearray, deadline: float, *, limit: 
             if len(buffer) > limit:
                 raise _Overrun("size")
             searched = len(buffer)
-            left = deadline - time.monotonic()
-            if left <= 0 or not selector.select(left):
-                raise _Overrun("time")
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _Overrun("time")
+                if watch is not None:
+                    watch()
+                if selector.select(min(left, MEMORY_POLL) if watch is not None else left):
+                    break
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 raise OSError("worker closed its output")
