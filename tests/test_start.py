@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -105,7 +106,13 @@ else:
 def test_an_interrupt_python_drops_comes_again(mode: str, wait: str, out: str) -> None:
     """A Ctrl-C raised where Python swallows exceptions still ends the wait after it, without a word on stderr."""
     done = subprocess.run(
-        [sys.executable, "-c", _DROPPED_INTERRUPT, mode, wait], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", _DROPPED_INTERRUPT, mode, wait],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        # A shell's background jobs ignore SIGINT (and pass that on); a person's terminal does not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert done.stdout == out
     if mode == "kept":
