@@ -6,6 +6,8 @@ benchmarks/README.md, "Start-up tricks"), and goes when it no longer does.
   (~100 ms) and todolint load at once on two cores (todolint.render.worker owns the guess and the worker).
 - Exit without teardown: once the reports are written and the exit handlers have run, the process ends
   at once instead of having Python free every object it made.
+- A bare `--version` answered before the command line loads (click, the application, the reporters):
+  ~55 ms of CPU; without it `--version` takes 0.152 s of CPU and misses its 0.15 s target (F2c).
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from typing import NoReturn
 
 def main() -> NoReturn:
     """The `todolint` console script and `python -m todolint`."""
+    if sys.argv[1:] == ["--version"]:
+        from todolint.about import version_text
+
+        with contextlib.suppress(BrokenPipeError):  # `todolint --version | head -1`
+            sys.stdout.write(version_text() + "\n")
+        _exit_now(0)
     _keep_interrupts()
     try:
         from todolint.render.worker import discard_early, start_early
