@@ -197,41 +197,6 @@ TRICKS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
         (("todolint/start.py", "        start_early(sys.argv[1:], os.environ)\n", "        pass\n"),),
     ),
     ("exit without teardown", (("todolint/start.py", "    _exit_now(code)\n", "    sys.exit(code)\n"),)),
-    (
-        "exit without waiting for the worker",
-        (
-            (
-                "todolint/render/worker.py",
-                "    atexit.register(stop_worker, worker, wait=False)\n",
-                "    atexit.register(stop_worker, worker)\n",
-            ),
-        ),
-    ),
-    (
-        "validator library loaded in the background",
-        (
-            (
-                "todolint/schema.py",
-                '    threading.Thread(target=load, name="todolint-schema-warm-up").start()\n',
-                "    load()\n",
-            ),
-        ),
-    ),
-    (
-        "schemas bundled in the render worker",
-        (
-            (
-                "todolint/schema.py",
-                "    offered = helper is not None and helper.offer_definitions(str(definitions_file(version)))\n",
-                "    offered = False\n",
-            ),
-            (
-                "todolint/schema.py",
-                "    if helper is None:\n        return\n    folder",
-                "    if True:\n        return\n    folder",
-            ),
-        ),
-    ),
 )
 
 

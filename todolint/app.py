@@ -275,7 +275,6 @@ def _relints_everything(
 
 def _renderer(request: Request, setup: _Setup, scope: _Scope) -> tuple[RenderCache | None, Renderer | None]:
     """The render cache (None with --no-cache) and the renderer (None when nothing is to be rendered)."""
-    from todolint import schema
     from todolint.cache import CachingRenderer, RenderCache
     from todolint.render import RenderError
     from todolint.render.choose import make_renderer
@@ -290,10 +289,8 @@ def _renderer(request: Request, setup: _Setup, scope: _Scope) -> tuple[RenderCac
             fail(exc.message)
         if cache is not None:
             chosen = CachingRenderer(chosen, cache)
-        # The embedded SDK's worker loads the Go library while the rules load; and what is rendered
-        # anew will need the Kubernetes definitions, which load meanwhile too.
-        if chosen.prepare(scope.targets):
-            schema.warm_up(scope.kube, chosen)
+        # The embedded SDK's worker loads the Go library and renders while the rules load.
+        chosen.prepare(scope.targets)
     if chosen is None or chosen.name != "embedded":
         discard_early()  # the early start's guess was wrong: nothing to render, or the helm CLI renders
     return cache, chosen

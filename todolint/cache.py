@@ -407,12 +407,6 @@ class CachingRenderer:
             self.cache.put(key, templates)
         return templates
 
-    def offer_definitions(self, path: str) -> bool:
-        return self.inner.offer_definitions(path)
-
-    def bundle_schemas(self, definitions: str, files: Sequence[str], *, timeout: float) -> dict[str, str | None] | None:
-        return self.inner.bundle_schemas(definitions, files, timeout=timeout)
-
 
 __all__ = [
     "CachingRenderer",

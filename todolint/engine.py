@@ -295,9 +295,6 @@ class Engine:
     # --- validate and check ----------------------------------------------------------------------
 
     def validate(self) -> None:
-        if self.plan.renderer is not None and self.found.manifests:  # piped input: no process to ask
-            kinds = {(m.kind, m.api_version) for m in self.found.manifests}
-            schema.preload(self.kube_version, kinds, self.plan.renderer, timeout=self.plan.timeout)
         memo = None
         if self.plan.cache is not None and self.found.manifests:
             from todolint.cache import SchemaMemo

@@ -7,12 +7,11 @@ here the definitions are read once and one compiled validator (jsonschema-rs) is
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,7 +21,6 @@ from todolint import schema_bundle
 
 if TYPE_CHECKING:
     from todolint.models import FieldPath, Manifest
-    from todolint.render import Renderer
 
 _KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _API_VERSION = re.compile(r"(?:[a-z0-9][a-z0-9.-]*/)?v[0-9a-z]+")
@@ -92,7 +90,7 @@ def definitions_file(version: str) -> Path:
     return schema_dir(version) / "_definitions.json"
 
 
-#: warm_up's thread and validation may both ask for the definitions: they are read once.
+#: Validation may run on several threads: the definitions are read once.
 _DEFINITIONS_LOCK = threading.Lock()
 
 
@@ -106,58 +104,12 @@ def _read_definitions(version: str) -> dict[str, Any]:
     return schema_bundle.read_definitions(str(definitions_file(version)))
 
 
-def warm_up(version: str, helper: Renderer | None = None) -> None:
-    """Load the validator library in the background (~20 ms) while the main thread waits on a render
-    anyway, and read the definitions (~13 ms): here, or in `helper`'s process when it takes them."""
-    offered = helper is not None and helper.offer_definitions(str(definitions_file(version)))
-
-    def load() -> None:
-        with contextlib.suppress(Exception):  # validation reports any problem when it gets there
-            if not offered:
-                _definitions(version)
-            import jsonschema_rs  # noqa: F401
-
-    # Not a daemon: exit waits for it, rather than finalizing Python under an import (which aborts).
-    threading.Thread(target=load, name="todolint-schema-warm-up").start()
-
-
-#: Schemas bundled by a helper process (see preload): (version, schema file name) → the bundle as JSON
-#: text, or None when no schema is bundled for that kind.
-_BUNDLED: dict[tuple[str, str], str | None] = {}
-
-
-def preload(version: str, kinds: Iterable[tuple[str, str]], helper: Renderer | None, *, timeout: float) -> None:
-    """Have `helper` bundle the schemas of these (kind, apiVersion) pairs, if it can.
-
-    The embedded renderer's worker is idle once it has rendered, and has read the definitions then
-    (warm_up offered them): bundling there spares this process reading them, ~15 ms of a cold run.
-    Whatever it does not answer is bundled here, as before."""
-    if helper is None:
-        return
-    folder = schema_dir(version)
-    names = sorted(
-        {name for kind, api_version in kinds if (name := schema_file_name(kind, api_version))}
-        - {name for v, name in _BUNDLED if v == version}
-    )
-    if not names:
-        return
-    files = {str(folder / name): name for name in names}
-    bundles = helper.bundle_schemas(str(definitions_file(version)), list(files), timeout=timeout)
-    for file, text in (bundles or {}).items():
-        if file in files:
-            _BUNDLED[(version, files[file])] = text
-
-
 @cache
 def _validator(version: str, kind: str, api_version: str) -> Any | None:
     name = schema_file_name(kind, api_version)  # once per kind (cached), not once per object
     if name is None:
         return None
-    bundled: str | dict[str, Any] | None
-    if (version, name) in _BUNDLED:
-        bundled = _BUNDLED[(version, name)]
-    else:
-        bundled = schema_bundle.bundle(str(schema_dir(version) / name), lambda: _definitions(version))
+    bundled = schema_bundle.bundle(str(schema_dir(version) / name), lambda: _definitions(version))
     if bundled is None:
         return None
     import jsonschema_rs  # here, not at the top: `--version` and `rules` never validate

@@ -4,9 +4,7 @@ kubernetes-validate ships, per Kubernetes version, one schema file per kind that
 `_definitions.json` (1.8 MB, ~900 definitions). A validator needs the kind's schema and the definitions
 it reaches: compiling all of them costs ~11 ms a kind, and reading the shared file ~13 ms.
 
-This module needs only `json`, and nothing of todolint: todolint.schema bundles with it in-process,
-and the embedded render worker does too (see `todolint.schema.preload`), after its renders, while
-todolint itself is still loading its rules on the other core.
+This module needs only `json`, and nothing of todolint; todolint.schema bundles with it.
 """
 
 from __future__ import annotations

@@ -85,16 +85,6 @@ class Renderer(Protocol):
         """Render `target`; raise RenderError with one line a user can act on."""
         ...
 
-    def offer_definitions(self, path: str) -> bool:
-        """The Kubernetes definitions (`_definitions.json`) validation will need: True when a process
-        of this renderer's reads them once its renders are done (see todolint.schema.preload)."""
-        ...
-
-    def bundle_schemas(self, definitions: str, files: Sequence[str], *, timeout: float) -> dict[str, str | None] | None:
-        """Each kind schema file with the `definitions` it reaches, as JSON text (None: no such file),
-        made by a process of this renderer's that has nothing left to render; None when there is none."""
-        ...
-
 
 #: Helm names the template and position in its errors in one of these forms.
 _TEMPLATE_POSITION = (

@@ -10,18 +10,12 @@ JSON line in (a Target's fields), one JSON line out: `{"ok": {template: text}}`,
 ..., "file": ...}}` (a problem this side words), or `{"helm": "<Helm's error text>"}`, which todolint
 makes one redacted line of (render.helm_error).
 
-Once its renders are done this process would idle while todolint loads its rules, so it also takes
-a share of schema validation's work (todolint.schema.preload): `{"definitions": path}` asks it to read
-the Kubernetes definitions when it gets there, and gets no answer; `{"bundle": {"definitions": path,
-"files": [schema file, ...]}}` is answered `{"ok": {file: bundle as JSON text, or null}}`.
-
 This module imports nothing of todolint at start and only what the standard library loads fast: a
 worker is started on every cold run, and its start-up is what the first render waits for.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -116,59 +110,12 @@ def render(helm: Any, request: dict[str, Any]) -> dict[str, str]:
         return rendered
 
 
-class Schemas:
-    """Kubernetes schemas bundled with todolint.schema_bundle, the definitions read once."""
-
-    def __init__(self) -> None:
-        self.path: str | None = None
-        self.definitions: dict[str, Any] = {}
-        self._bundler: Any = None
-
-    def bundler(self) -> Any:
-        if self._bundler is None:
-            # By path: this script runs outside its package, and todolint need not be on sys.path.
-            import importlib.util
-
-            here = os.path.dirname(os.path.realpath(__file__))
-            spec = importlib.util.spec_from_file_location(
-                "todolint_schema_bundle", os.path.join(os.path.dirname(here), "schema_bundle.py")
-            )
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            self._bundler = module
-        return self._bundler
-
-    def read(self, path: str) -> dict[str, Any]:
-        if path != self.path:
-            self.definitions = self.bundler().read_definitions(path)
-            self.path = path
-        return self.definitions
-
-    def bundles(self, request: Mapping[str, Any]) -> dict[str, str | None]:
-        path = str(request["definitions"])
-        bundled: dict[str, str | None] = {}
-        for file in request["files"]:
-            schema = self.bundler().bundle(str(file), lambda: self.read(path))
-            bundled[str(file)] = None if schema is None else json.dumps(schema)
-        return bundled
-
-
-def answer(helm: Any, line: bytes, *, unloaded: str = "", schemas: Schemas | None = None) -> dict[str, Any] | None:
-    """The answer to one request line; None for a request that gets none."""
+def answer(helm: Any, line: bytes, *, unloaded: str = "") -> dict[str, Any]:
+    """The answer to one request line."""
     try:
         request = json.loads(line)
     except ValueError as exc:
         return {"error": {"message": f"embedded Helm failed: {first_line(exc)}", "file": None}}
-    if isinstance(request, dict) and "definitions" in request:
-        with contextlib.suppress(Exception):  # read again when bundling, which says why
-            (schemas or Schemas()).read(str(request["definitions"]))
-        return None
-    if isinstance(request, dict) and "bundle" in request:
-        try:
-            return {"ok": (schemas or Schemas()).bundles(request["bundle"])}
-        except Exception as exc:
-            return {"error": {"message": f"cannot bundle schemas: {first_line(exc)}", "file": None}}
     if helm is None:
         return {"error": {"message": f"embedded Helm could not be loaded: {unloaded}", "file": None}}
     try:
@@ -215,13 +162,10 @@ def main() -> int:
         hello = {"error": unloaded}
     replies.write(json.dumps({"hello": hello}).encode("utf-8", "surrogatepass") + b"\n")
     replies.flush()
-    schemas = Schemas()
     for line in sys.stdin.buffer:
         if not line.strip():
             continue
-        answered = answer(helm, line, unloaded=unloaded, schemas=schemas)
-        if answered is None:
-            continue
+        answered = answer(helm, line, unloaded=unloaded)
         reply = json.dumps(answered, ensure_ascii=False)
         replies.write(reply.encode("utf-8", "surrogatepass") + b"\n")
         replies.flush()

@@ -100,12 +100,6 @@ class HelmCliRenderer:
         """Nothing to start: each render is its own `helm template` process."""
         return len(targets)
 
-    def offer_definitions(self, path: str) -> bool:
-        return False  # no process of ours outlives its render
-
-    def bundle_schemas(self, definitions: str, files: Sequence[str], *, timeout: float) -> dict[str, str | None] | None:
-        return None
-
     def command(self, target: Target) -> list[str]:
         # Absolute paths: a chart folder named "-x" must never be read as a flag.
         cmd = [

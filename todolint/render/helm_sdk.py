@@ -122,44 +122,6 @@ class EmbeddedRenderer:
             templates.append(RenderedTemplate(source, text))
         return templates
 
-    def offer_definitions(self, path: str) -> bool:
-        """Tell a running worker to read the Kubernetes definitions once it has answered what it was
-        asked: it then bundles schemas for validation at once (bundle_schemas). No answer comes back."""
-        with self._lock:
-            worker = self._worker
-            if worker is None or worker.poll() is not None:
-                return False
-            assert worker.stdin is not None
-            try:
-                worker.stdin.write(_line({"definitions": path}))
-                worker.stdin.flush()
-            except OSError:
-                return False  # render() says what became of the worker
-            return True
-
-    def bundle_schemas(self, definitions: str, files: Sequence[str], *, timeout: float) -> dict[str, str | None] | None:
-        """The worker's bundles (todolint.schema_bundle) of `files`, when it has answered every render
-        asked of it; None when there is no such worker or it does not answer in `timeout` seconds."""
-        with self._lock:
-            worker = self._worker
-            if worker is None or not self._greeted or self._asked or worker.poll() is not None:
-                return None
-            assert worker.stdin is not None and worker.stdout is not None
-            try:
-                worker.stdin.write(_line({"bundle": {"definitions": definitions, "files": list(files)}}))
-                worker.stdin.flush()
-                line = _read_line(worker.stdout, self._unread, time.monotonic() + timeout, limit=BUNDLES_BYTES)
-                answer = json.loads(line)
-            except (OSError, ValueError, _Overrun):
-                self._discard()  # out of step with us now: the next render starts a new one
-                return None
-        bundles = answer.get("ok") if isinstance(answer, dict) else None
-        if not isinstance(bundles, dict) or not all(
-            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in bundles.items()
-        ):
-            return None  # the worker could not (it says why in "error"): validation bundles them itself
-        return bundles
-
     def _check_tree(self, chart_path: str) -> None:
         """check_chart_tree, once per chart for all its environments (and for prepare and render)."""
         if chart_path not in self._trees:
@@ -313,8 +275,6 @@ HELLO_TIMEOUT = 60.0
 #: together they stay under AHEAD_BYTES (see _ask_ahead).
 REQUESTS_AHEAD = 32
 AHEAD_BYTES = 16 * 1024
-#: The longest answer to bundle_schemas read: a Deployment's bundle is ~220 KB, a kind's at most ~1 MB.
-BUNDLES_BYTES = 256 * 1024 * 1024
 
 
 def _request(target: Target) -> bytes:

@@ -40,7 +40,7 @@ def start_worker() -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
-    atexit.register(stop_worker, worker, wait=False)
+    atexit.register(stop_worker, worker)
     return worker
 
 
