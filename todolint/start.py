@@ -2,10 +2,10 @@
 for itself on the cold full run or the warm rerun, by the saving measured with benchmarks/run.py (see
 benchmarks/README.md, "Start-up tricks"), and goes when it no longer does.
 
-- Early render worker (saves 43 ms of a cold run): starting the embedded SDK's worker before todolint loads lets the Go library
-  (~100 ms) and todolint load at once on two cores (todolint.render.worker owns the guess and the worker).
-- Exit without teardown (saves 26 ms cold, 15 ms warm): once the reports are written and the exit handlers have run, the process ends
-  at once instead of having Python free every object it made.
+- Early render worker (saves 43 ms of a cold run): starting the embedded SDK's worker before todolint
+  loads lets the Go library and todolint load at once on two cores (todolint.render.worker owns it).
+- Exit without teardown (saves 26 ms cold, 15 ms warm): once the reports are written and the exit
+  handlers have run, the process ends at once instead of having Python free every object it made.
 - A bare `--version` answered before the command line loads (click, the application, the reporters):
   ~55 ms of CPU; without it `--version` takes 0.152 s of CPU and misses its 0.15 s target (F2c).
 """
