@@ -9,6 +9,7 @@ the whole session and the target of the tests that plant URLs, and must see zero
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import os
 import shutil
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from todolint.models import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTS = ROOT / "charts"
@@ -112,20 +115,24 @@ def run_cli(tmp_path: Path) -> RunCli:
     return run
 
 
-@dataclass
-class Sentinel:
-    """A local HTTP server that records every request it gets: none is the only right number."""
+def backend_dev_target(chart: Path, **changes: object) -> Target:
+    """The backend chart at `chart` as its dev target, with `changes` to the Target's fields."""
+    target = Target(
+        chart="todo-backend",
+        chart_path=str(chart),
+        env="dev",
+        release="todo-backend-dev",
+        namespace="todo-dev",
+        values_files=(str(chart / "values-dev.yaml"),),
+        set_values=(),
+        kube_version="1.37.0",
+    )
+    return dataclasses.replace(target, **changes)  # type: ignore[arg-type]
 
-    url: str
-    requests: list[str] = field(default_factory=list)
 
-
-@pytest.fixture(scope="session", autouse=True)
-def network_sentinel() -> Iterator[Sentinel]:
-    """For the whole session: the proxy of every process the tests start (Helm, pip, git honour
-    HTTP(S)_PROXY), and the host of every URL a test plants in a chart. Asserts, at the end of the
-    session, that it saw zero requests."""
-    seen: list[str] = []
+def recording_server(seen: list[str]) -> http.server.ThreadingHTTPServer:
+    """A local HTTP server, already serving on a thread, that appends each request it gets to `seen`
+    and answers with a trivial JSON schema (what a followed `$ref` would fetch)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def _record(self) -> None:
@@ -141,8 +148,25 @@ def network_sentinel() -> Iterator[Sentinel]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@dataclass
+class Sentinel:
+    """A local HTTP server that records every request it gets: none is the only right number."""
+
+    url: str
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_sentinel() -> Iterator[Sentinel]:
+    """For the whole session: the proxy of every process the tests start (Helm, pip, git honour
+    HTTP(S)_PROXY), and the host of every URL a test plants in a chart. Asserts, at the end of the
+    session, that it saw zero requests."""
+    seen: list[str] = []
+    server = recording_server(seen)
     url = f"http://127.0.0.1:{server.server_address[1]}"
     saved = {key: os.environ.get(key) for key in _PROXY_VARIABLES}
     for key in _PROXY_VARIABLES:

@@ -5,7 +5,6 @@ No timing here: a cache hit is seen by counting the renders the real (embedded) 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHARTS, RunCli
+from tests.conftest import CHARTS, RunCli, backend_dev_target
 from todolint import schema
 from todolint.cache import CachingRenderer, RenderCache, SchemaMemo, chart_digest, renderer_fingerprint
 from todolint.models import Manifest, Target
@@ -59,20 +58,6 @@ def chart(tmp_path: Path) -> Path:
     return dest
 
 
-def _target(chart: Path, **changes: object) -> Target:
-    target = Target(
-        chart="todo-backend",
-        chart_path=str(chart),
-        env="dev",
-        release="todo-backend-dev",
-        namespace="todo-dev",
-        values_files=(str(chart / "values-dev.yaml"),),
-        set_values=(),
-        kube_version="1.37.0",
-    )
-    return dataclasses.replace(target, **changes)  # type: ignore[arg-type]
-
-
 def _append(path: Path, text: str) -> None:
     path.write_text(path.read_text() + text)
 
@@ -113,10 +98,12 @@ def test_every_input_changes_the_key(
     version: str,
 ) -> None:
     cache = RenderCache(tmp_path / "cache")
-    before = cache.key(_target(chart), renderer="embedded", version="v4.2.3")
-    assert before == RenderCache(tmp_path / "cache").key(_target(chart), renderer="embedded", version="v4.2.3")
+    before = cache.key(backend_dev_target(chart), renderer="embedded", version="v4.2.3")
+    assert before == RenderCache(tmp_path / "cache").key(
+        backend_dev_target(chart), renderer="embedded", version="v4.2.3"
+    )
     edit(chart)
-    after = RenderCache(tmp_path / "cache").key(_target(chart, **fields), renderer=renderer, version=version)
+    after = RenderCache(tmp_path / "cache").key(backend_dev_target(chart, **fields), renderer=renderer, version=version)
     assert before is not None and after is not None
     assert after != before, name
 
@@ -124,27 +111,29 @@ def test_every_input_changes_the_key(
 def test_extra_values_file_changes_the_key(tmp_path: Path, chart: Path) -> None:
     extra = tmp_path / "extra.yaml"
     extra.write_text("replicaCount: 2\n")
-    target = _target(chart, values_files=(str(chart / "values-dev.yaml"), str(extra)))
+    target = backend_dev_target(chart, values_files=(str(chart / "values-dev.yaml"), str(extra)))
     first = RenderCache(tmp_path / "cache").key(target, renderer="embedded", version="v")
     extra.write_text("replicaCount: 3\n")
     assert RenderCache(tmp_path / "cache").key(target, renderer="embedded", version="v") != first
 
 
 def test_unreadable_values_file_means_no_caching(tmp_path: Path, chart: Path) -> None:
-    target = _target(chart, values_files=(str(tmp_path / "missing.yaml"),))
+    target = backend_dev_target(chart, values_files=(str(tmp_path / "missing.yaml"),))
     assert RenderCache(tmp_path / "cache").key(target, renderer="embedded", version="v") is None
 
 
 def test_hit_reuses_the_render_and_an_edit_renders_again(tmp_path: Path, chart: Path) -> None:
     inner = CountingRenderer()
     renderer = CachingRenderer(inner, RenderCache(tmp_path / "cache"))
-    first = renderer.render(_target(chart), timeout=60)
+    first = renderer.render(backend_dev_target(chart), timeout=60)
     assert inner.calls == 1
-    assert CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(_target(chart), timeout=60) == first
+    assert (
+        CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60) == first
+    )
     assert inner.calls == 1
     service = chart / "templates" / "service.yaml"
     service.write_text(service.read_text().replace("kind: Service", "kind: Service\n# edited"))
-    again = CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(_target(chart), timeout=60)
+    again = CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60)
     assert inner.calls == 2
     edited = [t.text for t in again if t.source == "todo-backend/templates/service.yaml"]
     assert len(edited) == 1 and "# edited" in edited[0]
@@ -167,14 +156,16 @@ def _entries(root: Path) -> list[Path]:
 )
 def test_corrupt_entry_is_ignored_and_rebuilt(tmp_path: Path, chart: Path, damage: Callable[[Path], None]) -> None:
     inner = CountingRenderer()
-    first = CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(_target(chart), timeout=60)
+    first = CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60)
     (entry,) = _entries(tmp_path / "cache")
     damage(entry)
-    again = CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(_target(chart), timeout=60)
+    again = CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60)
     assert again == first
     assert inner.calls == 2
     assert json.loads(entry.read_text())["key"] == entry.stem
-    assert CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(_target(chart), timeout=60) == first
+    assert (
+        CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60) == first
+    )
     assert inner.calls == 2
 
 
@@ -183,7 +174,7 @@ def test_files_are_private(tmp_path: Path, chart: Path) -> None:
     root.mkdir(parents=True, mode=0o755)
     root.chmod(0o755)
     renderer = CachingRenderer(CountingRenderer(), RenderCache(root))
-    renderer.render(_target(chart), timeout=60)
+    renderer.render(backend_dev_target(chart), timeout=60)
     renderer.version()
     folders = [root, *(p for p in root.rglob("*") if p.is_dir())]
     files = [p for p in root.rglob("*") if p.is_file()]
@@ -200,11 +191,11 @@ def test_render_errors_are_not_cached(tmp_path: Path, chart: Path) -> None:
     broken.write_text('{{ fail "not yet" }}\n')
     for _ in range(2):
         with pytest.raises(RenderError, match="not yet"):
-            CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(_target(chart), timeout=60)
+            CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60)
     assert inner.calls == 2
     assert _entries(tmp_path / "cache") == []
     broken.unlink()
-    CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(_target(chart), timeout=60)
+    CachingRenderer(inner, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60)
     assert len(_entries(tmp_path / "cache")) == 1
 
 
@@ -323,7 +314,7 @@ def test_a_fifo_in_the_chart_is_not_read(tmp_path: Path, chart: Path) -> None:
     os.mkfifo(fifo)
     with_fifo = chart_digest(str(chart))  # returns: the FIFO is named, never opened
     # A refused chart has no key: nothing is cached, and the renderer refuses it on every run.
-    assert RenderCache(tmp_path / "cache").key(_target(chart), renderer="embedded", version="v") is None
+    assert RenderCache(tmp_path / "cache").key(backend_dev_target(chart), renderer="embedded", version="v") is None
     fifo.unlink()
     assert with_fifo != without
-    assert RenderCache(tmp_path / "cache").key(_target(chart), renderer="embedded", version="v") is not None
+    assert RenderCache(tmp_path / "cache").key(backend_dev_target(chart), renderer="embedded", version="v") is not None

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHARTS, RunCli, Sentinel
+from tests.conftest import CHARTS, RunCli, Sentinel, backend_dev_target
 from todolint.cache import MAX_ENTRY_BYTES, CachingRenderer, RenderCache, chart_digest, read_entry
 from todolint.models import Target
 from todolint.render import RenderedTemplate, RenderError
@@ -55,19 +55,6 @@ def assert_same_as_uncached(
     assert (first.code, first.stderr) == (cached.code, cached.stderr) == (fresh.code, fresh.stderr)
     assert report(first.stdout) == report(cached.stdout) == report(fresh.stdout)
     return report(fresh.stdout)
-
-
-def target(chart: Path) -> Target:
-    return Target(
-        chart="todo-backend",
-        chart_path=str(chart),
-        env="dev",
-        release="todo-backend-dev",
-        namespace="todo-dev",
-        values_files=(str(chart / "values-dev.yaml"),),
-        set_values=(),
-        kube_version="1.37.0",
-    )
 
 
 # --- case 2: symlinks to folders inside the chart; case 5: empty folders -----------------------------
@@ -154,12 +141,12 @@ def test_nothing_is_stored_when_an_input_changes_while_rendering(tmp_path: Path,
             os.utime(service, ns=(before.st_atime_ns, before.st_mtime_ns))
 
     renderer = EditingRenderer(edit)
-    CachingRenderer(renderer, RenderCache(tmp_path / "cache")).render(target(chart), timeout=60)
+    CachingRenderer(renderer, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60)
     assert list((tmp_path / "cache").rglob("*.json")) == []
     renderer.edit = lambda: None
-    CachingRenderer(renderer, RenderCache(tmp_path / "cache")).render(target(chart), timeout=60)
+    CachingRenderer(renderer, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60)
     assert len(list((tmp_path / "cache" / "render-v1").glob("*.json"))) == 1
-    CachingRenderer(renderer, RenderCache(tmp_path / "cache")).render(target(chart), timeout=60)
+    CachingRenderer(renderer, RenderCache(tmp_path / "cache")).render(backend_dev_target(chart), timeout=60)
     assert renderer.calls == 2  # the third is a hit
 
 
@@ -395,14 +382,14 @@ def test_an_unknown_renderer_version_is_never_cached(tmp_path: Path) -> None:
             return "unknown"
 
     renderer = CachingRenderer(Unknown(), RenderCache(tmp_path / "cache"))  # type: ignore[arg-type]
-    assert renderer.render_key(target(backend(tmp_path))) is None
+    assert renderer.render_key(backend_dev_target(backend(tmp_path))) is None
 
 
 def test_a_refused_chart_has_no_key(tmp_path: Path) -> None:
     chart = backend(tmp_path)
     (chart / "values.schema.json").write_text('{"$ref": "https://example.invalid/x.json"}')
     cache = RenderCache(tmp_path / "cache")
-    assert cache.key(target(chart), renderer="embedded", version="v") is None
+    assert cache.key(backend_dev_target(chart), renderer="embedded", version="v") is None
     renderer = CachingRenderer(EmbeddedRenderer(), cache)
     with pytest.raises(RenderError, match="fetched from the network"):
-        renderer.render(dataclasses.replace(target(chart)), timeout=60)
+        renderer.render(dataclasses.replace(backend_dev_target(chart)), timeout=60)

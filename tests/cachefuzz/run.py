@@ -9,16 +9,14 @@ the seed that reproduces it. Needs Helm 3 and Helm 4 ($TODOLINT_HELM3 / $TODOLIN
 from __future__ import annotations
 
 import argparse
-import http.server
 import random
 import sys
-import threading
 import time
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from tests.cachefuzz.harness import Edit, World, check_sequence, sequences
-from tests.conftest import helm_binary
+from tests.conftest import helm_binary, recording_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         print("needs Helm 3 and Helm 4 (scripts/install-helm)", file=sys.stderr)
         return 2
     requests: list[str] = []
-    server = _sentinel(requests)
+    server = recording_server(requests)
     url = f"http://127.0.0.1:{server.server_address[1]}"
     first = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     done = {"sequences": 0, "edits": 0, "runs": 0}
@@ -78,24 +76,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     server.shutdown()
     return 0
-
-
-def _sentinel(requests: list[str]) -> http.server.ThreadingHTTPServer:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def _record(self) -> None:
-            requests.append(f"{self.command} {self.path}")
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'{"type": "object"}')
-
-        do_GET = do_HEAD = do_POST = do_CONNECT = _record
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 if __name__ == "__main__":
