@@ -156,7 +156,7 @@ if [ -n "$EDIT_BEFORE_RENDER" ] && [ "$1" = template ] && [ -f "$EDIT_ONCE" ]; t
     rm -f "$EDIT_ONCE"
     printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: planted\\n' > "$EDIT_BEFORE_RENDER"
 fi
-exec "$HELM_REAL" "$@"
+exec "$SHIM_TARGET" "$@"
 """
 
 
@@ -176,7 +176,7 @@ def test_a_file_edited_during_the_render_is_not_replayed_after_it_is_reverted(
     planted = chart / "templates" / "planted.yaml"
     # The marker lives outside the chart: the tree after the run is exactly the tree before it.
     once = tmp_path / "edit.once"
-    env = {"HELM_REAL": helm4, "EDIT_BEFORE_RENDER": str(planted), "EDIT_ONCE": str(once)}
+    env = {"SHIM_TARGET": helm4, "EDIT_BEFORE_RENDER": str(planted), "EDIT_ONCE": str(once)}
     once.write_text("")
     helm = str(shim(tmp_path))  # made once: its own stat must not be what changes the key
     during = lint(run_cli, chart, helm=helm, env=env)
@@ -186,14 +186,37 @@ def test_a_file_edited_during_the_render_is_not_replayed_after_it_is_reverted(
     assert "ConfigMap/planted" not in data["targets"][0]["objects"]
 
 
+# --- Helm's own settings: no HELM_* variable reaches helm ---------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["v3", "v4"])
+def test_helms_own_settings_do_not_change_what_it_reports(
+    run_cli: RunCli, tmp_path: Path, version: str, helm3: str, helm4: str
+) -> None:
+    """HELM_DEBUG adds timestamped log lines (and the chart's absolute path) to a render error: the
+    same input would print different bytes, from a setting the render key does not see."""
+    chart = backend(tmp_path)
+    (chart / "templates" / "broken.yaml").write_text("a: [\n")
+    helm = helm3 if version == "v3" else helm4
+    plain = lint(run_cli, chart, "--no-cache", helm=helm)
+    debug = lint(run_cli, chart, "--no-cache", helm=helm, env={"HELM_DEBUG": "true", "HELM_NAMESPACE": "elsewhere"})
+    assert (debug.code, debug.stderr, report(debug.stdout)) == (plain.code, plain.stderr, report(plain.stdout))
+    assert debug.code == 2
+    assert debug.stderr.splitlines() == [
+        f"todolint: error: todo-backend (dev): {chart}/templates/broken.yaml:1: YAML parse error on "
+        "todo-backend/templates/broken.yaml: error converting YAML to JSON: yaml: line 1: did not find expected "
+        "node content"
+    ]
+
+
 # --- case 4: a shim that switches Helm ----------------------------------------------------------------
 
 
 def test_a_shim_switching_helm_is_a_different_renderer(run_cli: RunCli, tmp_path: Path, helm3: str, helm4: str) -> None:
     chart = backend(tmp_path)
     helm = str(shim(tmp_path))
-    four = assert_same_as_uncached(run_cli, chart, helm=helm, env={"HELM_REAL": helm4})
-    three = assert_same_as_uncached(run_cli, chart, helm=helm, env={"HELM_REAL": helm3})
+    four = assert_same_as_uncached(run_cli, chart, helm=helm, env={"SHIM_TARGET": helm4})
+    three = assert_same_as_uncached(run_cli, chart, helm=helm, env={"SHIM_TARGET": helm3})
     assert four["renderer"]["helm_version"].startswith("v4.")
     assert three["renderer"]["helm_version"].startswith("v3.")
 

@@ -84,6 +84,7 @@ class HelmCliRenderer:
         try:
             done = subprocess.run(
                 [self.binary, "version", "--template", "{{ .Version }}"],
+                env=helm_environment(),
                 capture_output=True,
                 text=True,
                 timeout=30,
@@ -137,7 +138,7 @@ class HelmCliRenderer:
         Memory is enforced twice: its resident set is looked at every MEMORY_POLL seconds (past
         `max_memory` it is killed), and the kernel's data limit (RLIMIT_DATA) stops an allocation
         that outruns the looks (Go then exits saying "out of memory")."""
-        env = dict(os.environ, HELM_NO_PLUGINS="1")
+        env = helm_environment()
         limit = self.max_memory * 2**20
         try:
             process = subprocess.Popen(
@@ -165,6 +166,18 @@ class HelmCliRenderer:
                         process.communicate()
                         raise RenderError(f"render timed out after {timeout:g} s (--timeout)") from None
         return stdout, stderr.decode("utf-8", "replace"), process.returncode
+
+
+def helm_environment() -> dict[str, str]:
+    """The environment helm runs in: the user's, without any of Helm's own settings.
+
+    A HELM_* variable can change what `helm template` prints (HELM_DEBUG adds timestamped log lines
+    and renders invalid YAML out, HELM_EXPERIMENTAL_CHART_V3 changes which charts load) but is no
+    input the render key sees, so none reaches helm; plugins stay off. Everything else (PATH, HOME,
+    a version manager's own variables) passes, so a shim still finds its helm."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("HELM_")}
+    env["HELM_NO_PLUGINS"] = "1"
+    return env
 
 
 #: What Go prints when an allocation fails (the data limit).
