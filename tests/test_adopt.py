@@ -3,6 +3,7 @@ and its refusals."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -55,6 +56,21 @@ def test_init_refuses_to_shadow_or_overwrite(run_cli: RunCli, tmp_path: Path) ->
     assert not (tmp_path / ".todolint.yaml").exists()
     assert run_cli("init", "--force", cwd=tmp_path).code == 0
     text = (tmp_path / ".todolint.yaml").read_text()
-    assert text.splitlines()[0] == f"# yaml-language-server: $schema={ROOT / 'todolint' / 'config.schema.json'}"
+    # No path into this machine's site-packages: the file is committed and read on other machines.
+    assert text.splitlines()[0] == (
+        "# For editor completion: `todolint config --schema > .todolint.schema.json`, then make this line "
+        "`# yaml-language-server: $schema=.todolint.schema.json`."
+    )
     assert run_cli("init", cwd=tmp_path).code == 2
     assert (tmp_path / ".todolint.yaml").read_text() == text
+
+
+def test_init_points_the_editor_at_a_schema_copy_in_the_repository(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(CHARTS / "todo-frontend", tmp_path / "charts" / "todo-frontend")
+    schema = run_cli("config", "--schema", cwd=tmp_path)
+    (tmp_path / ".todolint.schema.json").write_text(schema.stdout)
+    assert run_cli("init", cwd=tmp_path).code == 0
+    lines = (tmp_path / ".todolint.yaml").read_text().splitlines()
+    assert lines[0] == "# yaml-language-server: $schema=.todolint.schema.json"
+    assert json.loads(schema.stdout) == json.loads((ROOT / "todolint" / "config.schema.json").read_text())

@@ -10,7 +10,6 @@ shape (an umbrella chart is one release, `{chart}`; other charts one per environ
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,12 +136,22 @@ def _q(text: str) -> str:
     return json.dumps(text)  # a JSON string is a YAML string, quoted wherever YAML would need it
 
 
-def _schema_ref(folder: Path) -> str:
+#: Where `todolint config --schema` is kept for an editor, beside the config it describes.
+SCHEMA_COPY = ".todolint.schema.json"
+
+
+def _schema_line(folder: Path) -> str:
+    """The editor's schema modeline, by a path relative to the repository: an absolute path into this
+    machine's site-packages would be wrong on every other machine the file is committed to."""
     schema = schema_path()
-    try:
-        return Path(os.path.relpath(schema, folder)).as_posix() if schema.is_relative_to(folder) else str(schema)
-    except ValueError:  # another drive on Windows
-        return str(schema)
+    if (folder / SCHEMA_COPY).is_file():
+        return f"# yaml-language-server: $schema={SCHEMA_COPY}"
+    if schema.is_relative_to(folder):
+        return f"# yaml-language-server: $schema={schema.relative_to(folder).as_posix()}"
+    return (
+        f"# For editor completion: `todolint config --schema > {SCHEMA_COPY}`, then make this line "
+        f"`# yaml-language-server: $schema={SCHEMA_COPY}`."
+    )
 
 
 def config_text(root: Path, guesses: Sequence[ChartGuess], contract: Contract) -> str:
@@ -154,7 +163,7 @@ def config_text(root: Path, guesses: Sequence[ChartGuess], contract: Contract) -
     namespace = _agreed([g.namespace for g in guesses], contract.namespace_pattern) or contract.namespace_pattern
     found_envs = "found in the values files' names" if any(namings) else "the contract's: no values-<env> file found"
     lines = [
-        f"# yaml-language-server: $schema={_schema_ref(root)}",
+        _schema_line(root),
         "# todolint's configuration, written by `todolint init` from the charts it found. Check the guesses,",
         "# run `todolint config` to see the chart × environment matrix they give, then commit this file.",
         "",
