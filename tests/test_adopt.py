@@ -74,3 +74,24 @@ def test_init_points_the_editor_at_a_schema_copy_in_the_repository(run_cli: RunC
     lines = (tmp_path / ".todolint.yaml").read_text().splitlines()
     assert lines[0] == "# yaml-language-server: $schema=.todolint.schema.json"
     assert json.loads(schema.stdout) == json.loads((ROOT / "todolint" / "config.schema.json").read_text())
+
+
+def test_config_notes_a_chart_entry_that_names_no_chart(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    for name in ("todo-frontend", "todo-backend"):
+        shutil.copytree(CHARTS / name, tmp_path / "charts" / name)
+    (tmp_path / ".todolint.yaml").write_text(
+        "charts:\n  todo-frontent:\n    release: web-{env}\n  todo-backend:\n    release: api-{env}\n"
+        "  worker:\n    namespace: jobs\n"
+    )
+    shown = run_cli("config", cwd=tmp_path)
+    assert shown.code == 0, shown.stderr
+    assert shown.stdout.splitlines()[-3:] == [
+        "",
+        "note: .todolint.yaml: charts.todo-frontent: names no chart found here (did you mean 'todo-frontend'?)",
+        "note: .todolint.yaml: charts.worker: names no chart found here (found: todo-backend, todo-frontend)",
+    ]
+    data = json.loads(run_cli("config", "--format", "json", cwd=tmp_path).stdout)
+    assert data["notes"] == [line.removeprefix("note: .todolint.yaml: ") for line in shown.stdout.splitlines()[-2:]]
+    # A path names only some charts: the other entries are not typos.
+    assert "note:" not in run_cli("config", "charts/todo-backend", cwd=tmp_path).stdout

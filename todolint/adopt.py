@@ -9,8 +9,9 @@ shape (an umbrella chart is one release, `{chart}`; other charts one per environ
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -226,7 +227,18 @@ def init(root: Path, contract: Contract, *, force: bool) -> tuple[Path, tuple[Ch
     return target, guesses
 
 
-def matrix_text(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str) -> str:
+def unmatched_entries(entries: Iterable[str], found: Sequence[str]) -> list[str]:
+    """One note per `charts.<name>` entry that names none of the charts found, with the closest name."""
+    notes = []
+    for name in sorted(entries):
+        if name not in found:
+            close = difflib.get_close_matches(name, found, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"found: {', '.join(found) or 'none'}"
+            notes.append(f"charts.{name}: names no chart found here ({hint})")
+    return notes
+
+
+def matrix_text(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str, unmatched: Sequence[str] = ()) -> str:
     """`todolint config`: the chart × environment table, then where each chart's settings come from."""
     header = ("chart", "env", "release", "namespace", "values files", "set")
     table = [header] + [
@@ -246,13 +258,15 @@ def matrix_text(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str
         origins.setdefault(r.target.chart_path, (r.target.chart_path, o.release, o.namespace, o.values, o.set_values))
     sources = [("chart folder", "release from", "namespace from", "values from", "set from"), *origins.values()]
     lines = [f"config: {config_file or '(none: the contract defaults)'}", f"Kubernetes schemas: {kube}", ""]
-    return "\n".join([*lines, *_columns(table), "", *_columns(sources)]) + "\n"
+    notes = [f"note: {config_file}: {note}" for note in unmatched]
+    return "\n".join([*lines, *_columns(table), "", *_columns(sources), *(["", *notes] if notes else [])]) + "\n"
 
 
-def matrix_json(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str) -> str:
+def matrix_json(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str, unmatched: Sequence[str] = ()) -> str:
     data = {
         "config": config_file,
         "kube_version": kube,
+        "notes": list(unmatched),
         "targets": [
             {
                 "chart": r.target.chart,

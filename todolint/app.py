@@ -584,8 +584,12 @@ def show_matrix(request: Request, output_format: str = "text") -> str:
         fail(str(exc))
     kube = _kube_version(request, setup)
     rows = matrix_rows(inputs.charts, setup.contract, dataclasses.replace(setup.matrix, kube_version=kube))
+    # An entry for no chart found is a likely typo, said as a note when the whole tree was searched
+    # (never an error: the hook and a path argument name only some charts).
+    found = sorted({chart.name for chart in inputs.charts})
+    unmatched = [] if request.paths else adopt.unmatched_entries(setup.matrix.layout.charts, found)
     render = adopt.matrix_json if output_format == "json" else adopt.matrix_text
-    return render(rows, config_file=setup.config.file, kube=kube)
+    return render(rows, config_file=setup.config.file, kube=kube, unmatched=unmatched)
 
 
 def config_schema() -> str:
