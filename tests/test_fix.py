@@ -9,6 +9,7 @@ arguments; `expected.diff` is the unified diff `--diff` must print and `--fix` m
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import stat
 from pathlib import Path
@@ -105,10 +106,13 @@ def test_round_trip_restores_the_originals(tmp_path: Path, run_cli: RunCli) -> N
     case = yaml.safe_load((CASES / "mutations-round-trip" / "case.yaml").read_text(encoding="utf-8"))
     work = _work(tmp_path, case)
     assert _hashes(work / "charts") != _hashes(CHARTS)
+    # The count is the report's: one per root cause, however many environments it shows in.
+    reported = json.loads(run_cli("charts", "--format", "json", cwd=work, env=_env(tmp_path)).stdout)["findings"]
+    assert (len(reported), sum(len(f["environments"]) for f in reported)) == (5, 13)
     done = run_cli("charts", "--fix", cwd=work, env=_env(tmp_path))
     assert done.code == 0, done.stdout + done.stderr
     assert _hashes(work / "charts") == _hashes(CHARTS)
-    assert done.stderr.splitlines()[-1] == "todolint: fixed 13 findings (4 edits in 2 files), 0 remain"
+    assert done.stderr.splitlines()[-1] == "todolint: fixed 5 findings (4 edits in 2 files), 0 remain"
 
 
 def test_read_only_file_is_one_error_line_and_nothing_written(tmp_path: Path, run_cli: RunCli) -> None:
@@ -271,7 +275,7 @@ def test_a_fix_that_breaks_another_field_is_rolled_back(tmp_path: Path, run_cli:
     assert done.stderr.splitlines() == [
         "todolint: charts/todo-backend/values.yaml:34: TL204: not fixable automatically (a re-render showed the "
         "finding still there, or a new one)",
-        "todolint: fixed 0 findings (0 edits in 0 files), 3 remain",
+        "todolint: fixed 0 findings (0 edits in 0 files), 1 remains",
     ]
     assert _hashes(work / "charts") == before
     assert "TL204 readiness-probe-timing  [all environments]\n" in done.stdout  # no [*]: --fix could not prove it
@@ -312,7 +316,7 @@ def test_select_narrows_the_report_not_the_proof(tmp_path: Path, run_cli: RunCli
     before = _hashes(work / "charts")
     done = run_cli("charts", "--select", "TL204", "--fix", cwd=work, env=_env(tmp_path))
     assert done.code == 1
-    assert done.stderr.splitlines()[-1] == "todolint: fixed 0 findings (0 edits in 0 files), 3 remain"
+    assert done.stderr.splitlines()[-1] == "todolint: fixed 0 findings (0 edits in 0 files), 1 remains"
     assert _hashes(work / "charts") == before
 
 

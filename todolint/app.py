@@ -366,8 +366,10 @@ def _fix(run: _Run, result: Result) -> tuple[Result, tuple[str, ...]]:
         fail(str(exc))
     after = _relint(run) if narrowed and fixed.kept else fixed.result if not narrowed else result
     notes = [*fixed.notes, *fixed.refused, *fix.by_hand(proposals)]
-    count = fix.cleared(result, after)
-    left = len(after.active)
+    # Counted as the report counts: one per root cause, not one per environment it shows in.
+    envs = setup.contract.environments
+    count = fix.cleared(group_members(result, envs)[1], after)
+    left = len(group_members(after, envs)[0].active)
     files = len({edit.file for edit in fixed.kept})
     notes.append(
         f"fixed {count} finding{'s' if count != 1 else ''} "

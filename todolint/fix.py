@@ -450,7 +450,12 @@ def _try(
     return None
 
 
-def cleared(before: Result, after: Result) -> int:
-    """How many of `before`'s findings `after` no longer has."""
+def cleared(before: Mapping[Finding, Sequence[Finding]], after: Result) -> int:
+    """How many of the grouped findings before (each with the engine's findings it stands for) `after`
+    no longer has in any environment."""
     now = {_key(f) for f in after.active}
-    return sum(1 for f in before.active if _key(f) not in now)
+    return sum(
+        1
+        for grouped, members in before.items()
+        if grouped.suppressed is None and not any(_key(f) in now for f in members)
+    )
