@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 
 from todolint.models import Target
 
@@ -189,3 +190,17 @@ def network_sentinel() -> Iterator[Sentinel]:
 
 
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "NO_PROXY", "no_proxy")
+
+
+def property_settings(examples: int, *, derandomize: bool = False) -> settings:
+    """Hypothesis settings of the property runs (the CI tests and the long runs): no deadline (each
+    example runs todolint, maybe Helm), no example database and no explain phase (a failure is
+    reproduced by its seed), no health check (slow examples are the point)."""
+    return settings(
+        max_examples=examples,
+        derandomize=derandomize,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )

@@ -4,10 +4,10 @@ draws the same CI_SEQUENCES sequences every time; the long run is `python -m tes
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from tests.cachefuzz.harness import Edit, World, check_sequence, sequences
-from tests.conftest import Sentinel
+from tests.conftest import Sentinel, property_settings
 
 CI_SEQUENCES = 200
 #: Edits per sequence in CI (each costs two or three todolint runs with a helm render).
@@ -17,14 +17,8 @@ CI_EDITS = 2
 def test_a_cached_run_reports_what_an_uncached_run_reports(helm3: str, helm4: str, network_sentinel: Sentinel) -> None:
     checked: list[int] = []
 
-    @settings(
-        max_examples=CI_SEQUENCES,
-        derandomize=True,  # the same sequences on every CI run; the long run draws fresh ones
-        deadline=None,
-        database=None,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
+    # derandomized: the same sequences on every CI run; the long run draws fresh ones
+    @property_settings(CI_SEQUENCES, derandomize=True)
     @given(sequences(CI_EDITS))
     def invariant(sequence: list[Edit]) -> None:
         world = World(helm3, helm4, network_sentinel.url)

@@ -3,8 +3,9 @@ every reporter (tests/fuzz/). The long run is `python -m tests.fuzz.run` (docs/g
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
+from tests.conftest import property_settings
 from tests.fuzz import strategies
 from tests.fuzz.harness import Checker
 from todolint.models import Manifest
@@ -17,14 +18,8 @@ CI_INPUTS = 2_000
 def test_generated_inputs_never_crash_and_lint_the_same_twice() -> None:
     checker = Checker()
 
-    @settings(
-        max_examples=CI_INPUTS,
-        derandomize=True,  # the same inputs on every CI run; the long run draws fresh ones
-        deadline=None,
-        database=None,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
+    # derandomized: the same inputs on every CI run; the long run draws fresh ones
+    @property_settings(CI_INPUTS, derandomize=True)
     @given(strategies.inputs)
     def survive(data: bytes) -> None:
         checker.check(data)

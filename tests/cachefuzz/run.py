@@ -16,10 +16,10 @@ import sys
 import time
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import given, seed
 
 from tests.cachefuzz.harness import Edit, World, check_sequence, sequences
-from tests.conftest import helm_binary, recording_server
+from tests.conftest import helm_binary, property_settings, recording_server
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,7 @@ def run_batch(batch: Batch) -> Survived:
     done = {"sequences": 0, "edits": 0, "runs": 0}
 
     @seed(batch.seed)
-    @settings(
-        max_examples=batch.count,
-        deadline=None,
-        database=None,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
+    @property_settings(batch.count)
     @given(sequences(batch.edits))
     def invariant(sequence: list[Edit]) -> None:
         world = World(batch.helm3, batch.helm4, batch.url)

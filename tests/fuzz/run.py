@@ -11,8 +11,9 @@ import random
 import sys
 import time
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import given, seed
 
+from tests.conftest import property_settings
 from tests.fuzz import strategies
 from tests.fuzz.harness import Checker
 
@@ -32,13 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         batch_number += 1
 
         @seed(batch_seed)
-        @settings(
-            max_examples=min(args.batch, args.inputs - checker.checked),
-            deadline=None,
-            database=None,
-            phases=[Phase.generate, Phase.shrink],
-            suppress_health_check=list(HealthCheck),
-        )
+        @property_settings(min(args.batch, args.inputs - checker.checked))
         @given(strategies.inputs)
         def survive(data: bytes) -> None:
             checker.check(data)
