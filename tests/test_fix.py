@@ -260,15 +260,18 @@ def test_rules_listing_says_how_each_rule_fixes(run_cli: RunCli) -> None:
     assert fixing["TL311"] == "unsafe"
 
 
+#: The readiness period reads the liveness key (30), so TL204's fix to that key (10) makes TL203s.
+READINESS_READS_LIVENESS = {
+    "file": "charts/todo-backend/templates/deployment.yaml",
+    "old": "periodSeconds: {{ .Values.probes.readiness.periodSeconds }}",
+    "new": "periodSeconds: {{ .Values.probes.liveness.periodSeconds }}",
+}
+
+
 def test_a_fix_that_breaks_another_field_is_rolled_back(tmp_path: Path, run_cli: RunCli) -> None:
     """The readiness period reads the liveness key (30): setting that key to 10 clears TL204 but makes a
     TL203 in every environment, so the re-render rolls the edit back and says so; nothing is written."""
-    mutation = {
-        "file": "charts/todo-backend/templates/deployment.yaml",
-        "old": "periodSeconds: {{ .Values.probes.readiness.periodSeconds }}",
-        "new": "periodSeconds: {{ .Values.probes.liveness.periodSeconds }}",
-    }
-    work = _work(tmp_path, {"mutate": [mutation]})
+    work = _work(tmp_path, {"mutate": [READINESS_READS_LIVENESS]})
     before = _hashes(work / "charts")
     done = run_cli("charts", "--fix", cwd=work, env=_env(tmp_path))
     assert done.code == 1
@@ -307,12 +310,7 @@ def test_text_marks_unsafe_fixes(tmp_path: Path, run_cli: RunCli) -> None:
 def test_select_narrows_the_report_not_the_proof(tmp_path: Path, run_cli: RunCli) -> None:
     """`--select TL204 --fix` on the chart above: the edit would make TL203s, which --select hides; the
     proof runs every rule, so the edit is still rolled back."""
-    mutation = {
-        "file": "charts/todo-backend/templates/deployment.yaml",
-        "old": "periodSeconds: {{ .Values.probes.readiness.periodSeconds }}",
-        "new": "periodSeconds: {{ .Values.probes.liveness.periodSeconds }}",
-    }
-    work = _work(tmp_path, {"mutate": [mutation]})
+    work = _work(tmp_path, {"mutate": [READINESS_READS_LIVENESS]})
     before = _hashes(work / "charts")
     done = run_cli("charts", "--select", "TL204", "--fix", cwd=work, env=_env(tmp_path))
     assert done.code == 1
