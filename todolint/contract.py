@@ -76,22 +76,6 @@ class Contract:
         pattern = next((n for name, _, n in self.chart_patterns if name == chart), self.namespace_pattern)
         return pattern.format(chart=chart, env=env)
 
-    def values_files_for(self, chart_dir: Path, env: str) -> tuple[str, ...]:
-        """The environment's values files that exist in `chart_dir`, in order, as chart-relative paths.
-
-        The chart's own `values.yaml` is left out: Helm always reads it first.
-        """
-        chosen: list[str] = []
-        for group in self.values_files:
-            for pattern in group:
-                name = pattern.format(env=env)
-                if name == "values.yaml":
-                    break
-                if (chart_dir / name).is_file():
-                    chosen.append(name)
-                    break
-        return tuple(chosen)
-
     @property
     def apps(self) -> Mapping[str, Any]:
         apps = self.data.get("apps")
