@@ -381,3 +381,54 @@ def test_release_and_namespace_are_set_aside_as_whole_names() -> None:
         set_aside(text, release, namespace)
         for text in ("todo-backend-dev-config", "http://todo-backend-dev.todo-dev.svc:8000", "todo-backend-development")
     ] == ["{release}-config", "http://{release}.{namespace}.svc:8000", "todo-backend-development"]
+
+
+def test_one_line_of_source_giving_a_finding_in_several_objects_is_one_finding(run_cli: RunCli) -> None:
+    """`helm create`'s labels helper, in a chart renamed todo-web: its one `app.kubernetes.io/name` line
+    labels the ConfigMap, the Deployment, its pod template and the Service; one finding says so."""
+    chart = "tests/thirdparty/charts/todo-web"
+    done = run_cli(chart, "--renderer", "embedded", "--format", "json", "--select", "TL100,TL110")
+    findings = json.loads(done.stdout)["findings"]
+    assert [(f["code"], f["kind"], f["object"], f["path"], f["line"]) for f in findings] == [
+        ("TL100", "ConfigMap", "{release}-config", 'metadata.labels["app.kubernetes.io/name"]', 49),
+        ("TL110", "Deployment", "{release}", 'spec.selector.matchLabels["app.kubernetes.io/name"]', 49),
+    ]
+    labels, selector = findings
+    assert labels["message"] == (
+        "ConfigMap label app.kubernetes.io/name: expected 'todo-frontend', found 'todo-web'; the same line gives "
+        'it in Deployment/{release}, Deployment/{release} spec.template.metadata.labels["app.kubernetes.io/name"], '
+        "Service/{release}"
+    )
+    name = '["app.kubernetes.io/name"]'
+    assert labels["also"] == [
+        {"kind": "Deployment", "object": "{release}", "path": f"metadata.labels{name}"},
+        {"kind": "Deployment", "object": "{release}", "path": f"spec.template.metadata.labels{name}"},
+        {"kind": "Service", "object": "{release}", "path": f"metadata.labels{name}"},
+    ]
+    assert [(loc["kind"], loc["line"], loc["object"]) for loc in labels["locations"]] == [
+        ("template", 49, None),
+        ("rendered", 7, "ConfigMap/todo-web-dev-config"),
+        ("rendered", 7, "Deployment/todo-web-dev"),
+        ("rendered", 20, "Deployment/todo-web-dev"),
+        ("rendered", 7, "Service/todo-web-dev"),
+    ]
+    assert selector["also"] == [{"kind": "Service", "object": "{release}", "path": f"spec.selector{name}"}]
+    concise = run_cli(chart, "--renderer", "embedded", "--format", "concise", "--select", "TL100")
+    assert len(concise.stdout.splitlines()) == 1
+
+
+def test_a_line_gives_one_finding_per_rule_and_the_rest_are_counted() -> None:
+    def at_helper(kind: str, name: str, path: str) -> Finding:
+        place = Location("template", "c/templates/_helpers.tpl", 9)
+        return Finding("TL100", "standard-labels", "labels", Severity.ERROR, "c", "dev", "c-dev", "todo-dev",
+                       kind, name, path, f"{kind} label: wrong", place.file, 9, (place,))  # fmt: skip
+
+    from todolint.group import group_findings
+
+    findings = [at_helper(kind, f"c-dev-{n}", "metadata.labels") for n, kind in enumerate("ABCDE")]
+    grouped = group_findings([*findings, findings[0].replaced(code="TL110", name="selector-labels")], {"dev": 0})
+    assert [(f.code, f.kind, f.message) for f in grouped] == [
+        ("TL100", "A", "A label: wrong; the same line gives it in B/c-dev-1, C/c-dev-2, D/c-dev-3 and 1 more"),
+        ("TL110", "A", "A label: wrong"),
+    ]
+    assert grouped[0].also == tuple((kind, f"c-dev-{n}", "metadata.labels") for n, kind in enumerate("BCDE", 1))

@@ -23,9 +23,13 @@ EXPECTED: dict[str, list[list[str]]] = yaml.safe_load((SET / "expected.yaml").re
 
 
 def finding_keys(report: dict[str, Any]) -> Counter[tuple[str, str, str]]:
-    """(code, Kind/name, path) of each finding; a finding on the chart itself has the object `chart`."""
+    """(code, Kind/name, path) of each place a finding stands for (its own and its `also`: one line of
+    source giving it in several objects is one finding); a finding on the chart itself has the object
+    `chart`."""
     return Counter(
-        (f["code"], f"{f['kind']}/{f['object']}" if f["kind"] else "chart", f["path"]) for f in report["findings"]
+        (f["code"], f"{p['kind']}/{p['object']}" if p["kind"] else "chart", p["path"])
+        for f in report["findings"]
+        for p in [f, *f.get("also", [])]
     )
 
 

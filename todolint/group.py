@@ -5,7 +5,9 @@ causes in dev, staging and prod is one thing to fix, so the application groups f
 same (same rule, chart, object, field, first location and message, once each environment's own release
 and namespace are set aside) into one finding that lists its environments, in the contract's order. It
 runs after suppression and before the baseline, so that both work on the grouped form; a finding
-suppressed in one environment and not in another stays two findings.
+suppressed in one environment and not in another stays two findings. Last, the findings of one rule
+that one line of a values or template file gives in several objects or fields (a labels helper) become
+one, which names the other places.
 
 It also makes findings presentable in every format: file names are escaped like all rendered text, and
 a rendered location of a chart render says which object its line counts in.
@@ -158,11 +160,61 @@ def _grouped(pairs: Iterable[tuple[Finding, Finding]], rank: Mapping[str, int]) 
     for block in blocks.values():
         joined = _join([shown for shown, _ in block])
         groups.setdefault(_env_key(joined), []).append((joined, tuple(original for _, original in block)))
-    members: Members = {}
+    by_env: Members = {}
     for group_ in groups.values():
         merged = _merge([joined for joined, _ in group_], rank)
-        members[merged] = tuple(original for _, originals in group_ for original in originals)
+        by_env[merged] = tuple(original for _, originals in group_ for original in originals)
+    members: Members = {}
+    for same_line in _by_source_line(sorted(by_env, key=lambda f: sort_key(f, rank))):
+        members[_across_objects(same_line)] = tuple(original for f in same_line for original in by_env[f])
     return sorted(members, key=lambda f: sort_key(f, rank)), members
+
+
+def _source_key(finding: Finding) -> tuple[Any, ...] | None:
+    """One rule at one line of a chart's values or template file, in the same environments: one root
+    cause, however many objects that line reaches (a labels helper, a value two templates read). None
+    for a finding placed by a rendered line or about no object, which stands alone."""
+    first = finding.locations[0] if finding.locations else None
+    if first is None or first.kind == "rendered" or first.line is None or not finding.object:
+        return None
+    return (finding.code, finding.severity, finding.category, finding.chart, finding.envs, first.kind,
+            first.file, first.line, first.column, finding.suppressed)  # fmt: skip
+
+
+def _by_source_line(findings: Sequence[Finding]) -> list[list[Finding]]:
+    """`findings` (in report order) gathered by `_source_key`, each gathering in report order."""
+    gathered: dict[Any, list[Finding]] = {}
+    for n, finding in enumerate(findings):
+        gathered.setdefault(_source_key(finding) or n, []).append(finding)
+    return list(gathered.values())
+
+
+#: How many of the other places a finding of one line lists by name (the rest are counted).
+MORE_SHOWN = 3
+
+
+def _across_objects(findings: Sequence[Finding]) -> Finding:
+    """One finding for the findings one line gives in several objects or fields: the first's, saying
+    where else the line gives it, with their locations after its own."""
+    first = findings[0]
+    if len(findings) == 1:
+        return first
+    places = list(dict.fromkeys(_subject(f, first) for f in findings[1:]))
+    more = len(places) - MORE_SHOWN
+    shown = ", ".join(places[:MORE_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    locations = list(first.locations)
+    for finding in findings[1:]:
+        locations += [loc for loc in finding.locations[1:] if loc not in locations]
+    also = tuple(dict.fromkeys((f.kind, f.object, f.path) for f in findings[1:]))
+    message = f"{first.message}; the same line gives it in {shown}"
+    return first.replaced(message=message, locations=tuple(locations), also=also)
+
+
+def _subject(finding: Finding, first: Finding) -> str:
+    """Where `finding` is, told apart from `first`: its field when the object is the same."""
+    if (finding.kind, finding.object) == (first.kind, first.object):
+        return finding.path
+    return f"{finding.kind}/{finding.object}" + (f" {finding.path}" if finding.path != first.path else "")
 
 
 def group(result: Result, environments: Sequence[str]) -> Result:

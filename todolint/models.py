@@ -230,6 +230,8 @@ class Finding:
     #: The environments this one finding stands for, in the contract's order (todolint.group): `env`,
     #: `release` and `namespace` are the first one's. Empty: only `env`.
     environments: tuple[str, ...] = ()
+    #: The other (kind, object, field) places the same line of source gives this finding in (todolint.group).
+    also: tuple[tuple[str, str, str], ...] = ()
 
     def __init__(
         self,
@@ -250,6 +252,7 @@ class Finding:
         locations: tuple[Location, ...] = (),
         suppressed: str | None = None,
         environments: tuple[str, ...] = (),
+        also: tuple[tuple[str, str, str], ...] = (),
     ) -> None:
         self.__dict__.update(
             code=code,
@@ -269,6 +272,7 @@ class Finding:
             locations=locations,
             suppressed=suppressed,
             environments=environments,
+            also=also,
         )
 
     def replaced(self, **changes: Any) -> Finding:

@@ -216,6 +216,7 @@ def _finding(row: Any) -> Finding:
         ),
         suppressed=_optional(suppressed, str),
         environments=(),  # a stored result is the engine's, per environment: grouping comes after it
+        also=(),
         **fields,
     )
 

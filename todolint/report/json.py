@@ -57,6 +57,8 @@ def finding_dict(finding: Finding, fingerprint: str, fix: Edit | None = None) ->
         "suppressed": finding.suppressed is not None,
         "justification": finding.suppressed,
     }
+    if finding.also:
+        found["also"] = [{"kind": kind, "object": name, "path": path} for kind, name, path in finding.also]
     if fix is not None:
         found["fixes"] = [fix_dict(fix)]
     return found
