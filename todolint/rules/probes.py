@@ -93,9 +93,16 @@ def check_probe_endpoint(ctx: EnvContext) -> Iterator[Hit]:
                 manifest=manifest,
                 path=(*base, "port"),
             )
-        elif number != want_port:
+        elif number != want_port and not by_name_to_a_wrong_port(container, port, want_port):
             via = f" ({port!r})" if isinstance(port, str) and not port.isdigit() else ""
             yield Hit(f"{key} port: expected {want_port}, found {number}{via}", manifest=manifest, path=(*base, "port"))
+
+
+def by_name_to_a_wrong_port(container: Container, port: Any, want: int) -> bool:
+    """`port` names a port of a container that declares no app port (`helm create`'s `port: http` to
+    `containerPort: 80`): the name is right and the container is wrong, which is container-port's
+    (TL220) one finding, not another for each probe and Service that follows the name."""
+    return isinstance(port, str) and not port.isdigit() and want not in container.port_numbers()
 
 
 def _timing(kind: str) -> Any:
@@ -159,7 +166,8 @@ def rules() -> list[Rule]:
             "The contract (§9.2) fixes where the apps answer health checks; probing another path or port makes "
             "a healthy pod look dead (restart loop) or a dead one look healthy.",
             "Set httpGet.path to the app's path and httpGet.port to the app port or the name of the container "
-            "port that carries it (`apps.<app>.probes` and `.port` in contract.yaml).",
+            "port that carries it (`apps.<app>.probes` and `.port` in contract.yaml). A name that resolves to "
+            "a wrong port of a container with no app port is container-port's (TL220) finding, not this one.",
             "readinessProbe:\n  httpGet:\n    path: /healthz   # expect: TL202 ('/health' expected)\n    port: http",
             origin=origin,
             check=check_probe_endpoint,

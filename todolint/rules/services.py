@@ -16,7 +16,7 @@ from todolint.rules.apps import (
     selected_workloads,
 )
 from todolint.rules.base import EnvContext, Rule
-from todolint.rules.probes import resolve_port
+from todolint.rules.probes import by_name_to_a_wrong_port, resolve_port
 
 
 def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
@@ -41,13 +41,22 @@ def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
                     manifest=service,
                     path=path,
                 )
-            elif main and want not in reached:
+            elif main and want not in reached and not _named_wrong_port(ctx, workloads, app, target, want):
                 yield Hit(
                     f"targetPort {target!r}: expected to reach the app port {want}, found "
                     f"{', '.join(str(n) for n in sorted(reached))}",
                     manifest=service,
                     path=path,
                 )
+
+
+def _named_wrong_port(ctx: EnvContext, workloads: list[Manifest], app: str, target: object, want: int | None) -> bool:
+    """The targetPort names the app containers' port, and none of them declares the app port: their
+    container-port (TL220) finding is the one to fix (see probes.by_name_to_a_wrong_port)."""
+    if want is None:
+        return False
+    pool = [c for w in workloads if app_in(ctx, w) == app for c in app_containers(ctx, w, app)]
+    return bool(pool) and all(by_name_to_a_wrong_port(c, target, want) for c in pool)
 
 
 def _reached_ports(ctx: EnvContext, workloads: list[Manifest], app: str, target: object, main: bool) -> set[int]:
@@ -86,7 +95,8 @@ def rules() -> list[Rule]:
             "The Service's targetPort (number or name) reaches the app container's port.",
             "A targetPort that names no container port, or the wrong one, leaves the Service with endpoints "
             "that refuse connections: the frontend cannot reach the backend (§5.1).",
-            "Set targetPort to the container port's name (`http`) or number (the app port).",
+            "Set targetPort to the container port's name (`http`) or number (the app port). A name that "
+            "resolves to a wrong port of app containers with no app port is container-port's (TL220) finding.",
             "ports:\n  - port: 8000\n    targetPort: web   # expect: TL233 (the container port is named http)",
             relational=True,
             origin="todolint.rules.services",
