@@ -432,3 +432,24 @@ def test_a_line_gives_one_finding_per_rule_and_the_rest_are_counted() -> None:
         ("TL110", "A", "A label: wrong"),
     ]
     assert grouped[0].also == tuple((kind, f"c-dev-{n}", "metadata.labels") for n, kind in enumerate("BCDE", 1))
+
+
+def test_a_render_error_in_every_environment_is_one_line(run_cli: RunCli, tmp_path: Path) -> None:
+    """A dependency left out of charts/ breaks the render in dev, staging and prod: one thing to fix,
+    one finding in the report and one line on stderr, naming the environments in the contract's order."""
+    chart = tmp_path / "charts" / "todo-backend"
+    shutil.copytree(ROOT / "charts" / "todo-backend", chart)
+    with (chart / "Chart.yaml").open("a", encoding="utf-8") as out:
+        out.write("dependencies:\n  - name: redis\n    version: 1.0.0\n    repository: https://example.invalid\n")
+    done = run_cli("--renderer", "embedded", "--format", "concise", cwd=tmp_path)
+    assert done.code == 2
+    assert done.stderr == (
+        "todolint: error: todo-backend (dev, staging, prod): charts/todo-backend/Chart.yaml: dependencies declared "
+        "in Chart.yaml are not in charts/ (todolint never downloads them; run `helm dependency build`): redis\n"
+    )
+    assert done.stdout == (
+        "charts/todo-backend/Chart.yaml: TL001 [all environments] chart: dependencies declared in Chart.yaml are "
+        "not in charts/ (todolint never downloads them; run `helm dependency build`): redis\n"
+    )
+    one = run_cli("--renderer", "embedded", "--env", "prod", cwd=tmp_path)
+    assert one.stderr.startswith("todolint: error: todo-backend (prod): charts/todo-backend/Chart.yaml: ")

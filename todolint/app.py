@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from todolint.group import group_members
+from todolint.group import error_lines, group_members
 from todolint.models import Result
 from todolint.output import OutputError, Progress, to_stdout, write_atomic
 
@@ -182,7 +182,7 @@ def run(request: Request) -> Outcome:
     fixes = _fixable(request, setup, result)
     result, members = group_members(result, setup.contract.environments)
     result = _baseline(request, setup, result, notes)
-    notes.extend(f"error: {line}" for line in result.errors)
+    notes.extend(f"error: {line}" for line in error_lines(result, setup.contract.environments))
     _write_reports(request, result, _grouped_fixes(result, members, fixes))
     return Outcome(result, _exit_code(request, result, fail_level), tuple(notes))
 
@@ -343,7 +343,8 @@ def _show_fixes(request: Request, setup: _Setup, result: Result) -> Outcome:
         stream.write(text)
 
     to_stdout(show)
-    notes = (*fix.by_hand(proposals), *(f"error: {line}" for line in result.errors))
+    errors = error_lines(result, setup.contract.environments)
+    notes = (*fix.by_hand(proposals), *(f"error: {line}" for line in errors))
     return Outcome(result, EXIT_ERROR if result.errors else EXIT_FINDINGS if text else EXIT_OK, notes)
 
 

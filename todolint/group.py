@@ -234,6 +234,24 @@ def group_members(result: Result, environments: Sequence[str]) -> tuple[Result, 
     return dataclasses.replace(result, targets=tuple(targets), findings=tuple(findings)), members
 
 
+def error_lines(result: Result, environments: Sequence[str]) -> list[str]:
+    """One line per chart and render error, naming the environments it broke in (`todo-backend (dev,
+    staging, prod): charts/todo-backend/Chart.yaml: ...`), in report order: the same broken file is
+    one thing to fix, as it is one finding in the report. A result with no targets (a test's) keeps
+    its own lines."""
+    rank = {env: n for n, env in enumerate(env_order(environments, {t.target.env for t in result.targets}))}
+    said: dict[tuple[str, str, str], list[str]] = {}
+    for t in sorted(result.targets, key=lambda t: (t.target.chart_path, t.target.chart, rank[t.target.env])):
+        if t.error is None:
+            continue
+        prefix = f"{t.target.chart} ({t.target.env}): "
+        rest = t.error.removeprefix(prefix) if t.error.startswith(prefix) else t.error
+        said.setdefault((t.target.chart_path, t.target.chart, rest), []).append(t.target.env)
+    if not said:
+        return list(result.errors)
+    return [printable(f"{chart} ({', '.join(envs)}): {rest}") for (_, chart, rest), envs in said.items()]
+
+
 def chart_environments(result: Result) -> dict[str, tuple[str, ...]]:
     """Chart → the environments it was linted in, in report order."""
     out: dict[str, list[str]] = {}
