@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import CHARTS, RunCli
+from tests.conftest import CHARTS, ROOT, RunCli
 from tests.test_suppress import deployment
 
 ARGS = ("--env", "dev", "--select", "TL0", "--format", "json")
@@ -86,3 +86,31 @@ def test_unreadable_baseline_is_one_line(run_cli: RunCli, tmp_path: Path) -> Non
     (tmp_path / "bad.json").write_text('{"version": 7}')
     bad = run_cli("app.yaml", *ARGS, "--baseline", "bad.json", cwd=tmp_path)
     assert (bad.code, bad.stderr) == (2, "todolint: error: bad.json: not a todolint baseline (version 2)\n")
+
+
+def test_a_grouped_finding_stays_recorded_when_its_first_place_is_fixed(run_cli: RunCli, tmp_path: Path) -> None:
+    """One `_helpers.tpl` line gives TL100 in four places, one finding reported on the first (the
+    ConfigMap). The ConfigMap then gets its own right name label: the finding is now reported on the
+    Deployment, which the baseline recorded with it, so it is still not new."""
+    chart = tmp_path / "todo-web"
+    shutil.copytree(ROOT / "tests" / "thirdparty" / "charts" / "todo-web", chart)
+    lint = ("todo-web", "--renderer", "embedded", "--select", "TL100", "--format", "json")
+    wrote = run_cli(*lint, "--write-baseline", "base.json", cwd=tmp_path)
+    assert wrote.code == 0
+    [entry] = json.loads((tmp_path / "base.json").read_text())["findings"]
+    assert (entry["kind"], entry["object"], len(entry["also"])) == ("ConfigMap", "{release}-config", 3)
+    configmap = chart / "templates" / "configmap.yaml"
+    configmap.write_text(
+        configmap.read_text().replace(
+            '{{- include "todo-web.labels" . | nindent 4 }}',
+            "app.kubernetes.io/name: todo-frontend\n"
+            "    app.kubernetes.io/instance: {{ .Release.Name }}\n"
+            "    app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}\n"
+            "    app.kubernetes.io/managed-by: {{ .Release.Service }}\n"
+            '    helm.sh/chart: {{ include "todo-web.chart" . }}',
+        )
+    )
+    again = run_cli(*lint, "--baseline", "base.json", cwd=tmp_path)
+    [finding] = json.loads(again.stdout)["findings"]
+    assert (finding["kind"], finding["object"], len(finding["also"])) == ("Deployment", "{release}", 2)
+    assert (again.code, finding["justification"]) == (0, "baseline: base.json")

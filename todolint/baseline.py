@@ -35,6 +35,14 @@ def fingerprint(finding: Finding) -> str:
     return _digest(root_cause(finding))
 
 
+def place_fingerprints(finding: Finding) -> list[str]:
+    """The fingerprints of every place a finding stands for: its own, then those of the other objects
+    and fields one line of source gives it in (`Finding.also`), each as if it were reported alone."""
+    return [fingerprint(finding)] + [
+        fingerprint(finding.replaced(kind=kind, object=name, path=path)) for kind, name, path in finding.also
+    ]
+
+
 def fingerprints(findings: Iterable[Finding]) -> list[str]:
     """Each finding's fingerprint, made unique: the n-th copy of a fingerprint (in report order, n >= 1)
     gets its own (SARIF's partialFingerprints, which a viewer expects to tell results apart)."""
@@ -53,10 +61,14 @@ def _digest(parts: tuple[str, ...]) -> str:
 
 @dataclass(frozen=True)
 class Baseline:
-    """Fingerprint → the environments of each recorded finding with it."""
+    """Fingerprint → the recorded findings with it (their numbers in `environments`): a finding one line
+    of source gives in several places is found by the fingerprint of any of them, so that the one
+    reported first can change without making it new."""
 
     file: str
-    entries: Mapping[str, tuple[frozenset[str], ...]]
+    entries: Mapping[str, tuple[int, ...]]
+    #: The environments of each recorded finding.
+    environments: tuple[frozenset[str], ...] = ()
 
 
 def write(result: Result, stream: TextIO) -> None:
@@ -64,6 +76,7 @@ def write(result: Result, stream: TextIO) -> None:
     entries = [
         {
             "fingerprint": fingerprint(f),
+            **({"also": place_fingerprints(f)[1:]} if f.also else {}),
             "code": f.code,
             "chart": f.chart,
             "environments": list(f.envs),
@@ -96,15 +109,21 @@ def load(path: str) -> Baseline:
         or not isinstance(data.get("findings"), list)
     ):
         raise BaselineError(f"{path}: not a todolint baseline (version {BASELINE_VERSION})")
-    entries: dict[str, list[frozenset[str]]] = {}
+    entries: dict[str, list[int]] = {}
+    environments: list[frozenset[str]] = []
     for entry in data["findings"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
             raise BaselineError(f"{path}: every baseline entry needs a fingerprint")
         envs = entry.get("environments")
         if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
             raise BaselineError(f"{path}: every baseline entry needs its environments")
-        entries.setdefault(entry["fingerprint"], []).append(frozenset(envs))
-    return Baseline(path, {key: tuple(value) for key, value in entries.items()})
+        also = entry.get("also", [])
+        if not isinstance(also, list) or not all(isinstance(key, str) for key in also):
+            raise BaselineError(f"{path}: an entry's `also` lists fingerprints")
+        for key in dict.fromkeys([entry["fingerprint"], *also]):
+            entries.setdefault(key, []).append(len(environments))
+        environments.append(frozenset(envs))
+    return Baseline(path, {key: tuple(value) for key, value in entries.items()}, tuple(environments))
 
 
 def apply(findings: Iterable[Finding], baseline: Baseline, targets: Iterable[Target] = ()) -> tuple[Finding, ...]:
@@ -113,23 +132,25 @@ def apply(findings: Iterable[Finding], baseline: Baseline, targets: Iterable[Tar
     A finding recorded in fewer environments than it has now is split: the recorded environments are
     suppressed, the others count. `targets` give each environment's release and namespace for that.
     """
-    left = {key: list(value) for key, value in baseline.entries.items()}
+    used: set[int] = set()  # each recorded finding stands for one finding of today's
     by_env = {(t.chart, t.env): t for t in targets}
     justification = f"baseline: {baseline.file}"
     out: list[Finding] = []
     for finding in findings:
-        recorded = left.get(fingerprint(finding))
-        if finding.suppressed is not None or not recorded:
+        keys = place_fingerprints(finding) if finding.suppressed is None else []
+        recorded = [n for key in keys for n in baseline.entries.get(key, ()) if n not in used]
+        if not recorded:
             out.append(finding)
             continue
         envs = finding.envs
-        # The recorded copy that covers most of this finding's environments.
-        best = max(recorded, key=lambda seen: len(seen.intersection(envs)))
+        # The recorded copy that covers most of this finding's environments (the first of equals).
+        number = max(dict.fromkeys(recorded), key=lambda n: len(baseline.environments[n].intersection(envs)))
+        best = baseline.environments[number]
         known = tuple(e for e in envs if e in best)
         if not known:
             out.append(finding)
             continue
-        recorded.remove(best)
+        used.add(number)
         new = tuple(e for e in envs if e not in best)
         if new:
             out.append(_restrict(finding, new, by_env))
@@ -156,4 +177,14 @@ def apply_to_result(result: Result, baseline: Baseline) -> Result:
     return dataclasses.replace(result, findings=apply(result.findings, baseline, targets))
 
 
-__all__ = ["Baseline", "BaselineError", "apply", "apply_to_result", "fingerprint", "fingerprints", "load", "write"]
+__all__ = [
+    "Baseline",
+    "BaselineError",
+    "apply",
+    "apply_to_result",
+    "fingerprint",
+    "fingerprints",
+    "load",
+    "place_fingerprints",
+    "write",
+]
