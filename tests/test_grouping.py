@@ -415,6 +415,15 @@ def test_one_line_of_source_giving_a_finding_in_several_objects_is_one_finding(r
     assert selector["also"] == [{"kind": "Service", "object": "{release}", "path": f"spec.selector{name}"}]
     concise = run_cli(chart, "--renderer", "embedded", "--format", "concise", "--select", "TL100")
     assert len(concise.stdout.splitlines()) == 1
+    sarif = json.loads(run_cli(chart, "--renderer", "embedded", "--format", "sarif", "--select", "TL100").stdout)
+    jsonschema.validate(sarif, json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")))
+    [result] = sarif["runs"][0]["results"]
+    assert [loc["fullyQualifiedName"] for loc in result["locations"][0]["logicalLocations"]] == [
+        "todo-web/ConfigMap/{release}-config",
+        "todo-web/Deployment/{release}",
+        "todo-web/Service/{release}",
+    ]
+    assert result["properties"]["also"] == labels["also"]
 
 
 def test_a_line_gives_one_finding_per_rule_and_the_rest_are_counted() -> None:

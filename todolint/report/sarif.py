@@ -127,12 +127,12 @@ def result_object(
     primary = finding.locations[0] if finding.locations else Location("template", finding.file, finding.line)
     location: dict[str, Any] = {"physicalLocation": _physical(primary, root)}
     if finding.kind:
+        # One line of source may give the finding in several objects (todolint.group): each is a
+        # logical location of the one physical line.
+        objects = dict.fromkeys([(finding.kind, finding.object), *((kind, name) for kind, name, _ in finding.also)])
         location["logicalLocations"] = [
-            {
-                "name": finding.object,
-                "fullyQualifiedName": f"{finding.chart}/{finding.kind}/{finding.object}",
-                "kind": "object",
-            }
+            {"name": name, "fullyQualifiedName": f"{finding.chart}/{kind}/{name}", "kind": "object"}
+            for kind, name in objects
         ]
     # The primary location, when it is a rendered line, is said in words too: the physical one has no line.
     related = list(finding.locations[1:] if primary.object is None else finding.locations)
@@ -159,6 +159,8 @@ def result_object(
         "path": finding.path,
         "category": finding.category,
     }
+    if finding.also:
+        out["properties"]["also"] = [{"kind": kind, "object": name, "path": path} for kind, name, path in finding.also]
     return out
 
 
