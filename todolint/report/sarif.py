@@ -1,6 +1,7 @@
 """`--format sarif`: SARIF 2.1.0 for code scanning (GitHub `upload-sarif` and other SARIF viewers).
 
-Every rule in force is described in `tool.driver.rules` (docs, helpUri, default level). One result per
+Every rule in force is described in `tool.driver.rules` (its whole `todolint explain` text as `help`,
+default level; no helpUri: todolint has no web site, and a link that leads nowhere is worse than none). One result per
 root cause (todolint.group), its environments in the message and properties. A result points at the
 file and line of its most editable location; the other locations become `relatedLocations`. A line of
 a chart's rendered output is no line of the template file, so it is never a physical location: it is a
@@ -29,9 +30,6 @@ from todolint.rules.docs import explain_text
 from todolint.version import __version__
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://todolint.io"
-#: Each rule's page: the same text as `todolint explain CODE`.
-HELP_URI = "https://todolint.io/rules/{code}"
 FINGERPRINT_KEY = "todolintFingerprint/v2"
 SRCROOT = "%SRCROOT%"
 #: Files that are no file: stdin, and `--set` as the source of a value.
@@ -68,7 +66,6 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.rationale},
         "help": {"text": explain_text(rule)},
-        "helpUri": HELP_URI.format(code=rule.code),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"category": rule.category, "tags": [rule.category], "suppressible": rule.suppressible},
     }
@@ -183,7 +180,6 @@ def sarif_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None, root
                         "name": "todolint",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
                         "rules": [rule_descriptor(rule) for rule in rules],
                     }
                 },
