@@ -313,3 +313,18 @@ def test_api_url_message_names_a_few_expected_urls_and_counts_the_rest(run_cli: 
         "'http://todo-backend-dev-3:8000' or 3 more (one per todo-backend Service rendered), "
         "found 'http://todo-backend:8000'"
     ]
+
+
+def test_named_ports_speak_for_themselves_when_container_port_is_ignored(run_cli: RunCli) -> None:
+    """A probe or targetPort naming a container port of 80 is container-port's (TL220) one finding while
+    TL220 counts; with TL220 ignored, nothing falls silent: each says what it reaches."""
+    fixture = "tests/rules/TL220/fail-named-port-followed-by-probes-and-service.yaml"
+    counted = run_cli(fixture, "--format", "json", "--ignore", "TL5")
+    assert {f["code"] for f in json.loads(counted.stdout)["findings"]} == {"TL220"}
+    ignored = run_cli(fixture, "--format", "json", "--ignore", "TL5,TL220")
+    containers = "spec.template.spec.containers[0]"
+    assert findings(ignored) == {
+        ("TL202", "Deployment", "todo-backend-dev", f"{containers}.livenessProbe.httpGet.port"),
+        ("TL202", "Deployment", "todo-backend-dev", f"{containers}.readinessProbe.httpGet.port"),
+        ("TL233", "Service", "todo-backend-dev", "spec.ports[0].targetPort"),
+    }

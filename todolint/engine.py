@@ -354,7 +354,8 @@ class Engine:
     def _one_finding_each(self, hits: list[tuple[str, Hit]]) -> list[tuple[str, Hit]]:
         """Drop a hit of a rule that `defers_to` another where a counted hit of that other rule names the
         same object and a field on the same line of descent (one path is the other's prefix): a generic
-        check and a contract rule that see the same thing give one finding, the contract's."""
+        check and a contract rule that see the same thing give one finding, the contract's. A hit that
+        `follows` from other fields is dropped where that rule reports every one of them exactly."""
         wanted = {code for code, _hit in hits if self.rules[code].defers_to}
         if not wanted:
             return hits
@@ -375,6 +376,10 @@ class Engine:
                 if any((where, hit.path) in under.get(other, ()) for other in others) or any(
                     (where, hit.path[:n]) in exact.get(other, ()) for other in others for n in range(1, len(hit.path))
                 ):
+                    continue
+            if others and hit.follows:
+                cause = [(id(manifest), path) for manifest, path in hit.follows]
+                if any(all(place in exact.get(other, ()) for place in cause) for other in others):
                     continue
             kept.append((code, hit))
         return kept

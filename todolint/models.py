@@ -194,6 +194,9 @@ class Hit:
     target: Target | None = None
     #: For findings with no object: where to point (a chart file such as Chart.yaml).
     location: Location | None = None
+    #: The fields of other objects this hit follows from (a probe's named port, the container port it
+    #: names): where a rule it `defers_to` reports every one of them, the engine drops it.
+    follows: tuple[tuple[Manifest, FieldPath], ...] = ()
 
     def __init__(
         self,
@@ -202,8 +205,11 @@ class Hit:
         path: FieldPath = (),
         target: Target | None = None,
         location: Location | None = None,
+        follows: tuple[tuple[Manifest, FieldPath], ...] = (),
     ) -> None:
-        self.__dict__.update(message=message, manifest=manifest, path=path, target=target, location=location)
+        self.__dict__.update(
+            message=message, manifest=manifest, path=path, target=target, location=location, follows=follows
+        )
 
 
 @dataclass(frozen=True, init=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from todolint.models import Hit, Severity, is_map
+from todolint.models import FieldPath, Hit, Severity, is_map
 from todolint.rules.apps import Container, app_containers, app_port, app_spec, app_workloads, as_map
 from todolint.rules.base import EnvContext, Fix, Rule
 
@@ -93,16 +93,21 @@ def check_probe_endpoint(ctx: EnvContext) -> Iterator[Hit]:
                 manifest=manifest,
                 path=(*base, "port"),
             )
-        elif number != want_port and not by_name_to_a_wrong_port(container, port, want_port):
-            via = f" ({port!r})" if isinstance(port, str) and not port.isdigit() else ""
-            yield Hit(f"{key} port: expected {want_port}, found {number}{via}", manifest=manifest, path=(*base, "port"))
+        elif number != want_port:
+            named = isinstance(port, str) and not port.isdigit()
+            yield Hit(
+                f"{key} port: expected {want_port}, found {number}{f' ({port!r})' if named else ''}",
+                manifest=manifest,
+                path=(*base, "port"),
+                follows=((manifest, ports_field(container)),) if named else (),
+            )
 
 
-def by_name_to_a_wrong_port(container: Container, port: Any, want: int) -> bool:
-    """`port` names a port of a container that declares no app port (`helm create`'s `port: http` to
-    `containerPort: 80`): the name is right and the container is wrong, which is container-port's
-    (TL220) one finding, not another for each probe and Service that follows the name."""
-    return isinstance(port, str) and not port.isdigit() and want not in container.port_numbers()
+def ports_field(container: Container) -> FieldPath:
+    """Where a container's ports are: what a probe or a Service that names a port follows from, and
+    where container-port (TL220) reports a container without the app port (`helm create`'s `port:
+    http` to `containerPort: 80` is that one finding, not one more for each probe and Service)."""
+    return (*container.path, "ports")
 
 
 def _timing(kind: str) -> Any:
@@ -171,6 +176,7 @@ def rules() -> list[Rule]:
             "readinessProbe:\n  httpGet:\n    path: /healthz   # expect: TL202 ('/health' expected)\n    port: http",
             origin=origin,
             check=check_probe_endpoint,
+            defers_to=("TL220",),
             fix=Fix("safe", ("apps", "{app}", "probes", "{probe}", "path"), ("path",)),
         ),
         Rule(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from todolint.models import Hit, Manifest, Severity
+from todolint.models import FieldPath, Hit, Manifest, Severity
 from todolint.rules.apps import (
     app_containers,
     app_in,
@@ -16,7 +16,7 @@ from todolint.rules.apps import (
     selected_workloads,
 )
 from todolint.rules.base import EnvContext, Rule
-from todolint.rules.probes import by_name_to_a_wrong_port, resolve_port
+from todolint.rules.probes import ports_field, resolve_port
 
 
 def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
@@ -41,22 +41,29 @@ def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
                     manifest=service,
                     path=path,
                 )
-            elif main and want not in reached and not _named_wrong_port(ctx, workloads, app, target, want):
+            elif main and want not in reached:
                 yield Hit(
                     f"targetPort {target!r}: expected to reach the app port {want}, found "
                     f"{', '.join(str(n) for n in sorted(reached))}",
                     manifest=service,
                     path=path,
+                    follows=_named_ports(ctx, workloads, app, target),
                 )
 
 
-def _named_wrong_port(ctx: EnvContext, workloads: list[Manifest], app: str, target: object, want: int | None) -> bool:
-    """The targetPort names the app containers' port, and none of them declares the app port: their
-    container-port (TL220) finding is the one to fix (see probes.by_name_to_a_wrong_port)."""
-    if want is None:
-        return False
-    pool = [c for w in workloads if app_in(ctx, w) == app for c in app_containers(ctx, w, app)]
-    return bool(pool) and all(by_name_to_a_wrong_port(c, target, want) for c in pool)
+def _named_ports(
+    ctx: EnvContext, workloads: list[Manifest], app: str, target: object
+) -> tuple[tuple[Manifest, FieldPath], ...]:
+    """A targetPort by name follows from the ports of the app containers it names: where container-port
+    (TL220) reports them all, that is the one finding (see probes.ports_field)."""
+    if not isinstance(target, str) or target.isdigit():
+        return ()
+    return tuple(
+        (workload, ports_field(container))
+        for workload in workloads
+        if app_in(ctx, workload) == app
+        for container in app_containers(ctx, workload, app)
+    )
 
 
 def _reached_ports(ctx: EnvContext, workloads: list[Manifest], app: str, target: object, main: bool) -> set[int]:
@@ -101,5 +108,6 @@ def rules() -> list[Rule]:
             relational=True,
             origin="todolint.rules.services",
             check=check_service_target_port,
+            defers_to=("TL220",),
         )
     ]
