@@ -237,8 +237,7 @@ def group_members(result: Result, environments: Sequence[str]) -> tuple[Result, 
 def error_lines(result: Result, environments: Sequence[str]) -> list[str]:
     """One line per chart and render error, naming the environments it broke in (`todo-backend (dev,
     staging, prod): charts/todo-backend/Chart.yaml: ...`), in report order: the same broken file is
-    one thing to fix, as it is one finding in the report. A result with no targets (a test's) keeps
-    its own lines."""
+    one thing to fix, as it is one finding in the report. An error of no target is kept as it is."""
     rank = {env: n for n, env in enumerate(env_order(environments, {t.target.env for t in result.targets}))}
     said: dict[tuple[str, str, str], list[str]] = {}
     for t in sorted(result.targets, key=lambda t: (t.target.chart_path, t.target.chart, rank[t.target.env])):
@@ -247,9 +246,9 @@ def error_lines(result: Result, environments: Sequence[str]) -> list[str]:
         prefix = f"{t.target.chart} ({t.target.env}): "
         rest = t.error.removeprefix(prefix) if t.error.startswith(prefix) else t.error
         said.setdefault((t.target.chart_path, t.target.chart, rest), []).append(t.target.env)
-    if not said:
-        return list(result.errors)
-    return [printable(f"{chart} ({', '.join(envs)}): {rest}") for (_, chart, rest), envs in said.items()]
+    lines = [printable(f"{chart} ({', '.join(envs)}): {rest}") for (_, chart, rest), envs in said.items()]
+    told = {printable(t.error) for t in result.targets if t.error is not None}
+    return lines + [line for line in result.errors if line not in told]
 
 
 def chart_environments(result: Result) -> dict[str, tuple[str, ...]]:

@@ -85,3 +85,8 @@ __all__ = [
     "target_inputs",
     "where",
 ]
+
+
+def also_list(finding: Finding) -> list[dict[str, str]]:
+    """The other places one line of source gives `finding` in (JSON `also`, SARIF `properties.also`)."""
+    return [{"kind": kind, "object": name, "path": path} for kind, name, path in finding.also]

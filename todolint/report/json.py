@@ -15,6 +15,7 @@ from todolint.baseline import fingerprints
 from todolint.group import set_keys
 from todolint.models import Edit, Finding, Location, Result, Severity, TargetResult, printable
 from todolint.report import ReportOptions
+from todolint.report.common import also_list
 from todolint.version import __version__
 
 #: Bump when a field changes meaning or disappears; adding a field keeps the version.
@@ -58,7 +59,7 @@ def finding_dict(finding: Finding, fingerprint: str, fix: Edit | None = None) ->
         "justification": finding.suppressed,
     }
     if finding.also:
-        found["also"] = [{"kind": kind, "object": name, "path": path} for kind, name, path in finding.also]
+        found["also"] = also_list(finding)
     if fix is not None:
         found["fixes"] = [fix_dict(fix)]
     return found

@@ -1,8 +1,8 @@
 """`--format sarif`: SARIF 2.1.0 for code scanning (GitHub `upload-sarif` and other SARIF viewers).
 
 Every rule in force is described in `tool.driver.rules` (its whole `todolint explain` text as `help`,
-default level; no helpUri: todolint has no web site, and a link that leads nowhere is worse than none). One result per
-root cause (todolint.group), its environments in the message and properties. A result points at the
+default level; no helpUri: todolint has no web site, and a link that leads nowhere is worse than none).
+One result per root cause (todolint.group), its environments in the message and properties. A result points at the
 file and line of its most editable location; the other locations become `relatedLocations`. A line of
 a chart's rendered output is no line of the template file, so it is never a physical location: it is a
 related location with a message (`rendered Deployment/x line 31`), and the result keeps the template
@@ -24,7 +24,7 @@ from todolint.baseline import fingerprints
 from todolint.group import chart_environments
 from todolint.models import Edit, Finding, Location, Result, Severity, printable
 from todolint.report import ReportOptions
-from todolint.report.common import describe, headline, is_file_line, repository_path, repository_root
+from todolint.report.common import also_list, describe, headline, is_file_line, repository_path, repository_root
 from todolint.rules.base import Rule
 from todolint.rules.docs import explain_text
 from todolint.version import __version__
@@ -157,7 +157,7 @@ def result_object(
         "category": finding.category,
     }
     if finding.also:
-        out["properties"]["also"] = [{"kind": kind, "object": name, "path": path} for kind, name, path in finding.also]
+        out["properties"]["also"] = also_list(finding)
     return out
 
 
