@@ -72,7 +72,7 @@ def test_warm_run_loads_neither_the_sdk_nor_the_validator(tmp_path: Path) -> Non
 
 
 def test_an_unchanged_run_loads_neither_the_rules_nor_the_engine(tmp_path: Path) -> None:
-    """The second run of the same command answers from the result cache (todolint.results)."""
+    """The second run of the same command answers from the result cache (todolint.result_cache)."""
     first = _modules(tmp_path, "charts/", "-q")
     assert {"todolint.engine", "todolint.rules", "todolint.rules.probes"} <= first
     again = _modules(tmp_path, "charts/", "-q")

@@ -385,12 +385,12 @@ def test_every_corrupt_entry_is_a_miss_and_is_rewritten(run_cli: RunCli, tmp_pat
 
 
 def test_a_result_entry_of_another_shape_is_a_miss(tmp_path: Path) -> None:
-    from todolint import results
+    from todolint import result_cache
 
     cache = RenderCache(tmp_path / "cache")
     for value in ([], {"key": "k"}, {"key": "k", "result": {"targets": 3}, "rules": []}, {"key": "k", "result": []}):
         cache.write(cache.entry_path("result", "k"), value)
-        assert results.load(cache, "k") is None
+        assert result_cache.load(cache, "k") is None
 
 
 # --- the renderer's identity ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from tests.conftest import ROOT, helm_binary
 
 SENSITIVE = (
     "tests/test_reporters_polish.py::test_progress_on_a_terminal_never_in_a_pipe",
-    "tests/test_results.py",
+    "tests/test_result_cache.py",
     "tests/test_cache.py",
 )
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.adopt_layouts import LAYOUTS
 from tests.conftest import CHART_NAMES, CHARTS, ENVS, ROOT
+from tests.layout_fixtures import LAYOUTS
 from todolint.contract import load_contract
 from todolint.rules import all_rules
 

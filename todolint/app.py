@@ -299,16 +299,16 @@ def _renderer(request: Request, setup: _Setup, scope: _Scope) -> tuple[RenderCac
 def _result(run: _Run) -> Result:
     """The stored result when every input is unchanged (then neither the rules nor the engine load),
     else the engine's, stored for next time."""
-    from todolint import results
+    from todolint import result_cache
     from todolint.report import RULES_DOCUMENTED
 
     started = time.perf_counter()
     store_at = _result_store(run.request, run.setup, run.scope, run.renderer)
-    stored = results.load(*store_at) if store_at else None
+    stored = result_cache.load(*store_at) if store_at else None
     if stored is None:
         result = _run_engine(run)
         if store_at:
-            results.store(*store_at, result)
+            result_cache.store(*store_at, result)
         return result
     result, codes = stored
     if any(output_format in RULES_DOCUMENTED for output_format, _ in run.request.reports):
@@ -384,13 +384,13 @@ def _result_store(
     request: Request, setup: _Setup, scope: _Scope, renderer: Renderer | None
 ) -> tuple[RenderCache, str] | None:
     """Where this run's result is kept: the cache and the key; None with --no-cache or pre-rendered input."""
-    from todolint import results
+    from todolint import result_cache
     from todolint.cache import CachingRenderer
     from todolint.contract import default_contract_path, policies_dir
 
     if not isinstance(renderer, CachingRenderer) or scope.inputs:
         return None
-    key = results.result_key(
+    key = result_cache.result_key(
         renderer,
         scope.targets,
         contract=Path(setup.contract_path) if setup.contract_path else default_contract_path(),
@@ -577,7 +577,7 @@ def _contract_rules(contract_file: str | None) -> tuple[Rule, ...]:
 def show_matrix(request: Request, output_format: str = "text") -> str:
     """`todolint config`: the chart × environment matrix the settings give (command line over config
     over contract), and where each setting comes from; nothing is rendered."""
-    from todolint import adopt
+    from todolint import layout
     from todolint.discover import DiscoveryError, discover, matrix_rows
 
     setup = _setup(request)
@@ -590,8 +590,8 @@ def show_matrix(request: Request, output_format: str = "text") -> str:
     # An entry for no chart found is a likely typo, said as a note when the whole tree was searched
     # (never an error: the hook and a path argument name only some charts).
     found = sorted({chart.name for chart in inputs.charts})
-    unmatched = [] if request.paths else adopt.unmatched_entries(setup.matrix.layout.charts, found)
-    render = adopt.matrix_json if output_format == "json" else adopt.matrix_text
+    unmatched = [] if request.paths else layout.unmatched_entries(setup.matrix.layout.charts, found)
+    render = layout.matrix_json if output_format == "json" else layout.matrix_text
     return render(rows, config_file=setup.config.file, kube=kube, unmatched=unmatched)
 
 
@@ -604,12 +604,12 @@ def config_schema() -> str:
 
 def init(root: str, *, force: bool = False, contract_file: str | None = None) -> str:
     """`todolint init`: write `.todolint.yaml` for the charts below `root`; say what was written."""
-    from todolint import adopt
+    from todolint import layout
     from todolint.contract import ContractError, load_contract
     from todolint.discover import DiscoveryError
 
     try:
-        path, guesses = adopt.init(Path(root), load_contract(contract_file), force=force)
-    except (adopt.AdoptError, ContractError, DiscoveryError) as exc:
+        path, guesses = layout.init(Path(root), load_contract(contract_file), force=force)
+    except (layout.LayoutError, ContractError, DiscoveryError) as exc:
         fail(str(exc))
-    return adopt.summary(path, guesses)
+    return layout.summary(path, guesses)

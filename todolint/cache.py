@@ -1,6 +1,6 @@
 """The render cache: a chart × environment whose inputs have not changed is not rendered again.
 
-The invariant, for this cache and the result cache (todolint.results): a cached run reports exactly
+The invariant, for this cache and the result cache (todolint.result_cache): a cached run reports exactly
 what `--no-cache` reports on the same inputs (docs/guarantees.md). So an entry is keyed by every
 entry of the chart folder as Helm reads it (folders, empty ones too; files with their content;
 symlinks with their targets: todolint.render.tree), the content of every values file, the `--set`

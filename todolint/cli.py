@@ -29,7 +29,7 @@ class DefaultCommandGroup(click.Group):
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        from todolint.about import version_text
+        from todolint.version_report import version_text
 
         click.echo(version_text())
         ctx.exit(0)

@@ -22,7 +22,7 @@ from todolint.models import Severity
 from todolint.suppress import Exemption, rule_matches
 
 if TYPE_CHECKING:
-    from todolint.rules.base import Rule  # the rules load only when a run checks objects (todolint.results)
+    from todolint.rules.base import Rule  # the rules load only when a run checks objects (todolint.result_cache)
 
 YAML_NAMES = (".todolint.yaml", ".todolint.yml")
 PYPROJECT = "pyproject.toml"

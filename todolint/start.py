@@ -22,7 +22,7 @@ from typing import NoReturn
 def main() -> NoReturn:
     """The `todolint` console script and `python -m todolint`."""
     if sys.argv[1:] == ["--version"]:
-        from todolint.about import version_text
+        from todolint.version_report import version_text
 
         with contextlib.suppress(BrokenPipeError):  # `todolint --version | head -1`
             sys.stdout.write(version_text() + "\n")

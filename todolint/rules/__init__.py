@@ -152,7 +152,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
     from todolint.rules import (
         apiurl,
         chart,
-        config,
+        configmaps,
         database,
         generic,
         labels,
@@ -174,7 +174,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         names,
         probes,
         services,
-        config,
+        configmaps,
         secrets,
         database,
         scaling,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHARTS, ROOT, RunCli
-from todolint import results
+from todolint import result_cache
 from todolint.cache import CachingRenderer, RenderCache
 from todolint.config import Config
 from todolint.contract import default_contract_path, load_contract, policies_dir
@@ -156,7 +156,7 @@ def test_the_key_follows_todolint_and_the_working_folder(
     renderer = CachingRenderer(EmbeddedRenderer(), RenderCache(tmp_path / "cache"))
 
     def key(of: list[Target] = targets) -> str | None:
-        return results.result_key(
+        return result_cache.result_key(
             renderer,
             of,
             contract=default_contract_path(),
@@ -167,7 +167,7 @@ def test_the_key_follows_todolint_and_the_working_folder(
 
     first = key()
     assert first is not None and key() == first
-    package_file = Path(results.__file__)
+    package_file = Path(result_cache.__file__)
     info = package_file.stat()
     try:
         os.utime(package_file, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))

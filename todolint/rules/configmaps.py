@@ -125,7 +125,7 @@ def check_config_envfrom(ctx: EnvContext) -> Iterator[Hit]:
 
 
 def rules() -> list[Rule]:
-    origin = "todolint.rules.config"
+    origin = "todolint.rules.configmaps"
     return [
         Rule(
             "TL300",

@@ -38,7 +38,7 @@ UMBRELLA_RELEASE = "{chart}"
 PER_ENV_RELEASE = "{chart}-{env}"
 
 
-class AdoptError(Exception):
+class LayoutError(Exception):
     """`todolint init` cannot write the file; the message is one line for the user."""
 
 
@@ -211,9 +211,9 @@ def init(root: Path, contract: Contract, *, force: bool) -> tuple[Path, tuple[Ch
     if not force:
         for name in YAML_NAMES:
             if (root / name).is_file():
-                raise AdoptError(f"{root / name}: exists; `todolint init --force` overwrites it")
+                raise LayoutError(f"{root / name}: exists; `todolint init --force` overwrites it")
         if (root / PYPROJECT).is_file() and has_todolint_table(root / PYPROJECT):
-            raise AdoptError(
+            raise LayoutError(
                 f"{root / PYPROJECT}: holds [tool.todolint]; `todolint init --force` writes {target.name}, "
                 "which wins over it"
             )
@@ -223,7 +223,7 @@ def init(root: Path, contract: Contract, *, force: bool) -> tuple[Path, tuple[Ch
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise AdoptError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise LayoutError(f"{target}: cannot write: {exc.strerror or exc}") from None
     return target, guesses
 
 
