@@ -4,6 +4,7 @@ the progress line on a terminal."""
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 import threading
@@ -18,8 +19,34 @@ class OutputError(Exception):
     """A report file could not be written; the message is one line naming it."""
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (os.umask can only be read by
+    setting it, which would race with render threads creating cache files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode(path: Path) -> int:
+    """The mode a written file gets: an existing regular file keeps its own, a new one follows the umask,
+    as `open(path, "w")` would give it (a temporary file is created 0600, which nobody else can read)."""
+    try:
+        existing = os.stat(path)
+    except OSError:
+        return 0o666 & ~current_umask()
+    return existing.st_mode & 0o7777 if stat.S_ISREG(existing.st_mode) else 0o666 & ~current_umask()
+
+
 def write_atomic(path: Path, write: Callable[[TextIO], None]) -> None:
-    """Write through a temporary file in the same folder, then rename: readers never see half a report."""
+    """Write through a temporary file in the same folder, then rename: readers never see half a report.
+    The file gets the permissions `new_file_mode` gives, not the temporary file's 0600."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
@@ -30,6 +57,7 @@ def write_atomic(path: Path, write: Callable[[TextIO], None]) -> None:
     try:
         with handle:
             write(handle)  # type: ignore[arg-type]  # a text file, as TextIO describes
+        os.chmod(handle.name, new_file_mode(path))
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
