@@ -47,6 +47,7 @@ from todolint.rules.apps import (
     resolve_app,
 )
 from todolint.rules.base import FIX_ACTIONS, FIX_SAFETIES, EnvContext, Fix, Rule
+from todolint.rules.placeholders import placeholders, substitute
 from todolint.rules.pods import POD_KINDS, every_container, pod_spec_of
 
 if TYPE_CHECKING:
@@ -64,8 +65,6 @@ TARGETS: tuple[str, ...] = (
     "pod-spec",
     "containers",
 )
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
-_MISSING = object()
 
 
 class PolicyError(ContractError):
@@ -123,62 +122,7 @@ class Policy:
 
 
 def _uses_app(value: Any) -> bool:
-    return any(m.group(1) == "app" or m.group(1).startswith("app.") for m in _placeholders(value))
-
-
-def _placeholders(value: Any) -> Iterator[re.Match[str]]:
-    if isinstance(value, str):
-        yield from _PLACEHOLDER.finditer(value)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _placeholders(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _placeholders(item)
-
-
-def _thaw(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_thaw(v) for v in value]
-    return value
-
-
-def _lookup(expr: str, params: Mapping[str, Any], contract: Contract) -> Any:
-    head, _, rest = expr.partition(".")
-    if head == "contract":
-        value = dig(contract.data, tuple(rest.split("."))) if rest else _MISSING
-    elif head == "app" and rest:
-        app = params.get("app")
-        value = dig(contract.apps, (app, *rest.split("."))) if isinstance(app, str) else None
-    else:
-        value = params.get(expr, _MISSING)
-    return _MISSING if value is None else value
-
-
-def substitute(value: Any, params: Mapping[str, Any], contract: Contract) -> Any:
-    """Replace placeholders; raises KeyError(expr) when one has no value."""
-    if isinstance(value, str):
-        whole = _PLACEHOLDER.fullmatch(value.strip())
-        if whole:
-            found = _lookup(whole.group(1), params, contract)
-            if found is _MISSING:
-                raise KeyError(whole.group(1))
-            return _thaw(found)
-
-        def text(match: re.Match[str]) -> str:
-            found = _lookup(match.group(1), params, contract)
-            if found is _MISSING:
-                raise KeyError(match.group(1))
-            return str(found)
-
-        return _PLACEHOLDER.sub(text, value)
-    if isinstance(value, Mapping):
-        return {k: substitute(v, params, contract) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [substitute(v, params, contract) for v in value]
-    return value
+    return any(m.group(1) == "app" or m.group(1).startswith("app.") for m in placeholders(value))
 
 
 # --- jsonschema-rs, with python-jsonschema's verdicts ---------------------------------------------
