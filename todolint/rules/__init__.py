@@ -23,67 +23,75 @@ def _engine_rules() -> list[Rule]:
     """Rules the engine raises itself while rendering, parsing and validating."""
     return [
         Rule(
-            "TL001",
-            "render-error",
-            "render",
-            Severity.ERROR,
-            "The chart could not be rendered for this environment.",
-            "If Helm cannot render a chart, nothing in it can be checked, and `helm install` would fail the same way.",
-            "Fix the template or values error Helm names; run `helm template` with the same values to reproduce.",
-            "execution error at (todo-backend/templates/deployment.yaml:9:14): image.tag is required",
+            code="TL001",
+            name="render-error",
+            category="render",
+            severity=Severity.ERROR,
+            summary="The chart could not be rendered for this environment.",
+            rationale=(
+                "If Helm cannot render a chart, nothing in it can be checked, and `helm install` would fail the "
+                "same way."
+            ),
+            remediation=(
+                "Fix the template or values error Helm names; run `helm template` with the same values to reproduce."
+            ),
+            example="execution error at (todo-backend/templates/deployment.yaml:9:14): image.tag is required",
             suppressible=False,
         ),
         Rule(
-            "TL002",
-            "invalid-yaml",
-            "parse",
-            Severity.ERROR,
-            "A template produced text that is not valid YAML.",
-            "The API server cannot read the object; every other check of it would be a guess.",
-            "Look at the rendered output near the line named; usually an indent or a missing quote.",
-            "key: value: other   # mapping values are not allowed here",
+            code="TL002",
+            name="invalid-yaml",
+            category="parse",
+            severity=Severity.ERROR,
+            summary="A template produced text that is not valid YAML.",
+            rationale="The API server cannot read the object; every other check of it would be a guess.",
+            remediation="Look at the rendered output near the line named; usually an indent or a missing quote.",
+            example="key: value: other   # mapping values are not allowed here",
             suppressible=False,
         ),
         Rule(
-            "TL003",
-            "duplicate-key",
-            "parse",
-            Severity.ERROR,
-            "A rendered mapping has the same key twice.",
-            "YAML readers silently keep one of the values while the API server rejects the object.",
-            "Remove one of the two keys in the template or values.",
-            "labels:\n  app: a\n  app: b",
+            code="TL003",
+            name="duplicate-key",
+            category="parse",
+            severity=Severity.ERROR,
+            summary="A rendered mapping has the same key twice.",
+            rationale="YAML readers silently keep one of the values while the API server rejects the object.",
+            remediation="Remove one of the two keys in the template or values.",
+            example="labels:\n  app: a\n  app: b",
         ),
         Rule(
-            "TL004",
-            "not-an-object",
-            "parse",
-            Severity.ERROR,
-            "A rendered document is not a Kubernetes object (a list, a scalar, or no kind/apiVersion).",
-            "Kubernetes cannot apply a document without a string kind and apiVersion.",
-            "Make the template emit a mapping with apiVersion and kind, or nothing at all.",
-            "- just\n- a list",
+            code="TL004",
+            name="not-an-object",
+            category="parse",
+            severity=Severity.ERROR,
+            summary="A rendered document is not a Kubernetes object (a list, a scalar, or no kind/apiVersion).",
+            rationale="Kubernetes cannot apply a document without a string kind and apiVersion.",
+            remediation="Make the template emit a mapping with apiVersion and kind, or nothing at all.",
+            example="- just\n- a list",
             suppressible=False,
         ),
         Rule(
-            "TL010",
-            "schema-invalid",
-            "schema",
-            Severity.ERROR,
-            "An object does not match the Kubernetes schema for its kind (strict: unknown fields are errors).",
-            "The API server rejects invalid objects, and silently drops unknown fields only when they are not strict.",
-            "Correct the field named: its type, its spelling, or where it sits.",
-            'spec:\n  replicas: "two"   # must be an integer',
+            code="TL010",
+            name="schema-invalid",
+            category="schema",
+            severity=Severity.ERROR,
+            summary="An object does not match the Kubernetes schema for its kind (strict: unknown fields are errors).",
+            rationale=(
+                "The API server rejects invalid objects, and silently drops unknown fields only when they are "
+                "not strict."
+            ),
+            remediation="Correct the field named: its type, its spelling, or where it sits.",
+            example='spec:\n  replicas: "two"   # must be an integer',
         ),
         Rule(
-            "TL011",
-            "unknown-kind",
-            "schema",
-            Severity.WARNING,
-            "No bundled Kubernetes schema for this kind and apiVersion (a custom resource?).",
-            "Objects without a schema cannot be validated; a typo in apiVersion looks the same.",
-            "Check the apiVersion and kind; if it is a CRD, exempt it in config.",
-            "apiVersion: apps/v1beta9",
+            code="TL011",
+            name="unknown-kind",
+            category="schema",
+            severity=Severity.WARNING,
+            summary="No bundled Kubernetes schema for this kind and apiVersion (a custom resource?).",
+            rationale="Objects without a schema cannot be validated; a typo in apiVersion looks the same.",
+            remediation="Check the apiVersion and kind; if it is a CRD, exempt it in config.",
+            example="apiVersion: apps/v1beta9",
         ),
         *_suppression_rules(),
     ]
@@ -93,38 +101,49 @@ def _suppression_rules() -> list[Rule]:
     """Rules about suppressions themselves (raised by `todolint.suppress`)."""
     return [
         Rule(
-            "TL090",
-            "suppression-without-reason",
-            "suppression",
-            Severity.ERROR,
-            "A `todolint.io/ignore` entry names no rule or gives no reason.",
-            "A silenced finding without a reason is a decision nobody can review or revisit; the next reader cannot "
-            "tell a considered exception from a shortcut. The entry silences nothing until it has a reason.",
-            'Write the rule and the reason: `todolint.io/ignore: "TL203: readiness is a TCP probe until v2 ships"`.',
-            "metadata:\n  annotations:\n    todolint.io/ignore: TL203   # no reason",
+            code="TL090",
+            name="suppression-without-reason",
+            category="suppression",
+            severity=Severity.ERROR,
+            summary="A `todolint.io/ignore` entry names no rule or gives no reason.",
+            rationale=(
+                "A silenced finding without a reason is a decision nobody can review or revisit; the next "
+                "reader cannot "
+                "tell a considered exception from a shortcut. The entry silences nothing until it has a reason."
+            ),
+            remediation=(
+                'Write the rule and the reason: `todolint.io/ignore: "TL203: readiness is a TCP probe until v2 ships"`.'
+            ),
+            example="metadata:\n  annotations:\n    todolint.io/ignore: TL203   # no reason",
             suppressible=False,
         ),
         Rule(
-            "TL091",
-            "stale-suppression",
-            "suppression",
-            Severity.WARNING,
-            "A suppression (annotation or config exemption) matches no finding.",
-            "A suppression that silences nothing hides the next real finding of that rule on that object, "
-            "and it tells readers about a problem that no longer exists.",
-            "Remove the annotation entry or the config exemption, or correct the rule code it names.",
-            'todolint.io/ignore: "TL203: TCP probe"   # but the probe is HTTP now',
+            code="TL091",
+            name="stale-suppression",
+            category="suppression",
+            severity=Severity.WARNING,
+            summary="A suppression (annotation or config exemption) matches no finding.",
+            rationale=(
+                "A suppression that silences nothing hides the next real finding of that rule on that object, "
+                "and it tells readers about a problem that no longer exists."
+            ),
+            remediation="Remove the annotation entry or the config exemption, or correct the rule code it names.",
+            example='todolint.io/ignore: "TL203: TCP probe"   # but the probe is HTTP now',
         ),
         Rule(
-            "TL092",
-            "suppression-not-allowed",
-            "suppression",
-            Severity.ERROR,
-            "A `todolint.io/ignore` annotation names a rule that cannot be suppressed by an annotation.",
-            "Some rules guard against harm no chart author may accept alone (secrets in plain text, a database "
-            "in the cluster, a chart that does not render); the finding stays, and so does this one.",
-            "Fix the finding instead; a team that truly needs an exception writes it in the todolint config.",
-            'todolint.io/ignore: "TL001: it renders on my machine"',
+            code="TL092",
+            name="suppression-not-allowed",
+            category="suppression",
+            severity=Severity.ERROR,
+            summary="A `todolint.io/ignore` annotation names a rule that cannot be suppressed by an annotation.",
+            rationale=(
+                "Some rules guard against harm no chart author may accept alone (secrets in plain text, a database "
+                "in the cluster, a chart that does not render); the finding stays, and so does this one."
+            ),
+            remediation=(
+                "Fix the finding instead; a team that truly needs an exception writes it in the todolint config."
+            ),
+            example='todolint.io/ignore: "TL001: it renders on my machine"',
             suppressible=False,
         ),
     ]

@@ -73,6 +73,34 @@ def check_api_url(ctx: EnvContext) -> Iterator[Hit]:
             yield Hit(messages[found], manifest=manifest, path=path)
 
 
+API_URL = Rule(
+    code="TL350",
+    name="api-url",
+    category="api-url",
+    severity=Severity.ERROR,
+    summary=(
+        "The frontend's NEXT_PUBLIC_API_URL is http://<backend Service name>:<contract port> of the backend "
+        "rendered in the same environment."
+    ),
+    rationale=(
+        "The frontend reaches the backend by the short Service name in its own namespace on port 8000 (§5.1). "
+        "A URL naming another release, another namespace or another port makes every API call fail in that "
+        "environment only, which is why both charts are rendered together."
+    ),
+    remediation=(
+        "Set `config.NEXT_PUBLIC_API_URL` in each values-<env>.yaml to `http://<backend release>:8000` "
+        "(`api_url` in contract.yaml)."
+    ),
+    example=(
+        "data:\n  NEXT_PUBLIC_API_URL: http://todo-backend:8000   # expect: TL350 "
+        "('http://todo-backend-dev:8000' expected)"
+    ),
+    relational=True,
+    origin=__name__,
+    check=check_api_url,
+)
+
+
 def check_api_url_unverified(ctx: EnvContext) -> Iterator[Hit]:
     settings = _settings(ctx)
     frontend, backend, key = settings.get("from_app"), settings.get("to_app"), settings.get("key")
@@ -91,39 +119,24 @@ def check_api_url_unverified(ctx: EnvContext) -> Iterator[Hit]:
         )
 
 
+API_URL_UNVERIFIED = Rule(
+    code="TL351",
+    name="api-url-unverified",
+    category="api-url",
+    severity=Severity.INFO,
+    summary="The frontend's API URL could not be checked: no backend is rendered in that environment.",
+    rationale=(
+        "The link can only be checked against the backend Service actually rendered for the same "
+        "environment; rather than guess a name, todolint says it did not check."
+    ),
+    remediation="Lint the frontend and backend charts in the same run (`todolint charts/`).",
+    example="todolint charts/todo-frontend   # TL351 for each environment",
+    relational=True,
+    origin=__name__,
+    check=check_api_url_unverified,
+)
+
+
 def rules() -> list[Rule]:
-    origin = "todolint.rules.apiurl"
-    return [
-        Rule(
-            "TL350",
-            "api-url",
-            "api-url",
-            Severity.ERROR,
-            "The frontend's NEXT_PUBLIC_API_URL is http://<backend Service name>:<contract port> of the backend "
-            "rendered in the same environment.",
-            "The frontend reaches the backend by the short Service name in its own namespace on port 8000 (§5.1). "
-            "A URL naming another release, another namespace or another port makes every API call fail in that "
-            "environment only, which is why both charts are rendered together.",
-            "Set `config.NEXT_PUBLIC_API_URL` in each values-<env>.yaml to `http://<backend release>:8000` "
-            "(`api_url` in contract.yaml).",
-            "data:\n  NEXT_PUBLIC_API_URL: http://todo-backend:8000   # expect: TL350 "
-            "('http://todo-backend-dev:8000' expected)",
-            relational=True,
-            origin=origin,
-            check=check_api_url,
-        ),
-        Rule(
-            "TL351",
-            "api-url-unverified",
-            "api-url",
-            Severity.INFO,
-            "The frontend's API URL could not be checked: no backend is rendered in that environment.",
-            "The link can only be checked against the backend Service actually rendered for the same "
-            "environment; rather than guess a name, todolint says it did not check.",
-            "Lint the frontend and backend charts in the same run (`todolint charts/`).",
-            "todolint charts/todo-frontend   # TL351 for each environment",
-            relational=True,
-            origin=origin,
-            check=check_api_url_unverified,
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [API_URL, API_URL_UNVERIFIED]

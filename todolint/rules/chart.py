@@ -49,6 +49,26 @@ def check_chart_templates(ctx: EnvContext) -> Iterator[Hit]:
                 )
 
 
+CHART_TEMPLATES = Rule(
+    code="TL370",
+    name="chart-templates",
+    category="chart",
+    severity=Severity.WARNING,
+    summary=(
+        "An app's chart has the template files the spec lists (deployment, service, configmap, "
+        "[secret,] _helpers.tpl, NOTES.txt)."
+    ),
+    rationale=(
+        "The spec (§2.1, §2.2) maps each object to one template file; reviewers and the runbook find "
+        "things there, and `NOTES.txt` tells the installer to pre-create the Secret."
+    ),
+    remediation="Add the missing files under templates/ (`apps.<app>.templates` in contract.yaml).",
+    example="charts/todo-backend/Chart.yaml\nname: todo-backend   # expect: TL370 (templates/NOTES.txt missing)",
+    origin=__name__,
+    check=check_chart_templates,
+)
+
+
 def check_chart_metadata(ctx: EnvContext) -> Iterator[Hit]:
     for target in _chart_targets(ctx):
         meta, lines = read_chart_yaml(Path(target.chart_path))
@@ -75,34 +95,23 @@ def check_chart_metadata(ctx: EnvContext) -> Iterator[Hit]:
             yield Hit(message, target=target, location=Location("template", file, line))
 
 
+CHART_METADATA = Rule(
+    code="TL371",
+    name="chart-metadata",
+    category="chart",
+    severity=Severity.ERROR,
+    summary="Chart.yaml has apiVersion v2, a semantic version, and an appVersion.",
+    rationale=(
+        "Helm 3 charts are apiVersion v2; Helm refuses a version that is not SemVer; and "
+        "app.kubernetes.io/version is the chart's appVersion, so without one the label is empty."
+    ),
+    remediation='Set `apiVersion: v2`, `version: X.Y.Z` and `appVersion: "X.Y.Z"` in Chart.yaml.',
+    example="apiVersion: v2\nname: todo-backend\nversion: 1.0   # expect: TL371",
+    origin=__name__,
+    check=check_chart_metadata,
+)
+
+
 def rules() -> list[Rule]:
-    origin = "todolint.rules.chart"
-    return [
-        Rule(
-            "TL370",
-            "chart-templates",
-            "chart",
-            Severity.WARNING,
-            "An app's chart has the template files the spec lists (deployment, service, configmap, "
-            "[secret,] _helpers.tpl, NOTES.txt).",
-            "The spec (§2.1, §2.2) maps each object to one template file; reviewers and the runbook find "
-            "things there, and `NOTES.txt` tells the installer to pre-create the Secret.",
-            "Add the missing files under templates/ (`apps.<app>.templates` in contract.yaml).",
-            "charts/todo-backend/Chart.yaml\nname: todo-backend   # expect: TL370 (templates/NOTES.txt missing)",
-            origin=origin,
-            check=check_chart_templates,
-        ),
-        Rule(
-            "TL371",
-            "chart-metadata",
-            "chart",
-            Severity.ERROR,
-            "Chart.yaml has apiVersion v2, a semantic version, and an appVersion.",
-            "Helm 3 charts are apiVersion v2; Helm refuses a version that is not SemVer; and "
-            "app.kubernetes.io/version is the chart's appVersion, so without one the label is empty.",
-            'Set `apiVersion: v2`, `version: X.Y.Z` and `appVersion: "X.Y.Z"` in Chart.yaml.',
-            "apiVersion: v2\nname: todo-backend\nversion: 1.0   # expect: TL371",
-            origin=origin,
-            check=check_chart_metadata,
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [CHART_TEMPLATES, CHART_METADATA]

@@ -105,6 +105,25 @@ def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
         )
 
 
+CONFIG_KEYS = Rule(
+    code="TL300",
+    name="config-keys",
+    category="config",
+    severity=Severity.ERROR,
+    summary="The app's ConfigMap {release}-config is rendered and carries at least the spec's keys.",
+    rationale=(
+        "The apps read their settings from the environment (§6): the frontend NODE_ENV and "
+        "NEXT_PUBLIC_API_URL; the backend BACKEND_ENV, BACKEND_HOST, BACKEND_PORT, CORS_ORIGINS and "
+        "POOL_SIZE. A missing key falls back to a default that is wrong in some environment."
+    ),
+    remediation="Add the missing keys under `config` in values.yaml (`apps.<app>.config_keys` in contract.yaml).",
+    example="kind: ConfigMap\ndata:   # expect: TL300 (POOL_SIZE missing)\n  BACKEND_ENV: development",
+    relational=True,
+    origin=__name__,
+    check=check_config_keys,
+)
+
+
 def check_config_envfrom(ctx: EnvContext) -> Iterator[Hit]:
     rendered = {(m.target, m.name) for m in ctx.of_kind("ConfigMap")}
     for manifest, app in app_workloads(ctx):
@@ -124,35 +143,23 @@ def check_config_envfrom(ctx: EnvContext) -> Iterator[Hit]:
             )
 
 
+CONFIG_ENVFROM = Rule(
+    code="TL301",
+    name="config-envfrom",
+    category="config",
+    severity=Severity.ERROR,
+    summary="The app container loads {release}-config with envFrom.configMapRef.",
+    rationale=(
+        "The contract's flow is values.yaml → ConfigMap → Pod envFrom (§6): a ConfigMap no container "
+        "loads changes nothing, and the app silently runs on its defaults."
+    ),
+    remediation="Add `envFrom: [{configMapRef: {name: <release>-config}}]` to the app container.",
+    example="containers:\n  - name: todo-frontend\n    envFrom: []   # expect: TL301",
+    origin=__name__,
+    check=check_config_envfrom,
+)
+
+
 def rules() -> list[Rule]:
-    origin = "todolint.rules.configmaps"
-    return [
-        Rule(
-            "TL300",
-            "config-keys",
-            "config",
-            Severity.ERROR,
-            "The app's ConfigMap {release}-config is rendered and carries at least the spec's keys.",
-            "The apps read their settings from the environment (§6): the frontend NODE_ENV and "
-            "NEXT_PUBLIC_API_URL; the backend BACKEND_ENV, BACKEND_HOST, BACKEND_PORT, CORS_ORIGINS and "
-            "POOL_SIZE. A missing key falls back to a default that is wrong in some environment.",
-            "Add the missing keys under `config` in values.yaml (`apps.<app>.config_keys` in contract.yaml).",
-            "kind: ConfigMap\ndata:   # expect: TL300 (POOL_SIZE missing)\n  BACKEND_ENV: development",
-            relational=True,
-            origin=origin,
-            check=check_config_keys,
-        ),
-        Rule(
-            "TL301",
-            "config-envfrom",
-            "config",
-            Severity.ERROR,
-            "The app container loads {release}-config with envFrom.configMapRef.",
-            "The contract's flow is values.yaml → ConfigMap → Pod envFrom (§6): a ConfigMap no container "
-            "loads changes nothing, and the app silently runs on its defaults.",
-            "Add `envFrom: [{configMapRef: {name: <release>-config}}]` to the app container.",
-            "containers:\n  - name: todo-frontend\n    envFrom: []   # expect: TL301",
-            origin=origin,
-            check=check_config_envfrom,
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [CONFIG_KEYS, CONFIG_ENVFROM]

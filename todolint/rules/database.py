@@ -27,6 +27,8 @@ from todolint.rules.base import EnvContext, Rule
 
 URL_KEY = "DATABASE_URL"
 _CLUSTER_DNS = re.compile(r"\.(svc|cluster\.local)\.?$")
+#: Where every rationale of this family starts.
+_OUTSIDE = "The contract (§1, K-007) keeps PostgreSQL outside the cluster (Neon): "
 
 
 def check_database_image(ctx: EnvContext) -> Iterator[Hit]:
@@ -41,6 +43,27 @@ def check_database_image(ctx: EnvContext) -> Iterator[Hit]:
                     manifest=manifest,
                     path=(*container.path, "image"),
                 )
+
+
+DATABASE_IMAGE = Rule(
+    code="TL320",
+    name="database-image",
+    category="database",
+    severity=Severity.ERROR,
+    summary="No workload runs a database server image (postgres, bitnami/postgresql, mysql, mongo, ...).",
+    rationale=(
+        _OUTSIDE + "a database in a pod loses its data with the pod, is not backed up, and splits the apps "
+        "between two databases across environments."
+    ),
+    remediation=(
+        "Remove the database workload (and its subchart); put the external database's URL in the "
+        "pre-created Secret. Images are `database.images` in contract.yaml."
+    ),
+    example="containers:\n  - name: db\n    image: postgres:16   # expect: TL320",
+    suppressible=False,
+    origin=__name__,
+    check=check_database_image,
+)
 
 
 def check_database_port(ctx: EnvContext) -> Iterator[Hit]:
@@ -61,6 +84,21 @@ def check_database_port(ctx: EnvContext) -> Iterator[Hit]:
                     break
 
 
+DATABASE_PORT = Rule(
+    code="TL322",
+    name="database-port",
+    category="database",
+    severity=Severity.ERROR,
+    summary="No Service on a database port (5432, 3306, 27017, 26257, ...).",
+    rationale=_OUTSIDE + "a Service on a database port is a database (or a proxy to one) inside the cluster.",
+    remediation="Remove the Service; reach the external database through DATABASE_URL. Ports are `database.ports`.",
+    example="kind: Service\nspec:\n  ports:\n    - port: 5432   # expect: TL322",
+    suppressible=False,
+    origin=__name__,
+    check=check_database_port,
+)
+
+
 def check_database_chart(ctx: EnvContext) -> Iterator[Hit]:
     charts = {c.lower() for c in contract_list(ctx.contract, "database", "charts") if isinstance(c, str)}
     for target in sorted({*ctx.targets, *ctx.broken}, key=lambda t: t.chart_path):
@@ -79,6 +117,26 @@ def check_database_chart(ctx: EnvContext) -> Iterator[Hit]:
                         lines.get(("dependencies", index), lines.get(("dependencies",))),
                     ),
                 )
+
+
+DATABASE_CHART_DEPENDENCY = Rule(
+    code="TL323",
+    name="database-chart-dependency",
+    category="database",
+    severity=Severity.ERROR,
+    summary="Chart.yaml has no dependency on a database chart (postgresql, mysql, mongodb, ...).",
+    rationale=(
+        _OUTSIDE + "a `postgresql` dependency installs a database next to the app in every environment whose "
+        "values enable it."
+    ),
+    remediation=(
+        "Remove the dependency from Chart.yaml and charts/. Chart names are `database.charts` in contract.yaml."
+    ),
+    example="dependencies:\n  - name: postgresql   # expect: TL323\n    repository: oci://registry-1.docker.io/bitnamicharts",
+    suppressible=False,
+    origin=__name__,
+    check=check_database_chart,
+)
 
 
 def _host(url: str) -> str:
@@ -134,65 +192,27 @@ def check_database_url(ctx: EnvContext) -> Iterator[Hit]:
                     yield Hit(_url_message(why), manifest=manifest, path=(*container.path, "env", index, "value"))
 
 
+DATABASE_URL_IN_CLUSTER = Rule(
+    code="TL324",
+    name="database-url-in-cluster",
+    category="database",
+    severity=Severity.ERROR,
+    summary=(
+        "A DATABASE_URL the linter can read never names an in-cluster host (a rendered Service, *.svc, "
+        "*.cluster.local, localhost, a loopback address); a placeholder host is not one."
+    ),
+    rationale=(
+        _OUTSIDE + "a DATABASE_URL pointing at `postgres:5432` or `db.todo-dev.svc` means a database was "
+        "bundled after all."
+    ),
+    remediation="Point DATABASE_URL at the external database, in the pre-created Secret.",
+    example="env:\n  - name: DATABASE_URL\n    value: postgresql://app@postgres:5432/todo   # expect: TL324",
+    suppressible=False,
+    origin=__name__,
+    check=check_database_url,
+)
+
+
 def rules() -> list[Rule]:
-    origin = "todolint.rules.database"
-    why = "The contract (§1, K-007) keeps PostgreSQL outside the cluster (Neon): "
-    return [
-        Rule(
-            "TL320",
-            "database-image",
-            "database",
-            Severity.ERROR,
-            "No workload runs a database server image (postgres, bitnami/postgresql, mysql, mongo, ...).",
-            why + "a database in a pod loses its data with the pod, is not backed up, and splits the apps "
-            "between two databases across environments.",
-            "Remove the database workload (and its subchart); put the external database's URL in the "
-            "pre-created Secret. Images are `database.images` in contract.yaml.",
-            "containers:\n  - name: db\n    image: postgres:16   # expect: TL320",
-            suppressible=False,
-            origin=origin,
-            check=check_database_image,
-        ),
-        Rule(
-            "TL322",
-            "database-port",
-            "database",
-            Severity.ERROR,
-            "No Service on a database port (5432, 3306, 27017, 26257, ...).",
-            why + "a Service on a database port is a database (or a proxy to one) inside the cluster.",
-            "Remove the Service; reach the external database through DATABASE_URL. Ports are `database.ports`.",
-            "kind: Service\nspec:\n  ports:\n    - port: 5432   # expect: TL322",
-            suppressible=False,
-            origin=origin,
-            check=check_database_port,
-        ),
-        Rule(
-            "TL323",
-            "database-chart-dependency",
-            "database",
-            Severity.ERROR,
-            "Chart.yaml has no dependency on a database chart (postgresql, mysql, mongodb, ...).",
-            why + "a `postgresql` dependency installs a database next to the app in every environment whose "
-            "values enable it.",
-            "Remove the dependency from Chart.yaml and charts/. Chart names are `database.charts` in contract.yaml.",
-            "dependencies:\n  - name: postgresql   # expect: TL323\n    repository: oci://registry-1.docker.io/bitnamicharts",
-            suppressible=False,
-            origin=origin,
-            check=check_database_chart,
-        ),
-        Rule(
-            "TL324",
-            "database-url-in-cluster",
-            "database",
-            Severity.ERROR,
-            "A DATABASE_URL the linter can read never names an in-cluster host (a rendered Service, *.svc, "
-            "*.cluster.local, localhost, a loopback address); a placeholder host is not one.",
-            why + "a DATABASE_URL pointing at `postgres:5432` or `db.todo-dev.svc` means a database was "
-            "bundled after all.",
-            "Point DATABASE_URL at the external database, in the pre-created Secret.",
-            "env:\n  - name: DATABASE_URL\n    value: postgresql://app@postgres:5432/todo   # expect: TL324",
-            suppressible=False,
-            origin=origin,
-            check=check_database_url,
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [DATABASE_IMAGE, DATABASE_PORT, DATABASE_CHART_DEPENDENCY, DATABASE_URL_IN_CLUSTER]

@@ -55,6 +55,31 @@ def check_run_as_non_root(ctx: EnvContext) -> Iterator[Hit]:
                 yield Hit(f'container "{container.name or "?"}" {text}', manifest=manifest, path=path)
 
 
+RUN_AS_NON_ROOT = Rule(
+    code="TL520",
+    name="run-as-non-root",
+    category="security",
+    severity=Severity.WARNING,
+    summary=(
+        "A container may run as root: neither it nor its pod sets runAsNonRoot: true or a non-zero "
+        "runAsUser (or it runs as user or group 0)."
+    ),
+    rationale=(
+        "A process that runs as root in its container is root on the node once it escapes, and "
+        "owns every file of the image. The container's securityContext wins over the pod's, as the kubelet "
+        "reads them. Group 0 is reported too (kube-linter does): files of the image are often writable by "
+        "group root."
+    ),
+    remediation=(
+        "Set `securityContext.runAsNonRoot: true` and a non-zero `runAsUser` on the pod (the "
+        "project charts use 1001), and build the image to run as that user."
+    ),
+    example="spec:\n  securityContext: {}\n  containers:\n    - name: todo-backend   # expect: TL520",
+    origin=__name__,
+    check=check_run_as_non_root,
+)
+
+
 def check_duplicate_env_var(ctx: EnvContext) -> Iterator[Hit]:
     for manifest in ctx.of_kind(*POD_KINDS):
         for container in every_container(manifest):
@@ -72,6 +97,25 @@ def check_duplicate_env_var(ctx: EnvContext) -> Iterator[Hit]:
                     )
                 else:
                     seen[name] = index
+
+
+DUPLICATE_ENV_VAR = Rule(
+    code="TL550",
+    name="duplicate-env-var",
+    category="workloads",
+    severity=Severity.WARNING,
+    summary="A container sets the same environment variable twice.",
+    rationale=(
+        "Only the last entry counts, silently: the first is dead text that a reader takes for the "
+        "value, and a later edit to it changes nothing."
+    ),
+    remediation="Keep one entry per variable in `env`.",
+    example='env:\n  - name: PORT\n    value: "8000"\n  - name: PORT   # expect: TL550\n    value: "9000"',
+    # A second DATABASE_URL with a literal value is the secret rules' finding on that entry.
+    defers_to=("TL310", "TL312"),
+    origin=__name__,
+    check=check_duplicate_env_var,
+)
 
 
 _OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
@@ -165,56 +209,32 @@ def check_non_isolated_pod(ctx: EnvContext) -> Iterator[Hit]:
         )
 
 
+NON_ISOLATED_POD = Rule(
+    code="TL540",
+    name="non-isolated-pod",
+    category="network",
+    severity=Severity.WARNING,
+    summary="No NetworkPolicy selects a workload's pods (spec §7.2: the namespaces are isolated).",
+    rationale=(
+        "The data model (§7.2) allows pod-to-pod traffic within a namespace only: todo-dev, "
+        "todo-staging and todo-prod are isolated. Kubernetes lets every pod reach every other until a "
+        "NetworkPolicy selects it; a chart that renders none leaves prod reachable from dev. Every "
+        "NetworkPolicy rendered intact in the environment counts, from any chart."
+    ),
+    remediation=(
+        "Render a NetworkPolicy per release whose podSelector selects the app's pods and whose "
+        "ingress allows only the same namespace (the project charts' templates/networkpolicy.yaml)."
+    ),
+    example=(
+        "kind: Deployment\nspec:\n  template:\n    metadata:\n      labels:   # expect: TL540\n"
+        "        app.kubernetes.io/name: todo-backend"
+    ),
+    relational=True,
+    origin=__name__,
+    check=check_non_isolated_pod,
+)
+
+
 def rules() -> list[Rule]:
-    return [
-        Rule(
-            code="TL520",
-            name="run-as-non-root",
-            category="security",
-            severity=Severity.WARNING,
-            summary="A container may run as root: neither it nor its pod sets runAsNonRoot: true or a non-zero "
-            "runAsUser (or it runs as user or group 0).",
-            rationale="A process that runs as root in its container is root on the node once it escapes, and "
-            "owns every file of the image. The container's securityContext wins over the pod's, as the kubelet "
-            "reads them. Group 0 is reported too (kube-linter does): files of the image are often writable by "
-            "group root.",
-            remediation="Set `securityContext.runAsNonRoot: true` and a non-zero `runAsUser` on the pod (the "
-            "project charts use 1001), and build the image to run as that user.",
-            example="spec:\n  securityContext: {}\n  containers:\n    - name: todo-backend   # expect: TL520",
-            check=check_run_as_non_root,
-            origin="todolint.rules.generic",
-        ),
-        Rule(
-            code="TL540",
-            name="non-isolated-pod",
-            category="network",
-            severity=Severity.WARNING,
-            summary="No NetworkPolicy selects a workload's pods (spec §7.2: the namespaces are isolated).",
-            rationale="The data model (§7.2) allows pod-to-pod traffic within a namespace only: todo-dev, "
-            "todo-staging and todo-prod are isolated. Kubernetes lets every pod reach every other until a "
-            "NetworkPolicy selects it; a chart that renders none leaves prod reachable from dev. Every "
-            "NetworkPolicy rendered intact in the environment counts, from any chart.",
-            remediation="Render a NetworkPolicy per release whose podSelector selects the app's pods and whose "
-            "ingress allows only the same namespace (the project charts' templates/networkpolicy.yaml).",
-            example="kind: Deployment\nspec:\n  template:\n    metadata:\n      labels:   # expect: TL540\n"
-            "        app.kubernetes.io/name: todo-backend",
-            relational=True,
-            check=check_non_isolated_pod,
-            origin="todolint.rules.generic",
-        ),
-        Rule(
-            code="TL550",
-            name="duplicate-env-var",
-            category="workloads",
-            severity=Severity.WARNING,
-            summary="A container sets the same environment variable twice.",
-            rationale="Only the last entry counts, silently: the first is dead text that a reader takes for the "
-            "value, and a later edit to it changes nothing.",
-            remediation="Keep one entry per variable in `env`.",
-            # A second DATABASE_URL with a literal value is the secret rules' finding on that entry.
-            defers_to=("TL310", "TL312"),
-            example='env:\n  - name: PORT\n    value: "8000"\n  - name: PORT   # expect: TL550\n    value: "9000"',
-            check=check_duplicate_env_var,
-            origin="todolint.rules.generic",
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [RUN_AS_NON_ROOT, NON_ISOLATED_POD, DUPLICATE_ENV_VAR]

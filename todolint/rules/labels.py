@@ -146,6 +146,33 @@ def check_standard_labels(ctx: EnvContext) -> Iterator[Hit]:
             yield from _check_labels(manifest, labels, path, expected, "pod template", required)
 
 
+STANDARD_LABELS = Rule(
+    code="TL100",
+    name="standard-labels",
+    category="labels",
+    severity=Severity.ERROR,
+    summary=(
+        "Every object carries the five standard labels with the contract's values; pod templates carry the "
+        "selector labels, and any standard label they carry has its value."
+    ),
+    rationale=(
+        "The contract (§4.1) labels everything with app.kubernetes.io/name (the app), /instance (the release), "
+        "/version (Chart appVersion), /managed-by: Helm and helm.sh/chart ({chart}-{version}). Dashboards, "
+        "`kubectl get -l`, NetworkPolicies and selectors find the app's objects by them. Pods must carry the "
+        "selector labels (§4.2); the full set on pod templates is `pod_template_labels: all`. An app "
+        "recognised by anything but its name label has a wrong name label. One finding per labels block."
+    ),
+    remediation=(
+        "Put the chart's `labels` helper (as `helm create` writes it) under metadata.labels of every template "
+        "and the `selectorLabels` helper (or `labels`) on the pod template; set name/version in Chart.yaml. "
+        "Label patterns are `labels` in contract.yaml."
+    ),
+    example="metadata:\n  labels:\n    app.kubernetes.io/name: backend   # expect: TL100 ('todo-backend' expected)",
+    origin=__name__,
+    check=check_standard_labels,
+)
+
+
 def _unknowable(ctx: EnvContext, manifest: Manifest, known: dict[Any, dict[str, str | None]]) -> list[str]:
     """Labels whose value cannot be known (no Chart.yaml) and is the same for every object of a release."""
     patterns = as_map(ctx.contract.data.get("labels"))
@@ -181,6 +208,30 @@ def check_label_agreement(ctx: EnvContext) -> Iterator[Hit]:
                 yield from _disagreeing(manifest, labels_there, path, wanted, "pod template", manifest.kind)
 
 
+RELEASE_LABEL_AGREEMENT = Rule(
+    code="TL101",
+    name="release-label-agreement",
+    category="labels",
+    severity=Severity.ERROR,
+    summary=(
+        "Without a Chart.yaml (pre-rendered input), app.kubernetes.io/version and helm.sh/chart agree across "
+        "the objects of one release, and a pod template's agree with its workload's."
+    ),
+    rationale=(
+        "The version and chart labels come from one Chart.yaml per release: objects of one release that "
+        "disagree were rendered from two versions, or one template hard-codes what the helper computes. "
+        "The contract (§4.1) cannot say the value without the chart, but one release has one."
+    ),
+    remediation="Render every label from the chart's `labels` helper; check the template that writes its own.",
+    example=(
+        "kind: Deployment\nmetadata: {labels: {app.kubernetes.io/version: 1.0.0}}\n"
+        "spec: {template: {metadata: {labels: {app.kubernetes.io/version: 0.9.0}}}}   # expect: TL101"
+    ),
+    origin=__name__,
+    check=check_label_agreement,
+)
+
+
 def _disagreeing(
     manifest: Manifest,
     labels: Mapping[str, Any],
@@ -200,41 +251,5 @@ def _disagreeing(
 
 
 def rules() -> list[Rule]:
-    origin = "todolint.rules.labels"
-    return [
-        Rule(
-            "TL100",
-            "standard-labels",
-            "labels",
-            Severity.ERROR,
-            "Every object carries the five standard labels with the contract's values; pod templates carry the "
-            "selector labels, and any standard label they carry has its value.",
-            "The contract (§4.1) labels everything with app.kubernetes.io/name (the app), /instance (the release), "
-            "/version (Chart appVersion), /managed-by: Helm and helm.sh/chart ({chart}-{version}). Dashboards, "
-            "`kubectl get -l`, NetworkPolicies and selectors find the app's objects by them. Pods must carry the "
-            "selector labels (§4.2); the full set on pod templates is `pod_template_labels: all`. An app "
-            "recognised by anything but its name label has a wrong name label. One finding per labels block.",
-            "Put the chart's `labels` helper (as `helm create` writes it) under metadata.labels of every template "
-            "and the `selectorLabels` helper (or `labels`) on the pod template; set name/version in Chart.yaml. "
-            "Label patterns are `labels` in contract.yaml.",
-            "metadata:\n  labels:\n    app.kubernetes.io/name: backend   # expect: TL100 ('todo-backend' expected)",
-            origin=origin,
-            check=check_standard_labels,
-        ),
-        Rule(
-            "TL101",
-            "release-label-agreement",
-            "labels",
-            Severity.ERROR,
-            "Without a Chart.yaml (pre-rendered input), app.kubernetes.io/version and helm.sh/chart agree across "
-            "the objects of one release, and a pod template's agree with its workload's.",
-            "The version and chart labels come from one Chart.yaml per release: objects of one release that "
-            "disagree were rendered from two versions, or one template hard-codes what the helper computes. "
-            "The contract (§4.1) cannot say the value without the chart, but one release has one.",
-            "Render every label from the chart's `labels` helper; check the template that writes its own.",
-            "kind: Deployment\nmetadata: {labels: {app.kubernetes.io/version: 1.0.0}}\n"
-            "spec: {template: {metadata: {labels: {app.kubernetes.io/version: 0.9.0}}}}   # expect: TL101",
-            origin=origin,
-            check=check_label_agreement,
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [STANDARD_LABELS, RELEASE_LABEL_AGREEMENT]

@@ -30,6 +30,27 @@ def check_object_names(ctx: EnvContext) -> Iterator[Hit]:
         yield from _shared_config_names(ctx)
 
 
+OBJECT_NAMES = Rule(
+    code="TL120",
+    name="object-names",
+    category="names",
+    severity=Severity.ERROR,
+    summary="Deployment and Service are named {release}, the ConfigMap {release}-config (each app its own).",
+    rationale=(
+        "The contract's tables (§2.1, §2.2) name every object after the Helm release, so that two releases "
+        "never collide and the frontend can reach the backend by a predictable name. (The spec's diagram "
+        "draws `todo-backend`; the tables are the contract: patterns are `names` in contract.yaml.)"
+    ),
+    remediation=(
+        "Name objects with `.Release.Name` (the `fullname` helper) and `-config` for the ConfigMap; "
+        "change `names` in contract.yaml to adopt another reading."
+    ),
+    example="kind: Deployment\nmetadata:\n  name: todo-backend   # expect: TL120 ('todo-backend-dev' expected)",
+    origin=__name__,
+    check=check_object_names,
+)
+
+
 def _shared_config_names(ctx: EnvContext) -> Iterator[Hit]:
     """A ConfigMap the workloads of both apps load: the contract gives each app its own."""
     for manifest in ctx.of_kind("ConfigMap"):
@@ -65,6 +86,23 @@ def check_object_namespace(ctx: EnvContext) -> Iterator[Hit]:
             )
 
 
+OBJECT_NAMESPACE = Rule(
+    code="TL121",
+    name="object-namespace",
+    category="namespaces",
+    severity=Severity.ERROR,
+    summary="metadata.namespace, when set, is the environment's namespace.",
+    rationale=(
+        "Each environment lives in its own namespace (§7). A hard-coded namespace sends objects of one "
+        "environment into another, or makes `helm install -n` put half a release elsewhere."
+    ),
+    remediation="Use `{{ .Release.Namespace }}` or leave metadata.namespace out.",
+    example="metadata:\n  namespace: default   # expect: TL121 ('todo-dev' expected)",
+    origin=__name__,
+    check=check_object_namespace,
+)
+
+
 def check_duplicate_object(ctx: EnvContext) -> Iterator[Hit]:
     first: dict[tuple[str, str, str, str], Manifest] = {}
     for manifest in ctx.manifests:
@@ -85,51 +123,28 @@ def check_duplicate_object(ctx: EnvContext) -> Iterator[Hit]:
         )
 
 
+DUPLICATE_OBJECT = Rule(
+    code="TL123",
+    name="duplicate-object",
+    category="names",
+    severity=Severity.ERROR,
+    summary="No two objects of one environment share kind, namespace and name (across charts).",
+    rationale=(
+        "Both apps share each environment's namespace (§7.1); two objects with one name overwrite each other, "
+        "or make the second `helm install` fail. An umbrella chart that names both apps' objects "
+        "`{release}` does exactly this."
+    ),
+    remediation="Give each release its own name (one release per app), or name the objects after the app as well.",
+    example=(
+        "# charts/todo/charts/todo-backend → Deployment todo-dev\n"
+        "# charts/todo/charts/todo-frontend → Deployment todo-dev   # expect: TL123"
+    ),
+    relational=True,
+    origin=__name__,
+    check=check_duplicate_object,
+)
+
+
 def rules() -> list[Rule]:
-    origin = "todolint.rules.names"
-    return [
-        Rule(
-            "TL120",
-            "object-names",
-            "names",
-            Severity.ERROR,
-            "Deployment and Service are named {release}, the ConfigMap {release}-config (each app its own).",
-            "The contract's tables (§2.1, §2.2) name every object after the Helm release, so that two releases "
-            "never collide and the frontend can reach the backend by a predictable name. (The spec's diagram "
-            "draws `todo-backend`; the tables are the contract: patterns are `names` in contract.yaml.)",
-            "Name objects with `.Release.Name` (the `fullname` helper) and `-config` for the ConfigMap; "
-            "change `names` in contract.yaml to adopt another reading.",
-            "kind: Deployment\nmetadata:\n  name: todo-backend   # expect: TL120 ('todo-backend-dev' expected)",
-            origin=origin,
-            check=check_object_names,
-        ),
-        Rule(
-            "TL121",
-            "object-namespace",
-            "namespaces",
-            Severity.ERROR,
-            "metadata.namespace, when set, is the environment's namespace.",
-            "Each environment lives in its own namespace (§7). A hard-coded namespace sends objects of one "
-            "environment into another, or makes `helm install -n` put half a release elsewhere.",
-            "Use `{{ .Release.Namespace }}` or leave metadata.namespace out.",
-            "metadata:\n  namespace: default   # expect: TL121 ('todo-dev' expected)",
-            origin=origin,
-            check=check_object_namespace,
-        ),
-        Rule(
-            "TL123",
-            "duplicate-object",
-            "names",
-            Severity.ERROR,
-            "No two objects of one environment share kind, namespace and name (across charts).",
-            "Both apps share each environment's namespace (§7.1); two objects with one name overwrite each other, "
-            "or make the second `helm install` fail. An umbrella chart that names both apps' objects "
-            "`{release}` does exactly this.",
-            "Give each release its own name (one release per app), or name the objects after the app as well.",
-            "# charts/todo/charts/todo-backend → Deployment todo-dev\n"
-            "# charts/todo/charts/todo-frontend → Deployment todo-dev   # expect: TL123",
-            relational=True,
-            origin=origin,
-            check=check_duplicate_object,
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [OBJECT_NAMES, OBJECT_NAMESPACE, DUPLICATE_OBJECT]

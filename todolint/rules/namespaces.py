@@ -44,6 +44,27 @@ def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:
                     break
 
 
+FOREIGN_NAMESPACE = Rule(
+    code="TL340",
+    name="foreign-namespace",
+    category="namespaces",
+    severity=Severity.ERROR,
+    summary="No object refers to another environment's namespace (e.g. `*.todo-prod.svc` in dev).",
+    rationale=(
+        "Each environment has the full stack in its own namespace and cross-namespace access is not used "
+        "(§7.2). A dev ConfigMap pointing at `todo-backend-prod.todo-prod.svc` sends test traffic to "
+        "production."
+    ),
+    remediation=(
+        "Use short Service names (same namespace) or `{{ .Release.Namespace }}`; never spell another "
+        "environment's namespace in values."
+    ),
+    example="data:\n  NEXT_PUBLIC_API_URL: http://todo-backend-prod.todo-prod.svc:8000   # expect: TL340",
+    origin=__name__,
+    check=check_foreign_namespace,
+)
+
+
 #: Names YAML never rewrites inside a scalar (no quote, space, line break or escape to fold or undo).
 _DNS_LIKE = re.compile(r"[A-Za-z0-9._-]+")
 
@@ -78,20 +99,5 @@ def _may_refer(manifest: Manifest, namespaces: list[str]) -> bool:
 
 
 def rules() -> list[Rule]:
-    return [
-        Rule(
-            "TL340",
-            "foreign-namespace",
-            "namespaces",
-            Severity.ERROR,
-            "No object refers to another environment's namespace (e.g. `*.todo-prod.svc` in dev).",
-            "Each environment has the full stack in its own namespace and cross-namespace access is not used "
-            "(§7.2). A dev ConfigMap pointing at `todo-backend-prod.todo-prod.svc` sends test traffic to "
-            "production.",
-            "Use short Service names (same namespace) or `{{ .Release.Namespace }}`; never spell another "
-            "environment's namespace in values.",
-            "data:\n  NEXT_PUBLIC_API_URL: http://todo-backend-prod.todo-prod.svc:8000   # expect: TL340",
-            origin="todolint.rules.namespaces",
-            check=check_foreign_namespace,
-        )
-    ]
+    """This family's rules, in code order."""
+    return [FOREIGN_NAMESPACE]

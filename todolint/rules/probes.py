@@ -47,6 +47,23 @@ def check_probe_missing(ctx: EnvContext) -> Iterator[Hit]:
                     )
 
 
+PROBE_MISSING = Rule(
+    code="TL200",
+    name="probe-missing",
+    category="probes",
+    severity=Severity.ERROR,
+    summary="Every app container has a liveness and a readiness probe.",
+    rationale=(
+        "Without readiness the Service routes traffic to pods that are still starting; without liveness a "
+        "hung process is never restarted (§9.1). A startup probe is optional."
+    ),
+    remediation="Add livenessProbe and readinessProbe to the app container (values `probes.*`).",
+    example="containers:\n  - name: todo-backend   # expect: TL200 (no readinessProbe)\n    livenessProbe: {...}",
+    origin=__name__,
+    check=check_probe_missing,
+)
+
+
 def check_probe_handler(ctx: EnvContext) -> Iterator[Hit]:
     for manifest, _app, container, _kind, key, probe in _each_probe(ctx):
         if "httpGet" in probe:
@@ -57,6 +74,23 @@ def check_probe_handler(ctx: EnvContext) -> Iterator[Hit]:
             manifest=manifest,
             path=(*container.path, key, found) if found else (*container.path, key),
         )
+
+
+PROBE_HANDLER = Rule(
+    code="TL201",
+    name="probe-handler",
+    category="probes",
+    severity=Severity.ERROR,
+    summary="Liveness and readiness probes are HTTP GET probes (not tcpSocket, exec or grpc).",
+    rationale=(
+        "The contract (§9.1) probes HTTP endpoints: an open TCP port says nothing about whether the app "
+        "answers, and the endpoint also checks the app's own dependencies."
+    ),
+    remediation="Replace tcpSocket/exec with `httpGet: {path: <app path>, port: http}`.",
+    example="livenessProbe:\n  tcpSocket:        # expect: TL201\n    port: 8000",
+    origin=__name__,
+    check=check_probe_handler,
+)
 
 
 def resolve_port(container: Container, port: Any) -> int | None:
@@ -103,6 +137,32 @@ def check_probe_endpoint(ctx: EnvContext) -> Iterator[Hit]:
             )
 
 
+PROBE_ENDPOINT = Rule(
+    code="TL202",
+    name="probe-endpoint",
+    category="probes",
+    severity=Severity.ERROR,
+    summary=(
+        "HTTP probes hit the app's path (frontend /, backend /health) on the app port; "
+        "a named port is resolved through the container's ports."
+    ),
+    rationale=(
+        "The contract (§9.2) fixes where the apps answer health checks; probing another path or port makes "
+        "a healthy pod look dead (restart loop) or a dead one look healthy."
+    ),
+    remediation=(
+        "Set httpGet.path to the app's path and httpGet.port to the app port or the name of the container "
+        "port that carries it (`apps.<app>.probes` and `.port` in contract.yaml). A name that resolves to "
+        "a wrong port of a container with no app port is container-port's (TL220) finding, not this one."
+    ),
+    example="readinessProbe:\n  httpGet:\n    path: /healthz   # expect: TL202 ('/health' expected)\n    port: http",
+    origin=__name__,
+    check=check_probe_endpoint,
+    defers_to=("TL220",),
+    fix=Fix(safety="safe", contract=("apps", "{app}", "probes", "{probe}", "path"), fields=("path",)),
+)
+
+
 def ports_field(container: Container) -> FieldPath:
     """Where a container's ports are: what a probe or a Service that names a port follows from, and
     where container-port (TL220) reports a container without the app port (`helm create`'s `port:
@@ -132,79 +192,49 @@ def _timing(kind: str) -> Any:
     return check
 
 
+LIVENESS_PROBE_TIMING = Rule(
+    code="TL203",
+    name="liveness-probe-timing",
+    category="probes",
+    severity=Severity.ERROR,
+    summary="Liveness probe runs every 30 s and fails after 3 misses (unset fields count as 10 s / 3).",
+    rationale=(
+        "The contract (§9.1) restarts a pod after 90 s of failed liveness checks: short enough to heal a "
+        "hang, long enough not to kill a pod during a slow request burst."
+    ),
+    remediation="Set livenessProbe.periodSeconds to 30 and failureThreshold to 3 (values `probes.liveness`).",
+    example="livenessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 10   # expect: TL203",
+    origin=__name__,
+    check=_timing("liveness"),
+    fix=Fix(
+        safety="safe",
+        contract=("apps", "{app}", "probes", "liveness", "{field}"),
+        fields=("periodSeconds", "failureThreshold"),
+    ),
+)
+
+
+READINESS_PROBE_TIMING = Rule(
+    code="TL204",
+    name="readiness-probe-timing",
+    category="probes",
+    severity=Severity.ERROR,
+    summary="Readiness probe runs every 10 s and fails after 3 misses (unset fields count as 10 s / 3).",
+    rationale=(
+        "The contract (§9.1) takes a pod out of its Service within 30 s of going bad, the same in every environment."
+    ),
+    remediation="Set readinessProbe.periodSeconds to 10 and failureThreshold to 3 (values `probes.readiness`).",
+    example="readinessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 20   # expect: TL204",
+    origin=__name__,
+    check=_timing("readiness"),
+    fix=Fix(
+        safety="safe",
+        contract=("apps", "{app}", "probes", "readiness", "{field}"),
+        fields=("periodSeconds", "failureThreshold"),
+    ),
+)
+
+
 def rules() -> list[Rule]:
-    origin = "todolint.rules.probes"
-    return [
-        Rule(
-            "TL200",
-            "probe-missing",
-            "probes",
-            Severity.ERROR,
-            "Every app container has a liveness and a readiness probe.",
-            "Without readiness the Service routes traffic to pods that are still starting; without liveness a "
-            "hung process is never restarted (§9.1). A startup probe is optional.",
-            "Add livenessProbe and readinessProbe to the app container (values `probes.*`).",
-            "containers:\n  - name: todo-backend   # expect: TL200 (no readinessProbe)\n    livenessProbe: {...}",
-            origin=origin,
-            check=check_probe_missing,
-        ),
-        Rule(
-            "TL201",
-            "probe-handler",
-            "probes",
-            Severity.ERROR,
-            "Liveness and readiness probes are HTTP GET probes (not tcpSocket, exec or grpc).",
-            "The contract (§9.1) probes HTTP endpoints: an open TCP port says nothing about whether the app "
-            "answers, and the endpoint also checks the app's own dependencies.",
-            "Replace tcpSocket/exec with `httpGet: {path: <app path>, port: http}`.",
-            "livenessProbe:\n  tcpSocket:        # expect: TL201\n    port: 8000",
-            origin=origin,
-            check=check_probe_handler,
-        ),
-        Rule(
-            "TL202",
-            "probe-endpoint",
-            "probes",
-            Severity.ERROR,
-            "HTTP probes hit the app's path (frontend /, backend /health) on the app port; "
-            "a named port is resolved through the container's ports.",
-            "The contract (§9.2) fixes where the apps answer health checks; probing another path or port makes "
-            "a healthy pod look dead (restart loop) or a dead one look healthy.",
-            "Set httpGet.path to the app's path and httpGet.port to the app port or the name of the container "
-            "port that carries it (`apps.<app>.probes` and `.port` in contract.yaml). A name that resolves to "
-            "a wrong port of a container with no app port is container-port's (TL220) finding, not this one.",
-            "readinessProbe:\n  httpGet:\n    path: /healthz   # expect: TL202 ('/health' expected)\n    port: http",
-            origin=origin,
-            check=check_probe_endpoint,
-            defers_to=("TL220",),
-            fix=Fix("safe", ("apps", "{app}", "probes", "{probe}", "path"), ("path",)),
-        ),
-        Rule(
-            "TL203",
-            "liveness-probe-timing",
-            "probes",
-            Severity.ERROR,
-            "Liveness probe runs every 30 s and fails after 3 misses (unset fields count as 10 s / 3).",
-            "The contract (§9.1) restarts a pod after 90 s of failed liveness checks: short enough to heal a "
-            "hang, long enough not to kill a pod during a slow request burst.",
-            "Set livenessProbe.periodSeconds to 30 and failureThreshold to 3 (values `probes.liveness`).",
-            "livenessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 10   # expect: TL203",
-            origin=origin,
-            check=_timing("liveness"),
-            fix=Fix("safe", ("apps", "{app}", "probes", "liveness", "{field}"), ("periodSeconds", "failureThreshold")),
-        ),
-        Rule(
-            "TL204",
-            "readiness-probe-timing",
-            "probes",
-            Severity.ERROR,
-            "Readiness probe runs every 10 s and fails after 3 misses (unset fields count as 10 s / 3).",
-            "The contract (§9.1) takes a pod out of its Service within 30 s of going bad, the same in every "
-            "environment.",
-            "Set readinessProbe.periodSeconds to 10 and failureThreshold to 3 (values `probes.readiness`).",
-            "readinessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 20   # expect: TL204",
-            origin=origin,
-            check=_timing("readiness"),
-            fix=Fix("safe", ("apps", "{app}", "probes", "readiness", "{field}"), ("periodSeconds", "failureThreshold")),
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [PROBE_MISSING, PROBE_HANDLER, PROBE_ENDPOINT, LIVENESS_PROBE_TIMING, READINESS_PROBE_TIMING]

@@ -84,23 +84,31 @@ def check_dangling_reference(ctx: EnvContext) -> Iterator[Hit]:
             )
 
 
+DANGLING_REFERENCE = Rule(
+    code="TL360",
+    name="dangling-reference",
+    category="references",
+    severity=Severity.ERROR,
+    summary=(
+        "Every ConfigMap (same release), ServiceAccount, PersistentVolumeClaim and Ingress backend Service "
+        "an object refers to is rendered."
+    ),
+    rationale=(
+        "A pod that refers to a missing ConfigMap or ServiceAccount never starts (CreateContainerConfigError, "
+        "or the ReplicaSet cannot create it); the error shows only at deploy time, in one environment. "
+        "Secrets are exempt: the contract's Secret is pre-created."
+    ),
+    remediation=(
+        "Render the object in the chart (e.g. `serviceAccount.create: true`) or fix the name; mark truly "
+        "external ConfigMaps `optional: true`."
+    ),
+    example="spec:\n  serviceAccountName: todo-backend   # expect: TL360 (no ServiceAccount rendered)",
+    relational=True,
+    origin=__name__,
+    check=check_dangling_reference,
+)
+
+
 def rules() -> list[Rule]:
-    return [
-        Rule(
-            "TL360",
-            "dangling-reference",
-            "references",
-            Severity.ERROR,
-            "Every ConfigMap (same release), ServiceAccount, PersistentVolumeClaim and Ingress backend Service "
-            "an object refers to is rendered.",
-            "A pod that refers to a missing ConfigMap or ServiceAccount never starts (CreateContainerConfigError, "
-            "or the ReplicaSet cannot create it); the error shows only at deploy time, in one environment. "
-            "Secrets are exempt: the contract's Secret is pre-created.",
-            "Render the object in the chart (e.g. `serviceAccount.create: true`) or fix the name; mark truly "
-            "external ConfigMaps `optional: true`.",
-            "spec:\n  serviceAccountName: todo-backend   # expect: TL360 (no ServiceAccount rendered)",
-            relational=True,
-            origin="todolint.rules.references",
-            check=check_dangling_reference,
-        )
-    ]
+    """This family's rules, in code order."""
+    return [DANGLING_REFERENCE]

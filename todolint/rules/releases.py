@@ -33,6 +33,28 @@ def check_unknown_workload(ctx: EnvContext) -> Iterator[Hit]:
         )
 
 
+UNKNOWN_WORKLOAD = Rule(
+    code="TL124",
+    name="unknown-workload",
+    category="names",
+    severity=Severity.WARNING,
+    summary="Every Deployment, StatefulSet and DaemonSet is recognised as one of the contract's apps.",
+    rationale=(
+        "The app rules (labels, probes, ports, config, secrets) check only workloads they recognise, by "
+        "chart or subchart name, app.kubernetes.io/name, app.kubernetes.io/component, container name, "
+        "image basename, then object name. A workload none of these names passes in silence."
+    ),
+    remediation=(
+        "Name the chart, the name label or the component label after the app, or add the chart's word for "
+        "it to `apps.<app>.match` in contract.yaml."
+    ),
+    example="kind: Deployment\nmetadata:\n  name: worker   # expect: TL124 (no app's word in any name)",
+    relational=True,
+    origin=__name__,
+    check=check_unknown_workload,
+)
+
+
 def _on_chart(target: Target, first: Manifest, message: str) -> Hit:
     """A finding on Chart.yaml's `name` line; for pre-rendered input (no chart), on the first app workload."""
     if not target.chart_path:
@@ -59,40 +81,29 @@ def check_one_release_per_app(ctx: EnvContext) -> Iterator[Hit]:
         )
 
 
+ONE_RELEASE_PER_APP = Rule(
+    code="TL125",
+    name="one-release-per-app",
+    category="names",
+    severity=Severity.WARNING,
+    summary="One release renders one app: the frontend and the backend have a chart and a release each.",
+    rationale=(
+        "The contract (§1, §2) installs todo-frontend and todo-backend as two releases, so that each is "
+        "upgraded and rolled back alone. An umbrella release that renders both cannot name both apps' "
+        "objects {release}; the name rules then stay silent for it rather than ask for two objects of one "
+        "name."
+    ),
+    remediation=(
+        "Split the chart into one chart per app, or keep the umbrella and set the `names` patterns in "
+        'contract.yaml to tell the apps apart (`Deployment: "{release}-{app}"`).'
+    ),
+    example="charts/todo/Chart.yaml   # expect: TL125 (renders todo-backend and todo-frontend)",
+    relational=True,
+    origin=__name__,
+    check=check_one_release_per_app,
+)
+
+
 def rules() -> list[Rule]:
-    origin = "todolint.rules.releases"
-    return [
-        Rule(
-            "TL124",
-            "unknown-workload",
-            "names",
-            Severity.WARNING,
-            "Every Deployment, StatefulSet and DaemonSet is recognised as one of the contract's apps.",
-            "The app rules (labels, probes, ports, config, secrets) check only workloads they recognise, by "
-            "chart or subchart name, app.kubernetes.io/name, app.kubernetes.io/component, container name, "
-            "image basename, then object name. A workload none of these names passes in silence.",
-            "Name the chart, the name label or the component label after the app, or add the chart's word for "
-            "it to `apps.<app>.match` in contract.yaml.",
-            "kind: Deployment\nmetadata:\n  name: worker   # expect: TL124 (no app's word in any name)",
-            relational=True,
-            origin=origin,
-            check=check_unknown_workload,
-        ),
-        Rule(
-            "TL125",
-            "one-release-per-app",
-            "names",
-            Severity.WARNING,
-            "One release renders one app: the frontend and the backend have a chart and a release each.",
-            "The contract (§1, §2) installs todo-frontend and todo-backend as two releases, so that each is "
-            "upgraded and rolled back alone. An umbrella release that renders both cannot name both apps' "
-            "objects {release}; the name rules then stay silent for it rather than ask for two objects of one "
-            "name.",
-            "Split the chart into one chart per app, or keep the umbrella and set the `names` patterns in "
-            'contract.yaml to tell the apps apart (`Deployment: "{release}-{app}"`).',
-            "charts/todo/Chart.yaml   # expect: TL125 (renders todo-backend and todo-frontend)",
-            relational=True,
-            origin=origin,
-            check=check_one_release_per_app,
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [UNKNOWN_WORKLOAD, ONE_RELEASE_PER_APP]

@@ -28,20 +28,24 @@ def check_hpa_target(ctx: EnvContext) -> Iterator[Hit]:
             )
 
 
+HPA_TARGET = Rule(
+    code="TL332",
+    name="hpa-target",
+    category="scaling",
+    severity=Severity.ERROR,
+    summary="A HorizontalPodAutoscaler scales a Deployment rendered by the same release.",
+    rationale=(
+        "An HPA whose target does not exist does nothing (and says so only in its events); one that targets "
+        "another release's Deployment fights that release's replica count (§8)."
+    ),
+    remediation="Set scaleTargetRef to `{kind: Deployment, name: <release>}`.",
+    example="scaleTargetRef:\n  kind: Deployment\n  name: todo-backend   # expect: TL332",
+    relational=True,
+    origin=__name__,
+    check=check_hpa_target,
+)
+
+
 def rules() -> list[Rule]:
-    return [
-        Rule(
-            "TL332",
-            "hpa-target",
-            "scaling",
-            Severity.ERROR,
-            "A HorizontalPodAutoscaler scales a Deployment rendered by the same release.",
-            "An HPA whose target does not exist does nothing (and says so only in its events); one that targets "
-            "another release's Deployment fights that release's replica count (§8).",
-            "Set scaleTargetRef to `{kind: Deployment, name: <release>}`.",
-            "scaleTargetRef:\n  kind: Deployment\n  name: todo-backend   # expect: TL332",
-            relational=True,
-            origin="todolint.rules.scaling",
-            check=check_hpa_target,
-        )
-    ]
+    """This family's rules, in code order."""
+    return [HPA_TARGET]

@@ -145,6 +145,33 @@ def check_secret_key_ref(ctx: EnvContext) -> Iterator[Hit]:
                 )
 
 
+SECRET_KEY_REF = Rule(
+    code="TL310",
+    name="secret-key-ref",
+    category="secrets",
+    severity=Severity.ERROR,
+    summary=(
+        "DATABASE_URL, SECRET_KEY, OPENAI_API_KEY and AUTH_SECRET reach the backend as "
+        "env[].valueFrom.secretKeyRef to {release}-secrets, each with its own key."
+    ),
+    rationale=(
+        "The contract (§6.2) reads each secret from the pre-created Secret by key: a missing variable "
+        "crashes the backend at start, a wrong Secret name keeps the pod in CreateContainerConfigError."
+    ),
+    remediation=(
+        "Add `env: [{name: KEY, valueFrom: {secretKeyRef: {name: <release>-secrets, key: KEY}}}]` for every "
+        "key in `apps.todo-backend.secret_keys`. Keys that fail the same way in one container are one finding."
+    ),
+    example=(
+        "env:\n  - name: SECRET_KEY\n    valueFrom:\n      secretKeyRef:\n"
+        "        name: app-secrets   # expect: TL310 (todo-backend-dev-secrets expected)\n        key: SECRET_KEY"
+    ),
+    suppressible=False,
+    origin=__name__,
+    check=check_secret_key_ref,
+)
+
+
 def check_frontend_no_secrets(ctx: EnvContext) -> Iterator[Hit]:
     """Apps the contract gives no secret keys (the frontend, §6.1) read no Secret at all."""
     for manifest, app in app_workloads(ctx):
@@ -162,6 +189,30 @@ def check_frontend_no_secrets(ctx: EnvContext) -> Iterator[Hit]:
                     manifest=manifest,
                     path=(*container.path, "env", found[0][0]),
                 )
+
+
+FRONTEND_NO_SECRETS = Rule(
+    code="TL314",
+    name="frontend-no-secrets",
+    category="secrets",
+    severity=Severity.ERROR,
+    summary="An app whose contract lists no secret keys (the frontend) reads no secret through secretKeyRef.",
+    rationale=(
+        "The spec (§6.1) gives the frontend NODE_ENV and NEXT_PUBLIC_API_URL only: a Next.js container "
+        "holding DATABASE_URL or AUTH_SECRET can leak it to the browser bundle, and the frontend then needs "
+        "a Secret the contract never creates for it."
+    ),
+    remediation=(
+        "Remove the secretKeyRef entries from the frontend's env; the backend holds the secrets "
+        "(`apps.<app>.secret_keys` in contract.yaml)."
+    ),
+    example=(
+        "containers:\n  - name: todo-frontend\n    env:\n      - name: AUTH_SECRET   # expect: TL314\n"
+        "        valueFrom: {secretKeyRef: {name: todo-backend-dev-secrets, key: AUTH_SECRET}}"
+    ),
+    origin=__name__,
+    check=check_frontend_no_secrets,
+)
 
 
 def check_plain_text(ctx: EnvContext) -> Iterator[Hit]:
@@ -187,6 +238,31 @@ def check_plain_text(ctx: EnvContext) -> Iterator[Hit]:
                         manifest=manifest,
                         path=(*container.path, "env", index, "value"),
                     )
+
+
+SECRET_PLAIN_TEXT = Rule(
+    code="TL312",
+    name="secret-plain-text",
+    category="secrets",
+    severity=Severity.ERROR,
+    summary=(
+        "No secret-like name (SECRET, PASSWORD, TOKEN, API_KEY, DATABASE_URL, ... as whole words) is a "
+        "ConfigMap key or a literal env value; whole-number settings (..._EXPIRE_MINUTES) are not secrets."
+    ),
+    rationale=(
+        "A secret in a ConfigMap or a literal env value lives in values files, git, `helm get values` and "
+        "`kubectl describe` output; the contract (§6.2) keeps secrets in the pre-created Secret only."
+    ),
+    remediation=(
+        "Move the value to the pre-created Secret and read it with secretKeyRef; the name patterns are "
+        "`secret_name_patterns` in contract.yaml (matched as whole `_`/`-` separated words), the setting "
+        "suffixes `secret_name_settings`."
+    ),
+    example="env:\n  - name: OPENAI_API_KEY\n    value: sk-...   # expect: TL312",
+    suppressible=False,
+    origin=__name__,
+    check=check_plain_text,
+)
 
 
 def check_not_key_ref(ctx: EnvContext) -> Iterator[Hit]:
@@ -220,71 +296,24 @@ def check_not_key_ref(ctx: EnvContext) -> Iterator[Hit]:
                     break
 
 
+SECRET_NOT_KEY_REF = Rule(
+    code="TL313",
+    name="secret-not-key-ref",
+    category="secrets",
+    severity=Severity.ERROR,
+    summary="Secrets are never loaded whole (envFrom.secretRef) or mounted as volumes; only secretKeyRef.",
+    rationale=(
+        "Loading a whole Secret hands the container every key, present and future, and hides which ones the "
+        "app needs; the contract (§6.2) names each key through secretKeyRef."
+    ),
+    remediation="Replace envFrom.secretRef or the secret volume with one env[].valueFrom.secretKeyRef per key.",
+    example="envFrom:\n  - secretRef:   # expect: TL313\n      name: todo-backend-dev-secrets",
+    suppressible=False,
+    origin=__name__,
+    check=check_not_key_ref,
+)
+
+
 def rules() -> list[Rule]:
-    origin = "todolint.rules.secrets"
-    return [
-        Rule(
-            "TL310",
-            "secret-key-ref",
-            "secrets",
-            Severity.ERROR,
-            "DATABASE_URL, SECRET_KEY, OPENAI_API_KEY and AUTH_SECRET reach the backend as "
-            "env[].valueFrom.secretKeyRef to {release}-secrets, each with its own key.",
-            "The contract (§6.2) reads each secret from the pre-created Secret by key: a missing variable "
-            "crashes the backend at start, a wrong Secret name keeps the pod in CreateContainerConfigError.",
-            "Add `env: [{name: KEY, valueFrom: {secretKeyRef: {name: <release>-secrets, key: KEY}}}]` for every "
-            "key in `apps.todo-backend.secret_keys`. Keys that fail the same way in one container are one finding.",
-            "env:\n  - name: SECRET_KEY\n    valueFrom:\n      secretKeyRef:\n"
-            "        name: app-secrets   # expect: TL310 (todo-backend-dev-secrets expected)\n        key: SECRET_KEY",
-            suppressible=False,
-            origin=origin,
-            check=check_secret_key_ref,
-        ),
-        Rule(
-            "TL314",
-            "frontend-no-secrets",
-            "secrets",
-            Severity.ERROR,
-            "An app whose contract lists no secret keys (the frontend) reads no secret through secretKeyRef.",
-            "The spec (§6.1) gives the frontend NODE_ENV and NEXT_PUBLIC_API_URL only: a Next.js container "
-            "holding DATABASE_URL or AUTH_SECRET can leak it to the browser bundle, and the frontend then needs "
-            "a Secret the contract never creates for it.",
-            "Remove the secretKeyRef entries from the frontend's env; the backend holds the secrets "
-            "(`apps.<app>.secret_keys` in contract.yaml).",
-            "containers:\n  - name: todo-frontend\n    env:\n      - name: AUTH_SECRET   # expect: TL314\n"
-            "        valueFrom: {secretKeyRef: {name: todo-backend-dev-secrets, key: AUTH_SECRET}}",
-            origin=origin,
-            check=check_frontend_no_secrets,
-        ),
-        Rule(
-            "TL312",
-            "secret-plain-text",
-            "secrets",
-            Severity.ERROR,
-            "No secret-like name (SECRET, PASSWORD, TOKEN, API_KEY, DATABASE_URL, ... as whole words) is a "
-            "ConfigMap key or a literal env value; whole-number settings (..._EXPIRE_MINUTES) are not secrets.",
-            "A secret in a ConfigMap or a literal env value lives in values files, git, `helm get values` and "
-            "`kubectl describe` output; the contract (§6.2) keeps secrets in the pre-created Secret only.",
-            "Move the value to the pre-created Secret and read it with secretKeyRef; the name patterns are "
-            "`secret_name_patterns` in contract.yaml (matched as whole `_`/`-` separated words), the setting "
-            "suffixes `secret_name_settings`.",
-            "env:\n  - name: OPENAI_API_KEY\n    value: sk-...   # expect: TL312",
-            suppressible=False,
-            origin=origin,
-            check=check_plain_text,
-        ),
-        Rule(
-            "TL313",
-            "secret-not-key-ref",
-            "secrets",
-            Severity.ERROR,
-            "Secrets are never loaded whole (envFrom.secretRef) or mounted as volumes; only secretKeyRef.",
-            "Loading a whole Secret hands the container every key, present and future, and hides which ones the "
-            "app needs; the contract (§6.2) names each key through secretKeyRef.",
-            "Replace envFrom.secretRef or the secret volume with one env[].valueFrom.secretKeyRef per key.",
-            "envFrom:\n  - secretRef:   # expect: TL313\n      name: todo-backend-dev-secrets",
-            suppressible=False,
-            origin=origin,
-            check=check_not_key_ref,
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [SECRET_KEY_REF, FRONTEND_NO_SECRETS, SECRET_PLAIN_TEXT, SECRET_NOT_KEY_REF]

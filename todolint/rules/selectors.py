@@ -56,6 +56,30 @@ def check_selector_labels(ctx: EnvContext) -> Iterator[Hit]:
             yield Hit(f"{manifest.kind} selector {shown}", manifest=manifest, path=path)
 
 
+SELECTOR_LABELS = Rule(
+    code="TL110",
+    name="selector-labels",
+    category="selectors",
+    severity=Severity.ERROR,
+    summary=(
+        "Deployment matchLabels and Service selector are exactly {app.kubernetes.io/name, /instance} "
+        "with the app and release."
+    ),
+    rationale=(
+        "The contract (§4.2) selects pods by name and instance only. Adding the version or chart label to a "
+        "selector breaks every upgrade (a Deployment selector is immutable); leaving out instance makes two "
+        "releases' Services share pods."
+    ),
+    remediation=(
+        "Use the chart's `selectorLabels` helper for both `spec.selector.matchLabels` and the Service "
+        "`spec.selector`; the label keys are `selector_labels` in contract.yaml."
+    ),
+    example="selector:\n  matchLabels:\n    app: todo-backend   # expect: TL110",
+    origin=__name__,
+    check=check_selector_labels,
+)
+
+
 def check_selector_matches_template(ctx: EnvContext) -> Iterator[Hit]:
     for manifest in ctx.of_kind(*SELECTOR_KINDS):
         selector = as_map(dig(manifest.obj, ("spec", "selector", "matchLabels")))
@@ -68,6 +92,26 @@ def check_selector_matches_template(ctx: EnvContext) -> Iterator[Hit]:
                     manifest=manifest,
                     path=("spec", "selector", "matchLabels", key),
                 )
+
+
+SELECTOR_MATCHES_TEMPLATE = Rule(
+    code="TL111",
+    name="selector-matches-template",
+    category="selectors",
+    severity=Severity.ERROR,
+    summary="A workload's selector matches the labels of its own pod template.",
+    rationale=(
+        "The API server rejects a Deployment whose selector does not match its template; with a partial "
+        "match the ReplicaSet never sees its own pods."
+    ),
+    remediation="Render matchLabels and the template labels from the same helper.",
+    example=(
+        "selector: {matchLabels: {app.kubernetes.io/name: todo-backend}}\n"
+        "template: {metadata: {labels: {app.kubernetes.io/name: backend}}}   # expect: TL111"
+    ),
+    origin=__name__,
+    check=check_selector_matches_template,
+)
 
 
 def check_dangling_service(ctx: EnvContext) -> Iterator[Hit]:
@@ -86,51 +130,24 @@ def check_dangling_service(ctx: EnvContext) -> Iterator[Hit]:
             )
 
 
+DANGLING_SERVICE = Rule(
+    code="TL112",
+    name="dangling-service",
+    category="selectors",
+    severity=Severity.ERROR,
+    summary="Every Service selects the pods of a workload rendered in the same environment.",
+    rationale=(
+        "A Service whose selector matches no pod has no endpoints: the frontend's calls to the backend fail "
+        "with connection refused while every object looks healthy (kube-linter's dangling-service)."
+    ),
+    remediation="Make the Service selector equal the workload's selector labels (same helper, same release).",
+    example="kind: Service\nspec:\n  selector:\n    app.kubernetes.io/name: todo-api   # expect: TL112",
+    relational=True,
+    origin=__name__,
+    check=check_dangling_service,
+)
+
+
 def rules() -> list[Rule]:
-    origin = "todolint.rules.selectors"
-    return [
-        Rule(
-            "TL110",
-            "selector-labels",
-            "selectors",
-            Severity.ERROR,
-            "Deployment matchLabels and Service selector are exactly {app.kubernetes.io/name, /instance} "
-            "with the app and release.",
-            "The contract (§4.2) selects pods by name and instance only. Adding the version or chart label to a "
-            "selector breaks every upgrade (a Deployment selector is immutable); leaving out instance makes two "
-            "releases' Services share pods.",
-            "Use the chart's `selectorLabels` helper for both `spec.selector.matchLabels` and the Service "
-            "`spec.selector`; the label keys are `selector_labels` in contract.yaml.",
-            "selector:\n  matchLabels:\n    app: todo-backend   # expect: TL110",
-            origin=origin,
-            check=check_selector_labels,
-        ),
-        Rule(
-            "TL111",
-            "selector-matches-template",
-            "selectors",
-            Severity.ERROR,
-            "A workload's selector matches the labels of its own pod template.",
-            "The API server rejects a Deployment whose selector does not match its template; with a partial "
-            "match the ReplicaSet never sees its own pods.",
-            "Render matchLabels and the template labels from the same helper.",
-            "selector: {matchLabels: {app.kubernetes.io/name: todo-backend}}\n"
-            "template: {metadata: {labels: {app.kubernetes.io/name: backend}}}   # expect: TL111",
-            origin=origin,
-            check=check_selector_matches_template,
-        ),
-        Rule(
-            "TL112",
-            "dangling-service",
-            "selectors",
-            Severity.ERROR,
-            "Every Service selects the pods of a workload rendered in the same environment.",
-            "A Service whose selector matches no pod has no endpoints: the frontend's calls to the backend fail "
-            "with connection refused while every object looks healthy (kube-linter's dangling-service).",
-            "Make the Service selector equal the workload's selector labels (same helper, same release).",
-            "kind: Service\nspec:\n  selector:\n    app.kubernetes.io/name: todo-api   # expect: TL112",
-            relational=True,
-            origin=origin,
-            check=check_dangling_service,
-        ),
-    ]
+    """This family's rules, in code order."""
+    return [SELECTOR_LABELS, SELECTOR_MATCHES_TEMPLATE, DANGLING_SERVICE]

@@ -51,6 +51,28 @@ def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
                 )
 
 
+SERVICE_TARGET_PORT = Rule(
+    code="TL233",
+    name="service-target-port",
+    category="services",
+    severity=Severity.ERROR,
+    summary="The Service's targetPort (number or name) reaches the app container's port.",
+    rationale=(
+        "A targetPort that names no container port, or the wrong one, leaves the Service with endpoints "
+        "that refuse connections: the frontend cannot reach the backend (§5.1)."
+    ),
+    remediation=(
+        "Set targetPort to the container port's name (`http`) or number (the app port). A name that "
+        "resolves to a wrong port of app containers with no app port is container-port's (TL220) finding."
+    ),
+    example="ports:\n  - port: 8000\n    targetPort: web   # expect: TL233 (the container port is named http)",
+    relational=True,
+    origin=__name__,
+    check=check_service_target_port,
+    defers_to=("TL220",),
+)
+
+
 def _named_ports(
     ctx: EnvContext, workloads: list[Manifest], app: str, target: object
 ) -> tuple[tuple[Manifest, FieldPath], ...]:
@@ -93,21 +115,5 @@ def _reached_ports(ctx: EnvContext, workloads: list[Manifest], app: str, target:
 
 
 def rules() -> list[Rule]:
-    return [
-        Rule(
-            "TL233",
-            "service-target-port",
-            "services",
-            Severity.ERROR,
-            "The Service's targetPort (number or name) reaches the app container's port.",
-            "A targetPort that names no container port, or the wrong one, leaves the Service with endpoints "
-            "that refuse connections: the frontend cannot reach the backend (§5.1).",
-            "Set targetPort to the container port's name (`http`) or number (the app port). A name that "
-            "resolves to a wrong port of app containers with no app port is container-port's (TL220) finding.",
-            "ports:\n  - port: 8000\n    targetPort: web   # expect: TL233 (the container port is named http)",
-            relational=True,
-            origin="todolint.rules.services",
-            check=check_service_target_port,
-            defers_to=("TL220",),
-        )
-    ]
+    """This family's rules, in code order."""
+    return [SERVICE_TARGET_PORT]
