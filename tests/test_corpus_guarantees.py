@@ -72,8 +72,27 @@ def test_relational_rules_see_only_intact_renders(tmp_path: Path) -> None:
 
     contract = load_contract()
     spies = (
-        Rule("TL990", "spy-single", "chart", Severity.INFO, "s", "r", "m", check=single),
-        Rule("TL991", "spy-relational", "chart", Severity.INFO, "s", "r", "m", check=relational, relational=True),
+        Rule(
+            code="TL990",
+            name="spy-single",
+            category="chart",
+            severity=Severity.INFO,
+            summary="s",
+            rationale="r",
+            remediation="m",
+            check=single,
+        ),
+        Rule(
+            code="TL991",
+            name="spy-relational",
+            category="chart",
+            severity=Severity.INFO,
+            summary="s",
+            rationale="r",
+            remediation="m",
+            check=relational,
+            relational=True,
+        ),
     )
     inputs = discover([str(CORPUS / "charts" / "ok-minimal"), str(broken)])
     targets = build_targets(inputs.charts, contract, MatrixOptions(environments=("dev",)))

@@ -112,7 +112,16 @@ def _every_field(ctx: EnvContext) -> Iterator[Hit]:
 
 
 def _rule(code: str, check: Callable[[EnvContext], Iterator[Hit]]) -> Rule:
-    return Rule(code, f"test-{code.lower()}", "scaling", Severity.ERROR, "test", "test", "test", check=check)
+    return Rule(
+        code=code,
+        name=f"test-{code.lower()}",
+        category="scaling",
+        severity=Severity.ERROR,
+        summary="test",
+        rationale="test",
+        remediation="test",
+        check=check,
+    )
 
 
 RULES = {

@@ -114,7 +114,16 @@ def test_stale_and_unknown_suppressions(run_cli: RunCli) -> None:
 
 def test_suppression_of_an_unselected_rule_is_not_stale() -> None:
     """`--select` narrows what runs: an annotation for a rule that did not run has not gone stale."""
-    rule = Rule("TL500", "demo", "probes", Severity.ERROR, "s", "r", "f", check=lambda ctx: ())
+    rule = Rule(
+        code="TL500",
+        name="demo",
+        category="probes",
+        severity=Severity.ERROR,
+        summary="s",
+        rationale="r",
+        remediation="f",
+        check=lambda ctx: (),
+    )
     target = Target("todo-backend", "charts/todo-backend", "dev", "todo-backend-dev", "todo-dev")
     obj = {"kind": "Deployment", "metadata": {"name": "x", "annotations": {ANNOTATION: "TL500: demo"}}}
     manifest = Manifest(target, "t", "f.yaml", obj, {(): 1})

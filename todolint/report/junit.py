@@ -98,7 +98,13 @@ def _testcase(
 def _suite_rules(rules: Sequence[Rule], findings: Sequence[Finding]) -> list[Rule]:
     """The rules in force, and any rule that raised findings but is not listed (a partial Result)."""
     known = {r.code for r in rules}
-    extra = {f.code: Rule(f.code, f.name, f.category, f.severity, "", "", "") for f in findings if f.code not in known}
+    extra = {
+        f.code: Rule(
+            code=f.code, name=f.name, category=f.category, severity=f.severity, summary="", rationale="", remediation=""
+        )
+        for f in findings
+        if f.code not in known
+    }
     return sorted([*rules, *extra.values()], key=lambda r: r.code)
 
 

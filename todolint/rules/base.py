@@ -70,7 +70,7 @@ FIX_SAFETIES: tuple[str, ...] = ("safe", "unsafe")
 FIX_ACTIONS: tuple[str, ...] = ("set", "drop-object")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Fix:
     """How a finding of a rule is repaired: the field it names gets the value the contract holds for it.
 
@@ -89,9 +89,9 @@ class Fix:
     action: str = "set"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rule:
-    """One rule and its documentation (printed by `todolint explain CODE`)."""
+    """One rule and its documentation (printed by `todolint explain CODE`), written with keywords."""
 
     code: str
     name: str

@@ -543,7 +543,12 @@ def _fix(raw: Mapping[str, Any] | None) -> Fix | None:
     if raw is None:
         return None
     action = raw.get("action", "set")
-    return Fix(raw["safety"], tuple(raw.get("contract", ())), tuple(raw.get("fields", ())), action)
+    return Fix(
+        safety=raw["safety"],
+        contract=tuple(raw.get("contract", ())),
+        fields=tuple(raw.get("fields", ())),
+        action=action,
+    )
 
 
 def load_policies(folders: Sequence[Path], contract: Contract) -> list[Rule]:
