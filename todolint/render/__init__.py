@@ -195,4 +195,4 @@ def check_chart_tree(chart_path: str) -> None:
 def refuse(scan: ChartScan, chart_path: str) -> None:
     """The RenderError for a chart `scan` found a problem in; nothing when it found none."""
     if scan.problem is not None:
-        raise RenderError(scan.problem.message, file=f"{chart_path}/{scan.problem.rel}")
+        raise RenderError(scan.problem.message, file=f"{chart_path}/{scan.problem.rel}", line=scan.problem.line)

@@ -16,7 +16,8 @@ reference into the same document, or whose `$schema` is not one of the metaschem
 without fetching. The stamp holds every entry's inode, size, modification and change times: a file
 edited while a run renders changes it, even when the edit is undone before the run ends.
 
-This module has no todolint imports: render/__init__ words its problems as RenderErrors.
+Its only todolint import is the `.helmignore` reader beside it: render/__init__ words its problems as
+RenderErrors.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+
+from todolint.render.helmignore import IGNORE_FILE, hiding_rule, parse_rules
 
 #: The metaschemas Helm 3 (gojsonschema) and Helm 4 (santhosh-tekuri/jsonschema) know without
 #: fetching them (measured: any other `$schema` URL is fetched by Helm 4 and the embedded SDK).
@@ -50,6 +53,8 @@ class Problem:
 
     message: str
     rel: str
+    #: The line of `rel` that causes it, where one does (a `.helmignore` rule).
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,51 @@ def scan_chart(chart_path: str, *, contents: bool = True) -> ChartScan:
             problem = _entry(digest, rel, path, info, real_root, contents=contents)
             if problem is not None:
                 problems.append(problem)
+    hidden = _hidden_by_helmignore(root)
+    if hidden is not None:
+        problems.append(hidden)
     return ChartScan(digest.hexdigest(), stamp.hexdigest(), problems[0] if problems else None)
+
+
+#: The files without which the chart Helm sees is not the chart on disk: no Chart.yaml is no chart, no
+#: values.yaml renders every template with the defaults gone. A hidden template may be deliberate.
+_MUST_SEE = ("Chart.yaml", "values.yaml")
+#: The largest `.helmignore` read for that question (Helm's own read has no limit; a larger one is left to it).
+_MAX_IGNORE_BYTES = 2**20
+
+
+def _hiding_message(rule: str, name: str, *, negate: bool) -> str:
+    """Why `rule` hides `name`, in words that also say how Helm reads rules unlike gitignore."""
+    if negate:
+        return (
+            f"`{rule}` hides from Helm every path it does not match, {name} included (Helm reads a `!` rule as "
+            "'ignore all but this', not as an exception to an earlier rule): narrow or remove the rule"
+        )
+    if rule.lstrip("/") == name:
+        return f"`{rule}` hides {name} from Helm, although the file is there: remove the rule"
+    return (
+        f"`{rule}` hides {name} from Helm, although the file is there; a later `!{name}` does not bring it "
+        "back (Helm stops at the first rule that matches): narrow the rule"
+    )
+
+
+def _hidden_by_helmignore(root: str) -> Problem | None:
+    """The `.helmignore` rule that hides Chart.yaml or values.yaml from Helm, as a Problem at its line.
+    Helm's message for a hidden Chart.yaml is "Chart.yaml file is missing" while the file is there."""
+    path = os.path.join(root, IGNORE_FILE)
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode) or os.path.getsize(path) > _MAX_IGNORE_BYTES:
+            return None
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    rules = parse_rules(text)
+    for name in _MUST_SEE:
+        rule = hiding_rule(rules, name) if os.path.isfile(os.path.join(root, name)) else None
+        if rule is not None and rule.line:
+            return Problem(_hiding_message(rule.raw, name, negate=rule.negate), IGNORE_FILE, rule.line)
+    return None
 
 
 def _framed(kind: bytes, *parts: str) -> bytes:
