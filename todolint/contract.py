@@ -1,13 +1,19 @@
 """The data-model contract (`policies/contract.yaml`) loaded into a frozen value.
 
 The contract holds every number, name and pattern the rules check, plus the environment matrix,
-so that a team can change what "correct" means without touching code.
+so that a team can change what "correct" means without touching code. It is validated against
+`policies/contract.schema.json` when it loads: a missing, unknown or mistyped key is one error line
+naming the file, the line and the key, so that no rule is switched off by a value it cannot read.
+The typed fields of `Contract` (`contract.app("todo-backend").probes["liveness"].period_seconds`,
+`contract.replicas.max`) can therefore rely on the shape; `Contract.data` keeps the YAML as read, for
+the policies' `{{ contract.x.y }}` placeholders and the fixes' contract paths.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +35,22 @@ def policies_dir() -> Path:
 
 
 def default_contract_path() -> Path:
+    """The built-in contract, `contract.yaml` in the policies folder."""
     return policies_dir() / "contract.yaml"
+
+
+def schema_path() -> Path:
+    """The contract's JSON Schema (draft 2020-12), beside the built-in contract."""
+    return policies_dir() / "contract.schema.json"
+
+
+def schema() -> dict[str, Any]:
+    """The contract's JSON Schema, parsed."""
+    try:
+        data: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ContractError(f"{schema_path()}: cannot read the contract schema: {exc}") from None
+    return data
 
 
 def _freeze(value: Any) -> Any:
@@ -53,9 +74,70 @@ class _FrozenDict(dict[str, Any]):
         return hash(tuple(sorted(self.items(), key=lambda kv: kv[0])))
 
 
+# --- the typed contract ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One probe of an app (`apps.<app>.probes.liveness`): HTTP GET path, period and failure threshold."""
+
+    path: str
+    period_seconds: int
+    failure_threshold: int
+
+
+@dataclass(frozen=True)
+class App:
+    """One application of the contract (`apps.<name>`)."""
+
+    name: str
+    #: The container port, the probes' port and the Service port.
+    port: int
+    #: The image repository's basename.
+    image: str
+    #: Words that identify the app in a chart written by others (docs/apps.md).
+    match: tuple[str, ...]
+    #: By kind: "liveness", "readiness".
+    probes: Mapping[str, Probe]
+    service_types: tuple[str, ...]
+    config_keys: tuple[str, ...]
+    #: Keys read from the pre-created Secret; none means the app reads no Secret.
+    secret_keys: tuple[str, ...]
+    #: Files the chart's templates/ folder holds.
+    templates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A closed range of whole numbers (`replicas`, `node_port_range`)."""
+
+    min: int
+    max: int
+
+
+@dataclass(frozen=True)
+class ApiUrl:
+    """The frontend → backend link: `key` in `from_app`'s config is `format` for `to_app`'s Service."""
+
+    from_app: str
+    key: str
+    to_app: str
+    #: Placeholders {service}, {port}, {namespace}.
+    format: str
+
+
+@dataclass(frozen=True)
+class Database:
+    """What a database in the cluster looks like: its images, Service ports and chart names."""
+
+    images: tuple[str, ...]
+    ports: tuple[int, ...]
+    charts: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Contract:
-    """The environment matrix plus the rest of contract.yaml, read-only."""
+    """The environment matrix plus the rest of contract.yaml, read-only and typed."""
 
     path: str
     environments: tuple[str, ...]
@@ -63,31 +145,97 @@ class Contract:
     namespace_pattern: str
     #: Groups of candidate values files; the first existing file of each group is used.
     values_files: tuple[tuple[str, ...], ...]
+    #: The YAML as read (frozen): what `{{ contract.x.y }}` placeholders and fix paths look up.
     data: Mapping[str, Any]
+    #: The apps by name, in the contract's order.
+    applications: Mapping[str, App]
+    #: Object name patterns by kind ({release}, {app}).
+    names: Mapping[str, str]
+    #: Label name → value pattern ({app}, {release}, {app_version}, {chart}, {chart_version}).
+    labels: Mapping[str, str]
+    selector_labels: tuple[str, ...]
+    #: "selector" (a pod template carries the selector labels) or "all" (every label of `labels`).
+    pod_template_labels: str
+    replicas: Bounds
+    node_port_range: Bounds
+    api_url: ApiUrl
+    secret_name_patterns: tuple[str, ...]
+    secret_name_settings: tuple[str, ...]
+    database: Database
     #: (chart, release pattern, namespace pattern): a repository's per-chart layout (its config's
     #: `charts:` entries), over the two patterns above; the rules read names through the methods below.
     chart_patterns: tuple[tuple[str, str, str], ...] = ()
 
     def release_for(self, chart: str, env: str) -> str:
+        """The release name of `chart` in `env`: its config entry's pattern, else the contract's."""
         pattern = next((r for name, r, _ in self.chart_patterns if name == chart), self.release_pattern)
         return pattern.format(chart=chart, env=env)
 
     def namespace_for(self, chart: str, env: str) -> str:
+        """The namespace of `chart` in `env`: its config entry's pattern, else the contract's."""
         pattern = next((n for name, _, n in self.chart_patterns if name == chart), self.namespace_pattern)
         return pattern.format(chart=chart, env=env)
 
+    def app(self, name: str) -> App | None:
+        """The app of that name, or None when the contract has no such app."""
+        return self.applications.get(name)
+
     @property
     def apps(self) -> Mapping[str, Any]:
-        apps = self.data.get("apps")
-        return apps if isinstance(apps, Mapping) else {}
+        """The `apps:` mapping as read (name → its YAML mapping), as placeholders look it up."""
+        apps: Mapping[str, Any] = self.data["apps"]
+        return apps
+
+
+def _app(name: str, raw: Mapping[str, Any]) -> App:
+    probes = {
+        kind: Probe(path=p["path"], period_seconds=p["periodSeconds"], failure_threshold=p["failureThreshold"])
+        for kind, p in raw["probes"].items()
+    }
+    return App(
+        name=name,
+        port=raw["port"],
+        image=raw["image"],
+        match=tuple(raw.get("match", ())),
+        probes=_FrozenDict(probes),
+        service_types=tuple(raw["service_types"]),
+        config_keys=tuple(raw["config_keys"]),
+        secret_keys=tuple(raw["secret_keys"]),
+        templates=tuple(raw["templates"]),
+    )
+
+
+def _build(raw: Mapping[str, Any], file: Path) -> Contract:
+    """The Contract of a validated mapping."""
+    database = raw["database"]
+    return Contract(
+        path=str(file),
+        environments=tuple(raw["environments"]),
+        release_pattern=raw["release"],
+        namespace_pattern=raw["namespace"],
+        values_files=tuple((group,) if isinstance(group, str) else tuple(group) for group in raw["values_files"]),
+        data=_freeze(raw),
+        applications=_FrozenDict({name: _app(name, spec) for name, spec in raw["apps"].items()}),
+        names=_FrozenDict(raw["names"]),
+        labels=_FrozenDict(raw["labels"]),
+        selector_labels=tuple(raw["selector_labels"]),
+        pod_template_labels=raw.get("pod_template_labels", "selector"),
+        replicas=Bounds(**raw["replicas"]),
+        node_port_range=Bounds(**raw["node_port_range"]),
+        api_url=ApiUrl(**raw["api_url"]),
+        secret_name_patterns=tuple(raw["secret_name_patterns"]),
+        secret_name_settings=tuple(raw.get("secret_name_settings", ())),
+        database=Database(tuple(database["images"]), tuple(database["ports"]), tuple(database["charts"])),
+    )
 
 
 def load_contract(path: str | os.PathLike[str] | None = None) -> Contract:
     """Read and check the contract; raise ContractError with one clear line on any problem."""
     file = Path(path) if path is not None else default_contract_path()
     try:
+        text = file.read_text(encoding="utf-8")
         # libyaml's loader: the pure-Python one takes ~30 ms for the contract alone.
-        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = yaml.load(text, Loader=_LOADER)
     except FileNotFoundError:
         raise ContractError(f"{file}: contract file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -98,27 +246,231 @@ def load_contract(path: str | os.PathLike[str] | None = None) -> Contract:
         raise ContractError(f"{file}{where}: contract is not valid YAML") from None
     if not isinstance(raw, dict):
         raise ContractError(f"{file}: contract must be a mapping")
+    problem = _problem(raw)
+    if problem is not None:
+        at, message = problem
+        line = _line_of(text, at)
+        where = f"{file}:{line}" if line is not None else str(file)
+        raise ContractError(f"{where}: {_key_path(at)}: {message}" if at else f"{where}: {message}")
+    return _build(raw, file)
 
-    def need(key: str, kind: type) -> Any:
-        value = raw.get(key)
-        if not isinstance(value, kind):
-            raise ContractError(f"{file}: key {key!r} must be a {kind.__name__}")
-        return value
 
-    environments = need("environments", list)
-    if not environments or not all(isinstance(e, str) and e for e in environments):
-        raise ContractError(f"{file}: key 'environments' must list environment names")
-    groups: list[tuple[str, ...]] = []
-    for group in need("values_files", list):
-        names = [group] if isinstance(group, str) else group
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise ContractError(f"{file}: key 'values_files' must list file names or lists of them")
-        groups.append(tuple(names))
-    return Contract(
-        path=str(file),
-        environments=tuple(environments),
-        release_pattern=need("release", str),
-        namespace_pattern=need("namespace", str),
-        values_files=tuple(groups),
-        data=_freeze(raw),
-    )
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+# --- validation ------------------------------------------------------------------------------------
+
+#: A key path into the contract: mapping keys and list indexes.
+_KeyPath = tuple[str | int, ...]
+
+
+def _problem(raw: dict[str, Any]) -> tuple[_KeyPath, str] | None:
+    """The first problem of the contract, in file order: where it is and what it is; None when valid."""
+    # Imported here, not at the top: a run that loads no contract (`--version`) never pays for it.
+    import jsonschema_rs
+
+    rules = schema()
+    validator = jsonschema_rs.Draft202012Validator(rules)
+    try:
+        if validator.is_valid(raw):
+            return _relation_problem(raw)
+        errors = list(validator.iter_errors(raw))
+    except ValueError:  # a YAML value JSON has no word for (a date, a number as a key)
+        return _non_json(raw, ()) or ((), "the contract holds a value JSON cannot hold")
+    found = [_explain(error, rules) for error in errors]
+    # The first in the file; at one place an unknown key before the required one it is likely a typo of.
+    return min(found, key=lambda p: (_order(raw, p[0]), "unknown key" not in p[1]))
+
+
+def _explain(error: Any, rules: Mapping[str, Any]) -> tuple[_KeyPath, str]:
+    """(key path, message) of one jsonschema-rs error, worded for a person editing the YAML."""
+    at: _KeyPath = tuple(error.instance_path)
+    kind, value = error.kind, error.instance
+    name = kind.name
+    if name == "required":
+        return (*at, kind.property), "required key missing"
+    if name == "additionalProperties":
+        unknown = sorted(kind.unexpected)[0]
+        return (*at, unknown), f"unknown key{_suggestion(unknown, _allowed(rules, at))}"
+    if name == "type":
+        return at, f"expected {_types(kind.types)}, found {_shown(value)}"
+    if name == "enum":
+        return at, f"expected one of {', '.join(map(str, kind.options))}, found {_shown(value)}"
+    if name == "const":
+        return at, f"expected {kind.expected_value!r}, found {_shown(value)}"
+    if name in ("minimum", "maximum"):
+        return at, f"expected {'at least' if name == 'minimum' else 'at most'} {kind.limit}, found {value!r}"
+    if name in ("minItems", "minProperties"):
+        return at, "expected at least one entry, found none"
+    if name == "minLength":
+        return at, "expected a non-empty string"
+    if name == "uniqueItems":
+        twice = next((item for n, item in enumerate(value) if item in value[:n]), None)
+        return at, f"lists {twice!r} twice"
+    if name == "pattern":
+        return at, f"expected a string matching {kind.pattern!r}, found {value!r}"
+    return at, str(error.message)
+
+
+def _allowed(rules: Mapping[str, Any], at: _KeyPath) -> list[str]:
+    """The keys the schema allows at `at` (a mapping with fixed keys), for a did-you-mean."""
+    defs = rules.get("$defs", {})
+    node: Any = rules
+    for part in at:
+        node = _resolve(node, defs)
+        if not isinstance(node, dict):
+            return []
+        if isinstance(part, int):
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(part, node.get("additionalProperties", {}))
+    node = _resolve(node, defs)
+    return sorted(node.get("properties", {})) if isinstance(node, dict) else []
+
+
+def _resolve(node: Any, defs: Mapping[str, Any]) -> Any:
+    """A `{"$ref": "#/$defs/x"}` schema's target; any other schema itself."""
+    ref = node.get("$ref", "") if isinstance(node, dict) else ""
+    return defs.get(ref.removeprefix("#/$defs/"), node) if ref.startswith("#/$defs/") else node
+
+
+def _suggestion(unknown: str, allowed: Sequence[str]) -> str:
+    if not allowed:
+        return ""
+    import difflib  # only to suggest a name for a mistake
+
+    close = difflib.get_close_matches(unknown, allowed, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(allowed)})"
+
+
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+def _types(types: Sequence[str]) -> str:
+    return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)
+
+
+def _non_json(value: Any, at: _KeyPath) -> tuple[_KeyPath, str] | None:
+    """The first value or key that has no JSON form (YAML's dates, numbers as keys), where it is."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return at, f"key {key!r} must be a string (quote it)"
+            found = _non_json(item, (*at, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _non_json(item, (*at, index))
+            if found is not None:
+                return found
+    elif not isinstance(value, (str, int, float, bool)) and value is not None:
+        return at, f"{value!s} is a YAML {type(value).__name__}, which the contract cannot hold (quote it)"
+    return None
+
+
+def _relation_problem(raw: Mapping[str, Any]) -> tuple[_KeyPath, str] | None:
+    """What JSON Schema cannot say: the link names two apps of the contract, each range is in order."""
+    apps = sorted(raw["apps"])
+    for key in ("from_app", "to_app"):
+        if raw["api_url"][key] not in apps:
+            return ("api_url", key), f"{raw['api_url'][key]!r} is no app of the contract ({', '.join(apps)})"
+    for key in ("replicas", "node_port_range"):
+        if raw[key]["min"] > raw[key]["max"]:
+            return (key,), f"min {raw[key]['min']} is above max {raw[key]['max']}"
+    return None
+
+
+# --- where a key is --------------------------------------------------------------------------------
+
+
+def _key_path(at: _KeyPath) -> str:
+    """`apps.todo-backend.probes`, `values_files[1]`, `labels["app.kubernetes.io/name"]`."""
+    out = ""
+    for part in at:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "." in part or not part:
+            out += f"[{json.dumps(part)}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _nodes(node: yaml.Node, at: _KeyPath) -> Iterator[tuple[_KeyPath, int]]:
+    """(key path, line) of every key and list item below a composed YAML node."""
+    if isinstance(node, yaml.MappingNode):
+        for key, item in node.value:
+            path = (*at, key.value)
+            yield path, key.start_mark.line + 1
+            yield from _nodes(item, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield (*at, index), item.start_mark.line + 1
+            yield from _nodes(item, (*at, index))
+
+
+def _lines(text: str) -> dict[_KeyPath, int]:
+    """The line of every key path of the contract; a key given twice has its last line, as YAML reads it."""
+    root = yaml.compose(text, Loader=_LOADER)
+    return dict(_nodes(root, ())) if root is not None else {}
+
+
+def _line_of(text: str, at: _KeyPath) -> int | None:
+    """The line of `at`, else of the nearest key above it that is in the file (a missing key's parent)."""
+    lines = _lines(text)
+    for end in range(len(at), 0, -1):
+        if at[:end] in lines:
+            return lines[at[:end]]
+    return None
+
+
+def _order(raw: Mapping[str, Any], at: _KeyPath) -> tuple[int, ...]:
+    """A sort key that puts `at` where it is in the file: the index of each step in its mapping or list."""
+    out: list[int] = []
+    node: Any = raw
+    for part in at:
+        if isinstance(node, dict) and part in node:
+            out.append(list(node).index(part))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+        else:
+            out.append(len(node) if isinstance(node, (dict, list)) else 0)
+            break
+    return tuple(out)
+
+
+__all__ = [
+    "ApiUrl",
+    "App",
+    "Bounds",
+    "Contract",
+    "ContractError",
+    "Database",
+    "Probe",
+    "default_contract_path",
+    "load_contract",
+    "policies_dir",
+    "schema",
+    "schema_path",
+]
