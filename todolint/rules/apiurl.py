@@ -3,7 +3,7 @@ backend rendered in the same environment. With no backend rendered, say so inste
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
@@ -12,10 +12,6 @@ from todolint.rules.base import EnvContext, Rule
 
 #: Expected URLs a message names; the rest are counted.
 SHOWN_URLS = 3
-
-
-def _settings(ctx: EnvContext) -> Mapping[str, Any]:
-    return as_map(ctx.contract.data.get("api_url"))
 
 
 def _url_sites(ctx: EnvContext, app: str, key: str) -> Iterator[tuple[Manifest, FieldPath, Any]]:
@@ -47,14 +43,9 @@ def _expected_urls(ctx: EnvContext, backend: str, pattern: str) -> list[str]:
 
 
 def check_api_url(ctx: EnvContext) -> Iterator[Hit]:
-    settings = _settings(ctx)
-    frontend, backend, key = settings.get("from_app"), settings.get("to_app"), settings.get("key")
-    pattern = settings.get("format")
-    if not (isinstance(frontend, str) and isinstance(backend, str) and isinstance(key, str)):
-        return
-    if not isinstance(pattern, str):
-        return
-    expected = _expected_urls(ctx, backend, pattern)
+    link = ctx.contract.api_url
+    frontend, backend, key = link.from_app, link.to_app, link.key
+    expected = _expected_urls(ctx, backend, link.format)
     if not expected:
         return  # api-url-unverified says so
     # With many backends (a large stream) the list is long: looked up as a set, and only its first URLs
@@ -102,10 +93,8 @@ API_URL = Rule(
 
 
 def check_api_url_unverified(ctx: EnvContext) -> Iterator[Hit]:
-    settings = _settings(ctx)
-    frontend, backend, key = settings.get("from_app"), settings.get("to_app"), settings.get("key")
-    if not (isinstance(frontend, str) and isinstance(backend, str) and isinstance(key, str)):
-        return
+    link = ctx.contract.api_url
+    frontend, backend, key = link.from_app, link.to_app, link.key
     if any(owner == backend for _, owner in app_objects(ctx, "Service")):
         return
     if ctx.broken:

@@ -186,19 +186,23 @@ _UNKNOWN: Any = object()
 
 
 def contract_apps(contract: Contract) -> Mapping[str, Any]:
-    return as_map(contract.data.get("apps"))  # contract.apps, with the fast checks
+    """The contract's `apps:` as read: name → its mapping (`Contract.app` gives the typed one)."""
+    return contract.apps
 
 
 def app_spec(contract: Contract, app: str) -> Mapping[str, Any]:
-    return as_map(contract_apps(contract).get(app))
+    """The app's mapping as read; empty for a name that is no app of the contract."""
+    return as_map(contract.apps.get(app))
 
 
 def app_port(contract: Contract, app: str) -> int | None:
-    port = app_spec(contract, app).get("port")
-    return port if isinstance(port, int) and not isinstance(port, bool) else None
+    """The app's port; None for a name that is no app of the contract."""
+    spec = contract.app(app)
+    return spec.port if spec is not None else None
 
 
 def contract_list(contract: Contract, *path: str) -> list[Any]:
+    """The list at a key path of the contract (`"database", "ports"`); empty when there is none."""
     return list(as_list(dig(contract.data, path)))
 
 
@@ -229,8 +233,9 @@ def name_in(ctx: EnvContext, kind: str, release: str, app: str | None = None) ->
     return name
 
 
-def database_images(contract: Contract) -> list[Any]:
-    return contract_list(contract, "database", "images")
+def database_images(contract: Contract) -> list[str]:
+    """The images of a database in the cluster (`database.images`)."""
+    return list(contract.database.images)
 
 
 # --- app recognition -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from todolint.models import Hit, Location, Severity, Target
-from todolint.rules.apps import app_spec, as_list, read_chart_yaml
+from todolint.rules.apps import read_chart_yaml
 from todolint.rules.base import EnvContext, Rule
 
 #: Semantic Versioning 2.0.0 (semver.org's regular expression), as Helm requires of `version`.
@@ -36,7 +36,8 @@ def _app_charts(chart_dir: Path, name: str) -> Iterator[tuple[Path, str]]:
 def check_chart_templates(ctx: EnvContext) -> Iterator[Hit]:
     for target in _chart_targets(ctx):
         for chart_dir, name in _app_charts(Path(target.chart_path), target.chart):
-            wanted = [t for t in as_list(app_spec(ctx.contract, name).get("templates")) if isinstance(t, str)]
+            spec = ctx.contract.app(name)
+            wanted = spec.templates if spec is not None else ()
             if not wanted:
                 continue
             missing = [t for t in wanted if not (chart_dir / "templates" / t).is_file()]

@@ -11,7 +11,6 @@ from todolint.rules.apps import (
     Container,
     app_containers,
     app_objects,
-    app_spec,
     app_workloads,
     as_list,
     as_map,
@@ -24,8 +23,9 @@ from todolint.rules.apps import (
 from todolint.rules.base import EnvContext, Rule
 
 
-def _keys(ctx: EnvContext, app: str) -> list[str]:
-    return [k for k in as_list(app_spec(ctx.contract, app).get("config_keys")) if isinstance(k, str)]
+def _keys(ctx: EnvContext, app: str) -> tuple[str, ...]:
+    spec = ctx.contract.app(app)
+    return spec.config_keys if spec is not None else ()
 
 
 def loaded_config_maps(container: Container) -> list[str]:

@@ -16,7 +16,6 @@ from todolint.rules.apps import (
     as_list,
     as_map,
     containers,
-    contract_list,
     database_images,
     dig,
     image_matches,
@@ -67,7 +66,7 @@ DATABASE_IMAGE = Rule(
 
 
 def check_database_port(ctx: EnvContext) -> Iterator[Hit]:
-    ports = {p for p in contract_list(ctx.contract, "database", "ports") if isinstance(p, int)}
+    ports = set(ctx.contract.database.ports)
     for service in ctx.of_kind("Service"):
         for index, entry in enumerate(as_list(dig(service.obj, ("spec", "ports")))):
             entry = as_map(entry)
@@ -100,7 +99,7 @@ DATABASE_PORT = Rule(
 
 
 def check_database_chart(ctx: EnvContext) -> Iterator[Hit]:
-    charts = {c.lower() for c in contract_list(ctx.contract, "database", "charts") if isinstance(c, str)}
+    charts = {c.lower() for c in ctx.contract.database.charts}
     for target in sorted({*ctx.targets, *ctx.broken}, key=lambda t: t.chart_path):
         if not target.chart_path:
             continue

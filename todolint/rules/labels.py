@@ -11,7 +11,6 @@ from todolint.models import FieldPath, Hit, Manifest, Severity, Target
 from todolint.rules.apps import (
     as_map,
     chart_meta,
-    contract_list,
     dig,
     pod_template_path,
     resolve_app,
@@ -41,10 +40,7 @@ def expected_labels(ctx: EnvContext, manifest: Manifest, app: str | None) -> dic
         "chart_version": chart_version,
     }
     out: dict[str, str | None] = {}
-    for label, pattern in as_map(ctx.contract.data.get("labels")).items():
-        if not isinstance(pattern, str):
-            out[label] = None
-            continue
+    for label, pattern in ctx.contract.labels.items():
         try:
             value = pattern.format_map({k: v if v is not None else _Unknown() for k, v in known.items()})
         except (KeyError, IndexError, ValueError, _UnknownError):
@@ -68,9 +64,9 @@ class _Unknown:
 
 def _pod_template_required(ctx: EnvContext) -> frozenset[str] | None:
     """The labels a pod template must carry: the selector labels, or None for all (`pod_template_labels`)."""
-    if ctx.contract.data.get("pod_template_labels") == "all":
+    if ctx.contract.pod_template_labels == "all":
         return None
-    return frozenset(k for k in contract_list(ctx.contract, "selector_labels") if isinstance(k, str))
+    return frozenset(ctx.contract.selector_labels)
 
 
 def _check_labels(
@@ -175,11 +171,11 @@ STANDARD_LABELS = Rule(
 
 def _unknowable(ctx: EnvContext, manifest: Manifest, known: dict[Any, dict[str, str | None]]) -> list[str]:
     """Labels whose value cannot be known (no Chart.yaml) and is the same for every object of a release."""
-    patterns = as_map(ctx.contract.data.get("labels"))
+    patterns = ctx.contract.labels
     return [
         label
         for label, value in _expected_for(ctx, manifest, known).items()
-        if value is None and isinstance(patterns.get(label), str) and "{app}" not in patterns[label]
+        if value is None and "{app}" not in patterns[label]
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from todolint.models import Hit, Manifest, Severity
-from todolint.rules.apps import app_objects, as_map, config_map_loaders, name_in, name_names_app, release_apps
+from todolint.rules.apps import app_objects, config_map_loaders, name_in, name_names_app, release_apps
 from todolint.rules.base import EnvContext, Rule
 
 #: Kinds the contract names that a chart renders (the Secret is pre-created: see the secrets rules).
@@ -14,9 +14,7 @@ RENDERED_NAMED_KINDS = ("Deployment", "Service", "ConfigMap")
 
 
 def check_object_names(ctx: EnvContext) -> Iterator[Hit]:
-    names = as_map(ctx.contract.data.get("names"))
-    kinds = [k for k in RENDERED_NAMED_KINDS if k in names]
-    for manifest, app in app_objects(ctx, *kinds):
+    for manifest, app in app_objects(ctx, *RENDERED_NAMED_KINDS):
         if not name_names_app(ctx.contract, manifest.kind) and len(release_apps(ctx, manifest.target)) > 1:
             continue  # one name for both apps' objects: one-release-per-app says so, once, on the chart
         expected = name_in(ctx, manifest.kind, manifest.target.release, app)
@@ -26,8 +24,7 @@ def check_object_names(ctx: EnvContext) -> Iterator[Hit]:
                 manifest=manifest,
                 path=("metadata", "name"),
             )
-    if "ConfigMap" in kinds:
-        yield from _shared_config_names(ctx)
+    yield from _shared_config_names(ctx)
 
 
 OBJECT_NAMES = Rule(

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from todolint.contract import Probe
 from todolint.models import FieldPath, Hit, Severity, is_map
-from todolint.rules.apps import Container, app_containers, app_port, app_spec, app_workloads, as_map
+from todolint.rules.apps import Container, app_containers, app_port, app_workloads
 from todolint.rules.base import EnvContext, Fix, Rule
 
 #: Kubernetes' defaults for an unset probe field.
@@ -16,13 +17,10 @@ PROBES: Mapping[str, str] = {"liveness": "livenessProbe", "readiness": "readines
 HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 
 
-def _probe_contract(ctx: EnvContext, app: str, kind: str) -> Mapping[str, Any]:
-    """The contract's probe settings for an app, read once per environment (every container asks)."""
-    key = ("probe-contract", app, kind)
-    found: Mapping[str, Any] | None = ctx.memo.get(key)
-    if found is None:
-        found = ctx.memo[key] = as_map(as_map(app_spec(ctx.contract, app).get("probes")).get(kind))
-    return found
+def _probe_contract(ctx: EnvContext, app: str, kind: str) -> Probe | None:
+    """The contract's probe of that kind for an app; None for a name that is no app of the contract."""
+    spec = ctx.contract.app(app)
+    return spec.probes.get(kind) if spec is not None else None
 
 
 def _each_probe(ctx: EnvContext) -> Iterator[tuple[Any, str, Container, str, str, Mapping[str, Any]]]:
@@ -31,7 +29,7 @@ def _each_probe(ctx: EnvContext) -> Iterator[tuple[Any, str, Container, str, str
         for container in app_containers(ctx, manifest, app):
             for kind, key in PROBES.items():
                 probe = container.spec.get(key)
-                if isinstance(probe, (dict, Mapping)) and _probe_contract(ctx, app, kind):
+                if isinstance(probe, (dict, Mapping)) and _probe_contract(ctx, app, kind) is not None:
                     yield manifest, app, container, kind, key, probe
 
 
@@ -39,7 +37,7 @@ def check_probe_missing(ctx: EnvContext) -> Iterator[Hit]:
     for manifest, app in app_workloads(ctx):
         for container in app_containers(ctx, manifest, app):
             for kind, key in PROBES.items():
-                if _probe_contract(ctx, app, kind) and not is_map(container.spec.get(key)):
+                if _probe_contract(ctx, app, kind) is not None and not is_map(container.spec.get(key)):
                     yield Hit(
                         f"container {container.name or '?'}: expected a {key}, found none",
                         manifest=manifest,
@@ -112,10 +110,10 @@ def check_probe_endpoint(ctx: EnvContext) -> Iterator[Hit]:
         if not isinstance(http, (dict, Mapping)):
             continue
         base = (*container.path, key, "httpGet")
-        want_path = _probe_contract(ctx, app, kind).get("path")
+        want = _probe_contract(ctx, app, kind)
         path = http.get("path", "/")
-        if isinstance(want_path, str) and path != want_path:
-            yield Hit(f"{key} path: expected {want_path!r}, found {path!r}", manifest=manifest, path=(*base, "path"))
+        if want is not None and path != want.path:
+            yield Hit(f"{key} path: expected {want.path!r}, found {path!r}", manifest=manifest, path=(*base, "path"))
         want_port = app_port(ctx.contract, app)
         port = http.get("port")
         number = resolve_port(container, port)
@@ -176,10 +174,11 @@ def _timing(kind: str) -> Any:
             if probe_kind != kind:
                 continue
             want = _probe_contract(ctx, app, kind)
+            if want is None:
+                continue
+            wanted = {"periodSeconds": want.period_seconds, "failureThreshold": want.failure_threshold}
             for field, default in K8S_DEFAULTS.items():
-                expected = want.get(field)
-                if not isinstance(expected, int):
-                    continue
+                expected = wanted[field]
                 value = probe.get(field, default)
                 if value != expected:
                     shown = f"{value!r}" if field in probe else f"unset (Kubernetes default {default})"

@@ -15,11 +15,9 @@ from todolint.rules.apps import (
     Container,
     all_containers,
     app_containers,
-    app_spec,
     app_workloads,
     as_list,
     as_map,
-    contract_list,
     dig,
     name_in,
     pod_spec_path,
@@ -47,14 +45,14 @@ def secret_like(contract: Contract, name: str, value: object = None) -> bool:
     if not words:
         return False
     found = False
-    for pattern in contract_list(contract, "secret_name_patterns"):
-        wanted = _words(pattern) if isinstance(pattern, str) else []
+    for pattern in contract.secret_name_patterns:
+        wanted = _words(pattern)
         if wanted and any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
             found = True
             break
     if not found:
         return False
-    settings = [s.upper() for s in contract_list(contract, "secret_name_settings") if isinstance(s, str)]
+    settings = [s.upper() for s in contract.secret_name_settings]
     return not (_whole_number(value) and any(fnmatch.fnmatchcase(words[-1], s) for s in settings))
 
 
@@ -71,7 +69,8 @@ def _secret_like(ctx: EnvContext, name: str, value: object) -> bool:
 
 
 def _secret_names(ctx: EnvContext, app: str) -> list[str]:
-    return [k for k in as_list(app_spec(ctx.contract, app).get("secret_keys")) if isinstance(k, str)]
+    spec = ctx.contract.app(app)
+    return list(spec.secret_keys) if spec is not None else []
 
 
 def _env_entries(container: Container) -> dict[str, tuple[int, Mapping[str, Any]]]:
@@ -175,7 +174,8 @@ SECRET_KEY_REF = Rule(
 def check_frontend_no_secrets(ctx: EnvContext) -> Iterator[Hit]:
     """Apps the contract gives no secret keys (the frontend, §6.1) read no Secret at all."""
     for manifest, app in app_workloads(ctx):
-        if _secret_names(ctx, app) or "secret_keys" not in app_spec(ctx.contract, app):
+        spec = ctx.contract.app(app)
+        if spec is None or spec.secret_keys:
             continue
         for container in app_containers(ctx, manifest, app):
             env = as_list(container.spec.get("env"))

@@ -10,7 +10,6 @@ from todolint.rules.apps import (
     SELECTOR_KINDS,
     app_objects,
     as_map,
-    contract_list,
     dig,
     selected_workloads,
     template_labels,
@@ -19,9 +18,7 @@ from todolint.rules.base import EnvContext, Rule
 
 
 def check_selector_labels(ctx: EnvContext) -> Iterator[Hit]:
-    keys = [k for k in contract_list(ctx.contract, "selector_labels") if isinstance(k, str)]
-    if not keys:
-        return
+    keys = ctx.contract.selector_labels
     wanted = sorted(keys)
     for manifest, app in app_objects(ctx, "Service", *SELECTOR_KINDS):
         path = ("spec", "selector") if manifest.kind == "Service" else ("spec", "selector", "matchLabels")
