@@ -1,7 +1,10 @@
 """Shared fixtures: the repository paths, the helm binaries, and a CLI runner.
 
-Tests that need the helm CLI skip on a laptop without it, but fail when TODOLINT_REQUIRE_HELM=1
-(set by .ci/run, which installs Helm 3 and Helm 4 first): nothing is skipped in CI.
+No test depends on what is installed around it. What the test command (`python3 scripts/test`)
+installs, a test that needs it requires: the pinned Helm builds, the offline wheelhouse. When one is
+missing the test fails with a message naming the command, never skips. Under the command
+($TODOLINT_NO_SKIP=1) any skip is a failure. Every test runs with its own HOME and cache, without the
+user's Helm, Git or CI settings and without a helm on PATH (`own_cache_and_home`).
 
 Nothing reaches the network: a local HTTP server (`network_sentinel`) is every process's proxy for
 the whole session and the target of the tests that plant URLs, and must see zero requests.
@@ -16,9 +19,10 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -29,6 +33,21 @@ ROOT = Path(__file__).resolve().parent.parent
 CHARTS = ROOT / "charts"
 ENVS = ("dev", "staging", "prod")
 CHART_NAMES = ("todo-backend", "todo-frontend")
+#: The one command that installs what the tests need and runs them all (README.md, .ci/run).
+TEST_COMMAND = "python3 scripts/test"
+#: Set by the test command: a skipped test fails the run.
+NO_SKIP = "TODOLINT_NO_SKIP"
+#: A user's settings that would change what todolint, Helm, Git or pip do in a test; the per-test
+#: HOME supplies the defaults instead (XDG_CONFIG_HOME and the like fall back to folders under it).
+USER_SETTINGS = (
+    "CI", "NO_COLOR", "TODOLINT_DEBUG", "KUBECONFIG", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CONFIG_GLOBAL", "PRE_COMMIT_HOME",
+)  # fmt: skip
+
+
+def not_installed(what: str) -> NoReturn:
+    """Fail the test: `what` is missing, and the test command installs it."""
+    pytest.fail(f"{what}: run `{TEST_COMMAND}`, which installs it (docs/development.md)", pytrace=False)
 
 
 def helm_binary(major: str) -> str | None:
@@ -41,12 +60,18 @@ def helm_binary(major: str) -> str | None:
 
 
 def require_helm(major: str) -> str:
+    """The pinned helm `v3` or `v4`; the test fails, naming the test command, when it is not installed."""
     found = helm_binary(major)
     if found is None:
-        if os.environ.get("TODOLINT_REQUIRE_HELM"):
-            pytest.fail(f"helm {major} is required (TODOLINT_REQUIRE_HELM=1) but not installed")
-        pytest.skip(f"helm {major} not installed (run scripts/install-helm)")
+        not_installed(
+            f"helm {major} is not installed at .tools/helm/{major}/helm nor named by $TODOLINT_HELM{major[1:]}"
+        )
     return found
+
+
+def path_without_helm(search_path: str) -> str:
+    """`search_path` without the folders that hold a `helm`: a user's helm never renders in a test."""
+    return os.pathsep.join(d for d in search_path.split(os.pathsep) if d and not shutil.which("helm", path=d))
 
 
 @pytest.fixture(autouse=True)
@@ -54,25 +79,63 @@ def own_cache_and_home(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every test runs with its own cache folder and HOME, inherited by the processes it starts: what a
-    user ran before the test suite (a render cache, a stored result) can never change a test's outcome."""
+    user ran or set up before the test suite (a render cache, a stored result, Helm repositories and
+    plugins, a helm on PATH, a Git or pip config) can never change a test's outcome."""
     # The cache folder is the one run_cli gives its processes; HOME lies outside tmp_path, whose
     # listing some tests check.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    for name in [*USER_SETTINGS, *(key for key in os.environ if key.startswith("HELM_"))]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATH", path_without_helm(os.environ.get("PATH", "")))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Under the test command a skipped test is a failed one: the command installs all a test needs."""
+    report = yield
+    if report.skipped and os.environ.get(NO_SKIP) and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = _skip_message(report.longrepr)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """A module skipped as it is collected fails under the test command, as a skipped test does."""
+    report = yield
+    if report.skipped and os.environ.get(NO_SKIP):
+        report.outcome = "failed"
+        report.longrepr = _skip_message(report.longrepr)
+    return report
+
+
+def _skip_message(longrepr: object) -> str:
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    return f"skipped ({reason}), but under `{TEST_COMMAND}` ({NO_SKIP}=1) every test runs"
 
 
 @pytest.fixture
 def helm3() -> str:
+    """The pinned Helm 3 build (required: its absence fails the test)."""
     return require_helm("v3")
 
 
 @pytest.fixture
 def helm4() -> str:
+    """The pinned Helm 4 build (required: its absence fails the test)."""
     return require_helm("v4")
 
 
 @dataclass(frozen=True)
 class Run:
+    """What one todolint process did: exit code and output."""
+
     code: int
     stdout: str
     stderr: str
@@ -94,10 +157,8 @@ def run_cli(tmp_path: Path) -> RunCli:
     ) -> Run:
         environ = dict(os.environ)
         environ.pop("NO_COLOR", None)
-        path_dirs = [d for d in environ.get("PATH", "").split(os.pathsep) if d and not shutil.which("helm", path=d)]
-        if helm:
-            path_dirs.insert(0, str(Path(helm).parent))
-        environ["PATH"] = os.pathsep.join(path_dirs)
+        search_path = path_without_helm(environ.get("PATH", ""))
+        environ["PATH"] = os.pathsep.join([str(Path(helm).parent), search_path]) if helm else search_path
         # Each test gets its own, empty render cache: never the user's, never another test's.
         environ["XDG_CACHE_HOME"] = str(tmp_path / "xdg-cache")
         environ.update(env or {})
