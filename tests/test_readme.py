@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import CHARTS, ROOT
+from tests.conftest import CHARTS, ROOT, TEST_COMMAND
 from tests.test_precommit import WHEELHOUSE, git, hook_repo_copy, offline_environ, require_wheelhouse
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -77,3 +77,11 @@ def test_every_console_block_runs_as_written(tmp_path: Path) -> None:
     assert (repo / ".git" / "hooks" / "pre-commit").is_file()
     assert '"findings": []' in (repo / "report.json").read_text()
     assert clone.name == "todolint"
+
+
+def test_the_test_command_is_the_one_ci_runs() -> None:
+    """The README's last block, docs/development.md and .ci/run give one test command: they cannot drift."""
+    assert README.rstrip().endswith(f"```sh\n{TEST_COMMAND}\n```"), README[-300:]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "set -euo pipefail\n" in ci and ci.rstrip().splitlines()[-1] == f"exec {TEST_COMMAND}", ci
+    assert f"```console\n{TEST_COMMAND}\n```" in (ROOT / "docs" / "development.md").read_text()
