@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from todolint.helm_values import split_set
 from todolint.models import Finding, Location, Result, printable
 
 #: Placeholders that stand for an environment's own release and namespace in a grouped text.
@@ -271,35 +272,9 @@ def env_label(finding: Finding, linted: Mapping[str, tuple[str, ...]]) -> str:
 
 def set_keys(expressions: Iterable[str]) -> tuple[str, ...]:
     """The keys of `--set` expressions (`a.b=1,c={x,y}` → a.b, c), never their values."""
-    keys: list[str] = []
-    for expression in expressions:
-        keys.extend(printable(key) for key in _keys_of(expression) if key)
-    return tuple(keys)
-
-
-def _keys_of(expression: str) -> list[str]:
-    """Helm's `--set` grammar as far as keys go: `key=value` pairs split at commas outside `{...}`;
-    a backslash escapes the next character. Text after a pair's first `=` is a value: never kept."""
-    keys: list[str] = []
-    key, in_value, depth, escaped = "", False, 0, False
-    for char in expression:
-        if escaped:
-            escaped = False
-            key += "" if in_value else char
-        elif char == "\\":
-            escaped = True
-        elif in_value:
-            depth += {"{": 1, "}": -1}.get(char, 0)
-            if char == "," and depth <= 0:
-                key, in_value, depth = "", False, 0
-        elif char == "=":
-            keys.append(key)
-            in_value = True
-        elif char == ",":
-            key = ""  # a part with no `=` names no key
-        else:
-            key += char
-    return keys
+    parts = [part for expression in expressions for part in split_set(expression)]
+    # A part with no `=` names no key.
+    return tuple(printable(part.name) for part in parts if part.name and part.value is not None)
 
 
 __all__ = [

@@ -10,8 +10,9 @@ JSON line in (a Target's fields), one JSON line out: `{"ok": {template: text}}`,
 ..., "file": ...}}` (a problem this side words), or `{"helm": "<Helm's error text>"}`, which todolint
 makes one redacted line of (render.helm_error).
 
-This module imports nothing of todolint at start and only what the standard library loads fast: a
-worker is started on every cold run, and its start-up is what the first render waits for.
+This module imports only todolint.helm_values of todolint (which imports nothing more) and only what the
+standard library loads fast: a worker is started on every cold run, and its start-up is what the first
+render waits for.
 """
 
 from __future__ import annotations
@@ -20,20 +21,10 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Mapping
 from typing import Any
 
-
-def merge_values(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's mergeMaps: nested maps merge key by key, anything else is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        old = merged.get(key)
-        if isinstance(old, dict) and isinstance(value, Mapping):
-            merged[key] = merge_values(old, value)
-        else:
-            merged[key] = value
-    return merged
+# Helm's merge of user-supplied values, nulls kept: chart.render coalesces the chart's defaults under them.
+from todolint.helm_values import merge_maps
 
 
 def first_line(exc: BaseException) -> str:
@@ -67,10 +58,10 @@ def compose_values(helm: Any, values_files: list[str], set_values: list[str]) ->
             loaded = {}
         if not isinstance(loaded, dict):
             raise Refused("values file must hold a mapping", values_file)
-        values = merge_values(values, loaded)
+        values = merge_maps(values, loaded)
     for expression in set_values:
         try:
-            values = merge_values(values, helm.parse_set_string(expression))
+            values = merge_maps(values, helm.parse_set_string(expression))
         except helm.HelmError as exc:
             # Helm's words, as `helm template` says them: the expression itself may hold a secret.
             raise Refused(f"failed parsing --set data: {first_line(exc)}") from None
