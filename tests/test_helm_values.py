@@ -12,6 +12,7 @@ import yaml
 
 from todolint.group import set_keys
 from todolint.helm_values import UnknownSet, coalesce_values, merge_maps, parse_set, split_set
+from todolint.locate.values import compose, load_values
 from todolint.models import Target
 from todolint.render import Renderer
 from todolint.render.helm_cli import HelmCliRenderer
@@ -71,6 +72,14 @@ def _chart(tmp_path: Path) -> Target:
 def _rendered(renderer: Renderer, target: Target) -> Any:
     (template,) = renderer.render(target, timeout=60)
     return json.loads(yaml.safe_load(template.text)["values"])
+
+
+def test_the_locator_composes_values_as_helm_4_does(tmp_path: Path) -> None:
+    target = _chart(tmp_path)
+    defaults = load_values(f"{target.chart_path}/values.yaml")
+    files = [load_values(f) for f in target.values_files]
+    assert defaults is not None and None not in files
+    assert compose(defaults, [f for f in files if f is not None], target.set_values).merged == EXPECTED
 
 
 @pytest.mark.parametrize("renderer", ["helm3", "helm4", "embedded"])

@@ -22,12 +22,13 @@ from todolint.contract import load_contract
 from todolint.discover import MatrixOptions, build_targets, discover
 from todolint.engine import Engine, Plan, Settings, run
 from todolint.group import group
-from todolint.locate import code_frame, parse_set
+from todolint.locate import parse_set
 from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Result, Severity
 from todolint.render import Renderer
 from todolint.render.helm_cli import HelmCliRenderer
 from todolint.render.helm_sdk import EmbeddedRenderer
 from todolint.report import ReportOptions, reporters
+from todolint.report.frames import code_frame
 from todolint.rules import EnvContext, Rule, all_rules
 
 FIXTURES = Path(__file__).resolve().parent / "locate"

@@ -1,12 +1,12 @@
-"""Code frames mask only what can hold a secret (todolint.locate.code_frame), and never hide a value
+"""Code frames mask only what can hold a secret (todolint.report.frames.code_frame), and never hide a value
 that the finding's message states itself."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from todolint.locate import code_frame
 from todolint.models import Location
+from todolint.report.frames import code_frame
 
 VALUES = """service:
   type: NodePort

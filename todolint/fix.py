@@ -28,8 +28,9 @@ from typing import Any
 import yaml
 
 from todolint.contract import Contract
-from todolint.locate import SET_FILE, masked_line
+from todolint.helm_values import SET_FILE
 from todolint.models import Edit, Finding, Location, Result
+from todolint.redact import masked_line
 from todolint.rules.base import Fix, Rule
 
 _LAST_FIELD = re.compile(r"([^.\[\]]+)(?:\[\d+\])*$")

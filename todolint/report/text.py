@@ -160,7 +160,7 @@ def _finding(
     )
     field = f"{finding.path}: " if finding.path else ""
     out.line((f"      {field}{finding.message}", ""))
-    from todolint.locate import code_frame, frame_location  # only for a finding: a clean run needs neither
+    from todolint.report.frames import code_frame, frame_location  # only for a finding: a clean run needs neither
 
     frame_at = frame_location(finding)
     if frame_at is not None:
