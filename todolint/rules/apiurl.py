@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
-from todolint.rules.apps import app_containers, app_objects, app_port, app_workloads, as_list, as_map
+from todolint.rules.apps import app_containers, app_objects, app_port, app_workloads
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.shape import as_list, as_map
 
 #: Expected URLs a message names; the rest are counted.
 SHOWN_URLS = 3

@@ -1,16 +1,16 @@
-"""What every contract rule needs to know about an object: which kind groups exist, where a pod spec
-lives, which app (todo-frontend / todo-backend) an object belongs to, and which containers are the app's.
+"""What every contract rule needs to know about an object: which app (todo-frontend / todo-backend) it
+belongs to, which containers are the app's, what the contract calls it, and which workloads a Service
+selects.
 
 Everything here tolerates any shape: a missing or ill-typed field is "not there", never an exception,
-because third-party charts written for the same spec are linted too.
+because third-party charts written for the same spec are linted too. Kinds and pods are
+`todolint.rules.kinds` and `todolint.rules.pods`; reading fields is `todolint.rules.shape`.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,132 +19,9 @@ import yaml
 from todolint.contract import Contract
 from todolint.models import FieldPath, Manifest, Target
 from todolint.rules.base import EnvContext
-
-#: Kinds that run pods, and the path of their pod template (kube-linter's `DeploymentLike`, declared once).
-POD_TEMPLATE_PATHS: Mapping[str, FieldPath] = {
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-    "ReplicationController": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
-WORKLOAD_KINDS: tuple[str, ...] = (*POD_TEMPLATE_PATHS, "Pod")
-#: Workloads whose `spec.selector.matchLabels` must select their own template.
-SELECTOR_KINDS: tuple[str, ...] = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
-
-
-# These run millions of times on a large stream: each checks for the parser's own types (dict, list)
-# first, which is fast, before the Mapping ABC, whose check costs ten times more.
-
-
-def as_map(value: Any) -> Mapping[str, Any]:
-    if type(value) is dict:
-        return value
-    # A missing field (None) is the next most common: the Mapping ABC's check would be the slow one.
-    # models.is_map's test, written out: a call to it here costs ~1.4 % of a 1,000-object run.
-    return value if value is not None and isinstance(value, Mapping) else {}
-
-
-def as_list(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, (list, tuple)) else ()
-
-
-def dig(obj: Any, path: FieldPath) -> Any:
-    """The value at `path`, or None when any step is missing or of the wrong type."""
-    for part in path:
-        if type(obj) is dict and type(part) is str:  # the common step, in one check
-            obj = obj.get(part)
-        elif isinstance(part, int):
-            if not isinstance(obj, (list, tuple)) or not -len(obj) <= part < len(obj):
-                return None
-            obj = obj[part]
-        else:
-            if not isinstance(obj, (dict, Mapping)):
-                return None
-            obj = obj.get(part)
-    return obj
-
-
-def pod_template_path(manifest: Manifest) -> FieldPath | None:
-    """Path of the pod template (metadata + spec); () for a bare Pod; None for non-workloads."""
-    if manifest.kind == "Pod":
-        return ()
-    return POD_TEMPLATE_PATHS.get(manifest.kind)
-
-
-def pod_spec_path(manifest: Manifest) -> FieldPath | None:
-    template = pod_template_path(manifest)
-    return None if template is None else (*template, "spec")
-
-
-def pod_spec(manifest: Manifest) -> Mapping[str, Any]:
-    path = pod_spec_path(manifest)
-    return {} if path is None else as_map(dig(manifest.obj, path))
-
-
-def template_labels(manifest: Manifest) -> Mapping[str, Any]:
-    path = pod_template_path(manifest)
-    return {} if path is None else as_map(dig(manifest.obj, (*path, "metadata", "labels")))
-
-
-@dataclass(frozen=True)
-class Container:
-    """One container of a workload, with its field path inside the object."""
-
-    path: FieldPath
-    spec: Mapping[str, Any]
-
-    @property
-    def name(self) -> str:
-        name = self.spec.get("name")
-        return name if isinstance(name, str) else ""
-
-    @property
-    def image(self) -> str:
-        image = self.spec.get("image")
-        return image if isinstance(image, str) else ""
-
-    def ports(self) -> Iterator[tuple[int, Mapping[str, Any]]]:
-        for index, port in enumerate(as_list(self.spec.get("ports"))):
-            if isinstance(port, (dict, Mapping)):
-                yield index, port
-
-    def port_by_name(self, name: str) -> int | None:
-        for _, port in self.ports():
-            number = port.get("containerPort")
-            if port.get("name") == name and isinstance(number, int) and not isinstance(number, bool):
-                return number
-        return None
-
-    def port_numbers(self) -> set[int]:
-        return {
-            p["containerPort"]
-            for _, p in self.ports()
-            if isinstance(p.get("containerPort"), int) and not isinstance(p.get("containerPort"), bool)
-        }
-
-
-def containers(manifest: Manifest, *, init: bool = False) -> tuple[Container, ...]:
-    """The containers (or init containers) of a workload, in order (worked out once per object)."""
-    key = "initContainers" if init else "containers"
-    found: tuple[Container, ...] | None = manifest.memo.get(key)
-    if found is None:
-        spec_path = pod_spec_path(manifest)
-        found = ()
-        if spec_path is not None:
-            items = as_list(dig(manifest.obj, (*spec_path, key)))
-            found = tuple(
-                Container((*spec_path, key, i), c) for i, c in enumerate(items) if isinstance(c, (dict, Mapping))
-            )
-        manifest.memo[key] = found
-    return found
-
-
-def all_containers(manifest: Manifest) -> tuple[Container, ...]:
-    """Init containers, then containers."""
-    return containers(manifest, init=True) + containers(manifest)
+from todolint.rules.kinds import LONG_RUNNING, WORKLOAD
+from todolint.rules.pods import Container, all_containers, containers, pod_labels, pod_spec
+from todolint.rules.shape import as_list, as_map, dig
 
 
 @functools.lru_cache(maxsize=4096)
@@ -273,11 +150,13 @@ def is_database_image(ctx: EnvContext, image: str) -> bool:
 
 
 def is_database_workload(ctx: EnvContext, manifest: Manifest) -> bool:
+    """Whether every container of the workload runs one of the contract's database images."""
     found = containers(manifest)
     return bool(found) and all(is_database_image(ctx, c.image) for c in found)
 
 
 def is_database_service(ctx: EnvContext, manifest: Manifest) -> bool:
+    """Whether every port of the Service is one of the contract's database ports."""
     ports = [as_map(p).get("port") for p in as_list(dig(manifest.obj, ("spec", "ports")))]
     wanted = _contract_list(ctx, "database", "ports")
     return bool(ports) and all(p in wanted for p in ports)
@@ -294,7 +173,24 @@ RECOGNITION_ORDER: tuple[str, ...] = (
 )
 
 
-def app_words(ctx: EnvContext) -> Mapping[str, str]:
+def recognise_app(ctx: EnvContext, manifest: Manifest) -> str | None:
+    """The app an object belongs to, or None (docs/apps.md): worked out once per object and environment.
+
+    First by its own names, in RECOGNITION_ORDER (`_named_app`); an object that is no workload and that
+    none of them names, by what it serves (`_served_app`), for charts whose name says nothing
+    (`todo-app/charts/api`).
+    """
+    known = ctx.table("app")
+    app: str | None = known.get(id(manifest), _UNKNOWN)
+    if app is _UNKNOWN:
+        app = _named_app(ctx, manifest)
+        if app is None and manifest.kind not in WORKLOAD.kinds:
+            app = _served_app(ctx, manifest)
+        known[id(manifest)] = app
+    return app
+
+
+def _app_words(ctx: EnvContext) -> Mapping[str, str]:
     """Word (lower case) → app, from each app's `match`, `image` and name; built once per environment.
 
     A word two apps share identifies neither.
@@ -318,8 +214,8 @@ def app_words(ctx: EnvContext) -> Mapping[str, str]:
     return words
 
 
-def identify(words: Mapping[str, str], name: Any) -> str | None:
-    """The app `name` identifies: one of its words, or ending in `-word` (`todo-chatbot-backend`)."""
+def _app_named_by(words: Mapping[str, str], name: Any) -> str | None:
+    """The app `name` names: one of its words, or ending in `-word` (`todo-chatbot-backend`)."""
     if not isinstance(name, str) or not name:
         return None
     name = name.lower()
@@ -335,64 +231,101 @@ def identify(words: Mapping[str, str], name: Any) -> str | None:
     return None
 
 
-def _recognise(ctx: EnvContext, manifest: Manifest) -> tuple[str, str] | None:
-    """(app, how) by RECOGNITION_ORDER, or None."""
-    words = app_words(ctx)
-    app = identify(words, subchart_of(manifest) or manifest.target.chart)
-    if app is not None:
-        return app, "chart"
-    pod = template_labels(manifest)
-    for how, label in (("name-label", "app.kubernetes.io/name"), ("component-label", "app.kubernetes.io/component")):
-        app = identify(words, manifest.labels.get(label)) or identify(words, pod.get(label))
-        if app is not None:
-            return app, how
-    found = containers(manifest)
-    for container in found:
-        app = identify(words, container.name)
-        if app is not None:
-            return app, "container-name"
-    for container in found:
-        app = identify(words, image_repository(container.image).rsplit("/", 1)[-1])
-        if app is not None:
-            return app, "image"
-    app = identify(words, manifest.name)
-    return (app, "object-name") if app is not None else None
+def _is_test_hook(manifest: Manifest) -> bool:
+    hook = manifest.annotations.get("helm.sh/hook")
+    return isinstance(hook, str) and "test" in hook
 
 
-def app_of(ctx: EnvContext, manifest: Manifest) -> str | None:
-    """The app an object belongs to, recognised in RECOGNITION_ORDER (the words are each app's `match`).
+def _named_app(ctx: EnvContext, manifest: Manifest) -> str | None:
+    """The app the object's own names name, in RECOGNITION_ORDER (the words are each app's `match`).
 
     The chart name is the subchart's when the object comes from one (umbrella charts). A workload that
     runs only a database image, or a Service only on database ports, is never an app's (the database rules
-    report them), nor is a `helm test` hook.
+    report them), nor is a `helm test` hook (the `helm create` scaffold's test-connection).
     """
-    if manifest.kind in WORKLOAD_KINDS and is_database_workload(ctx, manifest):
+    if manifest.kind in WORKLOAD.kinds and is_database_workload(ctx, manifest):
         return None
     if manifest.kind == "Service" and is_database_service(ctx, manifest):
         return None
-    hook = manifest.annotations.get("helm.sh/hook")
-    if isinstance(hook, str) and "test" in hook:
-        return None  # `helm test` pods (the `helm create` scaffold's test-connection) are not the app
-    found = _recognise(ctx, manifest)
-    return None if found is None else found[0]
+    if _is_test_hook(manifest):
+        return None
+    words = _app_words(ctx)
+    app = _app_named_by(words, subchart_of(manifest) or manifest.target.chart)
+    if app is not None:
+        return app
+    # Pod labels and containers of the contract's workloads only: a DeploymentConfig is the generic rules'.
+    workload = manifest.kind in WORKLOAD.kinds
+    pod = pod_labels(manifest) if workload else {}
+    for label in ("app.kubernetes.io/name", "app.kubernetes.io/component"):
+        app = _app_named_by(words, manifest.labels.get(label)) or _app_named_by(words, pod.get(label))
+        if app is not None:
+            return app
+    found = containers(manifest) if workload else ()
+    for container in found:
+        app = _app_named_by(words, container.name)
+        if app is not None:
+            return app
+    for container in found:
+        app = _app_named_by(words, image_repository(container.image).rsplit("/", 1)[-1])
+        if app is not None:
+            return app
+    return _app_named_by(words, manifest.name)
 
 
-#: Workloads that run the app itself; Jobs, CronJobs, bare Pods and Helm hooks only help it.
-LONG_RUNNING_KINDS: tuple[str, ...] = ("Deployment", "StatefulSet", "DaemonSet")
-
-
-def is_long_running(manifest: Manifest) -> bool:
-    """A Deployment, StatefulSet or DaemonSet that is not a Helm hook: the app container rules apply."""
-    return manifest.kind in LONG_RUNNING_KINDS and "helm.sh/hook" not in manifest.annotations
-
-
-def app_in(ctx: EnvContext, manifest: Manifest) -> str | None:
-    """`app_of`, computed once per object and environment."""
-    known = ctx.table("app")
-    app: str | None = known.get(id(manifest), _UNKNOWN)
-    if app is _UNKNOWN:
-        app = known[id(manifest)] = app_of(ctx, manifest)
+def _served_app(ctx: EnvContext, manifest: Manifest) -> str | None:
+    """The app of what an object serves: a Service belongs to the app of the workloads it selects, a
+    ConfigMap to the app of the workloads that load it, anything else to the one app whose workloads the
+    same (sub)chart renders."""
+    if _is_test_hook(manifest):
+        return None
+    if manifest.kind == "Service" and is_database_service(ctx, manifest):
+        return None
+    app: str | None = None
+    by_config, by_subchart = _workload_facts(ctx, manifest.target)
+    if manifest.kind == "Service":
+        app = _only(recognise_app(ctx, w) for w in selected_workloads(ctx, manifest))
+    elif manifest.kind == "ConfigMap":
+        app = _only(iter(by_config.get(manifest.name, ())))
+    if app is None:
+        app = _only(iter(by_subchart.get(subchart_of(manifest), ())))
     return app
+
+
+def _only(apps: Iterator[str | None]) -> str | None:
+    found = {a for a in apps if a is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+def _workload_facts(ctx: EnvContext, target: Target) -> tuple[dict[str, set[str | None]], dict[str, set[str | None]]]:
+    """For one chart × environment: ConfigMap name → apps of the workloads that load it, and
+    subchart → apps of its workloads (built once, not once per object)."""
+    key = ("workload-facts", target)
+    facts = ctx.memo.get(key)
+    if facts is None:
+        by_config: dict[str, set[str | None]] = {}
+        by_subchart: dict[str, set[str | None]] = {}
+        for workload in ctx.of_kind(*WORKLOAD.kinds):
+            if workload.target != target:
+                continue
+            app = recognise_app(ctx, workload)
+            for name in _config_map_names(workload):
+                by_config.setdefault(name, set()).add(app)
+            by_subchart.setdefault(subchart_of(workload), set()).add(app)
+        facts = ctx.memo[key] = (by_config, by_subchart)
+    return facts
+
+
+def _config_map_names(workload: Manifest) -> set[str]:
+    names: set[str] = set()
+    for container in all_containers(workload):
+        for entry in as_list(container.spec.get("envFrom")):
+            names.add(str(dig(entry, ("configMapRef", "name"))))
+        for entry in as_list(container.spec.get("env")):
+            names.add(str(dig(entry, ("valueFrom", "configMapKeyRef", "name"))))
+    located = pod_spec(workload)
+    for volume in as_list(located[1].get("volumes") if located else None):
+        names.add(str(dig(volume, ("configMap", "name"))))
+    return names
 
 
 def app_containers(ctx: EnvContext, manifest: Manifest, app: str) -> tuple[Container, ...]:
@@ -405,13 +338,13 @@ def app_containers(ctx: EnvContext, manifest: Manifest, app: str) -> tuple[Conta
     own: tuple[Container, ...] | None = known.get(key)
     if own is None:
         found = containers(manifest)
-        words = app_words(ctx)
+        words = _app_words(ctx)
         own = (
             tuple(
                 c
                 for c in found
-                if identify(words, c.name) == app
-                or identify(words, image_repository(c.image).rsplit("/", 1)[-1]) == app
+                if _app_named_by(words, c.name) == app
+                or _app_named_by(words, image_repository(c.image).rsplit("/", 1)[-1]) == app
             )
             or found[:1]
         )
@@ -421,10 +354,18 @@ def app_containers(ctx: EnvContext, manifest: Manifest, app: str) -> tuple[Conta
 
 def app_workloads(ctx: EnvContext) -> Iterator[tuple[Manifest, str]]:
     """The long-running workloads of an app (never Jobs or hooks), with the app."""
-    for manifest in ctx.of_kind(*LONG_RUNNING_KINDS):
+    for manifest in ctx.of_kind(*LONG_RUNNING.kinds):
         if "helm.sh/hook" in manifest.annotations:
             continue
-        app = app_in(ctx, manifest)
+        app = recognise_app(ctx, manifest)
+        if app is not None:
+            yield manifest, app
+
+
+def app_objects(ctx: EnvContext, *kinds: str) -> Iterator[tuple[Manifest, str]]:
+    """The objects of these kinds that belong to an app, with the app, in the context's order."""
+    for manifest in ctx.of_kind(*kinds):
+        app = recognise_app(ctx, manifest)
         if app is not None:
             yield manifest, app
 
@@ -443,84 +384,10 @@ def release_apps(ctx: EnvContext, target: Target) -> tuple[str, ...]:
     return found
 
 
-def _config_map_names(workload: Manifest) -> set[str]:
-    names: set[str] = set()
-    for container in all_containers(workload):
-        for entry in as_list(container.spec.get("envFrom")):
-            names.add(str(dig(entry, ("configMapRef", "name"))))
-        for entry in as_list(container.spec.get("env")):
-            names.add(str(dig(entry, ("valueFrom", "configMapKeyRef", "name"))))
-    for volume in as_list(pod_spec(workload).get("volumes")):
-        names.add(str(dig(volume, ("configMap", "name"))))
-    return names
-
-
 def config_map_loaders(ctx: EnvContext, config_map: Manifest) -> tuple[str, ...]:
     """The apps whose workloads (same release) load `config_map`, sorted."""
     by_config, _ = _workload_facts(ctx, config_map.target)
     return tuple(sorted(a for a in by_config.get(config_map.name, ()) if a is not None))
-
-
-def _only(apps: Iterator[str | None]) -> str | None:
-    found = {a for a in apps if a is not None}
-    return found.pop() if len(found) == 1 else None
-
-
-def resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
-    """`app_of`, else what the object serves, for charts whose name says nothing (`todo-app/charts/api`):
-    a Service belongs to the app of the workloads it selects, a ConfigMap to the app of the workloads that
-    load it, anything else to the one app whose workloads the same (sub)chart renders.
-    """
-    known = ctx.table("resolved-app")
-    app: str | None = known.get(id(manifest), _UNKNOWN)
-    if app is _UNKNOWN:
-        app = known[id(manifest)] = _resolve_app(ctx, manifest)
-    return app
-
-
-def _workload_facts(ctx: EnvContext, target: Target) -> tuple[dict[str, set[str | None]], dict[str, set[str | None]]]:
-    """For one chart × environment: ConfigMap name → apps of the workloads that load it, and
-    subchart → apps of its workloads (built once, not once per object)."""
-    key = ("workload-facts", target)
-    facts = ctx.memo.get(key)
-    if facts is None:
-        by_config: dict[str, set[str | None]] = {}
-        by_subchart: dict[str, set[str | None]] = {}
-        for workload in ctx.of_kind(*WORKLOAD_KINDS):
-            if workload.target != target:
-                continue
-            app = app_in(ctx, workload)
-            for name in _config_map_names(workload):
-                by_config.setdefault(name, set()).add(app)
-            by_subchart.setdefault(subchart_of(workload), set()).add(app)
-        facts = ctx.memo[key] = (by_config, by_subchart)
-    return facts
-
-
-def _resolve_app(ctx: EnvContext, manifest: Manifest) -> str | None:
-    app = app_in(ctx, manifest)
-    if app is not None or manifest.kind in WORKLOAD_KINDS:
-        return app
-    hook = manifest.annotations.get("helm.sh/hook")
-    if isinstance(hook, str) and "test" in hook:
-        return None
-    if manifest.kind == "Service" and is_database_service(ctx, manifest):
-        return None
-    by_config, by_subchart = _workload_facts(ctx, manifest.target)
-    if manifest.kind == "Service":
-        app = _only(app_in(ctx, w) for w in selected_workloads(ctx, manifest))
-    elif manifest.kind == "ConfigMap":
-        app = _only(iter(by_config.get(manifest.name, ())))
-    if app is None:
-        app = _only(iter(by_subchart.get(subchart_of(manifest), ())))
-    return app
-
-
-def app_objects(ctx: EnvContext, *kinds: str) -> Iterator[tuple[Manifest, str]]:
-    for manifest in ctx.of_kind(*kinds):
-        app = resolve_app(ctx, manifest)
-        if app is not None:
-            yield manifest, app
 
 
 # --- labels and selectors ----------------------------------------------------------------------------
@@ -532,6 +399,7 @@ def selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
 
 
 def same_namespace(a: Manifest, b: Manifest) -> bool:
+    """Whether two objects may be in one namespace (an object without one goes where its release goes)."""
     ns_a = a.metadata.get("namespace") or a.target.namespace
     ns_b = b.metadata.get("namespace") or b.target.namespace
     return not ns_a or not ns_b or ns_a == ns_b
@@ -574,15 +442,11 @@ def _selected_workloads(ctx: EnvContext, service: Manifest) -> list[Manifest]:
         if candidates is None or len(carrying) < len(candidates):
             candidates = carrying
     if candidates is None:
-        candidates = list(ctx.of_kind(*WORKLOAD_KINDS))
-    found = [w for w in candidates if same_namespace(service, w) and selects(selector, _pod_labels(w))]
+        candidates = list(ctx.of_kind(*WORKLOAD.kinds))
+    found = [w for w in candidates if same_namespace(service, w) and selects(selector, pod_labels(w))]
     if key is not None:
         ctx.memo[key] = found
     return found
-
-
-def _pod_labels(workload: Manifest) -> Mapping[str, Any]:
-    return template_labels(workload) if workload.kind != "Pod" else workload.labels
 
 
 def _pods_by_label(ctx: EnvContext) -> dict[tuple[str, Any], list[Manifest]]:
@@ -590,8 +454,8 @@ def _pods_by_label(ctx: EnvContext) -> dict[tuple[str, Any], list[Manifest]]:
     index: dict[tuple[str, Any], list[Manifest]] | None = ctx.memo.get(("pods-by-label",))
     if index is None:
         index = {}
-        for workload in ctx.of_kind(*WORKLOAD_KINDS):
-            for label, value in _pod_labels(workload).items():
+        for workload in ctx.of_kind(*WORKLOAD.kinds):
+            for label, value in pod_labels(workload).items():
                 try:
                     index.setdefault((label, value), []).append(workload)
                 except TypeError:
@@ -641,58 +505,3 @@ def _parse_chart_yaml(text: str) -> tuple[Mapping[str, Any], dict[FieldPath, int
                     for index, item in enumerate(value.value):
                         lines[(key.value, index)] = item.start_mark.line + 1
     return (data if isinstance(data, Mapping) else {}), lines
-
-
-_WORD = r"(?<![A-Za-z0-9-]){}(?![A-Za-z0-9-])"
-
-
-def word_pattern(word: str) -> re.Pattern[str]:
-    """A regex finding `word` as a whole DNS-ish token (`todo-prod` in `x.todo-prod.svc`, not in `todo-prod2`)."""
-    return re.compile(_WORD.format(re.escape(word)))
-
-
-def all_text(obj: Any) -> str:
-    """Every string value and mapping key of an object (as `walk_strings` sees them), joined by NUL.
-
-    A cheap first look, about three times faster than `walk_strings`: a word absent from this text is in
-    no string of the object. A word found here may still straddle two strings; `walk_strings` decides.
-    """
-    parts: list[Any] = []
-    stack = [obj]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        # The parser's exact types first: an isinstance check against an ABC costs far more.
-        if kind is str:
-            parts.append(node)
-        elif kind is dict:
-            parts.extend(node)
-            stack.extend(node.values())
-        elif kind is list:
-            stack.extend(node)
-        elif isinstance(node, str):
-            parts.append(node)
-        elif isinstance(node, (int, float)) or node is None:
-            continue  # a scalar: no text
-        elif isinstance(node, Mapping):
-            parts.extend(node)
-            stack.extend(node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend(node)
-    try:
-        return "\0".join(parts)
-    except TypeError:  # a key that is not a string (never from the parser): as walk_strings shows it
-        return "\0".join(map(str, parts))
-
-
-def walk_strings(obj: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
-    """Every string value (and mapping key) in an object with its path."""
-    if isinstance(obj, str):
-        yield path, obj
-    elif isinstance(obj, Mapping):
-        for key, value in obj.items():
-            yield (*path, key), str(key)
-            yield from walk_strings(value, (*path, key))
-    elif isinstance(obj, list | tuple):
-        for index, item in enumerate(obj):
-            yield from walk_strings(item, (*path, index))

@@ -8,19 +8,17 @@ from collections.abc import Iterator
 
 from todolint.models import Hit, Manifest, Severity, Target
 from todolint.rules.apps import (
-    Container,
     app_containers,
     app_objects,
     app_workloads,
-    as_list,
-    as_map,
-    dig,
     name_in,
     name_names_app,
     release_apps,
     subchart_of,
 )
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.pods import Container
+from todolint.rules.shape import as_list, as_map, dig
 
 
 def _keys(ctx: EnvContext, app: str) -> tuple[str, ...]:

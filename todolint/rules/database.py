@@ -11,18 +11,15 @@ from urllib.parse import urlsplit
 
 from todolint.models import Hit, Location, Severity
 from todolint.rules.apps import (
-    WORKLOAD_KINDS,
-    all_containers,
-    as_list,
-    as_map,
-    containers,
     database_images,
-    dig,
     image_matches,
     image_repository,
     read_chart_yaml,
 )
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.kinds import WORKLOAD
+from todolint.rules.pods import all_containers, containers
+from todolint.rules.shape import as_list, as_map, dig
 
 URL_KEY = "DATABASE_URL"
 _CLUSTER_DNS = re.compile(r"\.(svc|cluster\.local)\.?$")
@@ -32,7 +29,7 @@ _OUTSIDE = "The contract (§1, K-007) keeps PostgreSQL outside the cluster (Neon
 
 def check_database_image(ctx: EnvContext) -> Iterator[Hit]:
     images = database_images(ctx.contract)
-    for manifest in ctx.of_kind(*WORKLOAD_KINDS):
+    for manifest in ctx.of_kind(*WORKLOAD.kinds):
         # Only main containers: an init container running `pg_isready` from a postgres image is a client.
         for container in containers(manifest):
             if image_matches(container.image, images):
@@ -179,7 +176,7 @@ def check_database_url(ctx: EnvContext) -> Iterator[Hit]:
                 why = _in_cluster(_host(value), services)
                 if why:
                     yield Hit(_url_message(why), manifest=manifest, path=(section, key))
-    for manifest in ctx.of_kind(*WORKLOAD_KINDS):
+    for manifest in ctx.of_kind(*WORKLOAD.kinds):
         for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("env"))):
                 entry = as_map(entry)

@@ -12,9 +12,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
-from todolint.rules.apps import Container, as_list, as_map, dig, same_namespace
+from todolint.rules.apps import same_namespace
 from todolint.rules.base import EnvContext, Rule
-from todolint.rules.pods import POD_KINDS, every_container, pod_labels_of, pod_spec_of, pod_template_of
+from todolint.rules.kinds import DEPLOYMENT_LIKE
+from todolint.rules.pods import Container, all_containers, pod_labels, pod_spec, pod_template_path
+from todolint.rules.shape import as_list, as_map, dig
 
 
 def _is_int(value: Any) -> bool:
@@ -44,11 +46,11 @@ def _root_problem(container: Container, pod: FieldPath, spec: Mapping[str, Any])
 
 
 def check_run_as_non_root(ctx: EnvContext) -> Iterator[Hit]:
-    for manifest in ctx.of_kind(*POD_KINDS):
-        located = pod_spec_of(manifest)
+    for manifest in ctx.of_kind(*DEPLOYMENT_LIKE.kinds):
+        located = pod_spec(manifest)
         if located is None:
             continue
-        for container in every_container(manifest):
+        for container in all_containers(manifest):
             problem = _root_problem(container, *located)
             if problem is not None:
                 text, path = problem
@@ -81,8 +83,8 @@ RUN_AS_NON_ROOT = Rule(
 
 
 def check_duplicate_env_var(ctx: EnvContext) -> Iterator[Hit]:
-    for manifest in ctx.of_kind(*POD_KINDS):
-        for container in every_container(manifest):
+    for manifest in ctx.of_kind(*DEPLOYMENT_LIKE.kinds):
+        for container in all_containers(manifest):
             seen: dict[str, int] = {}
             for index, entry in enumerate(as_list(container.spec.get("env"))):
                 name = as_map(entry).get("name")
@@ -180,7 +182,7 @@ def _policy_index(ctx: EnvContext) -> _Index:
 
 
 def _isolated(ctx: EnvContext, workload: Manifest) -> bool:
-    labels = pod_labels_of(workload)
+    labels = pod_labels(workload)
     by_label, open_ended = _policy_index(ctx)
     candidates = list(open_ended)
     for item in labels.items():
@@ -197,10 +199,10 @@ def _isolated(ctx: EnvContext, workload: Manifest) -> bool:
 def check_non_isolated_pod(ctx: EnvContext) -> Iterator[Hit]:
     # Policies of a chart that failed to render are not seen, as when each chart is linted alone: a
     # chart's findings never depend on which other charts are linted with it.
-    for workload in ctx.of_kind(*POD_KINDS):
+    for workload in ctx.of_kind(*DEPLOYMENT_LIKE.kinds):
         if _isolated(ctx, workload):
             continue
-        template = pod_template_of(workload) or ()
+        template = pod_template_path(workload) or ()
         yield Hit(
             f"no NetworkPolicy selects the pods of this {workload.kind}: they accept traffic from every "
             "namespace, where the spec (§7.2) isolates each environment's namespace",

@@ -9,14 +9,14 @@ from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity, Target
 from todolint.rules.apps import (
-    as_map,
     chart_meta,
-    dig,
-    pod_template_path,
-    resolve_app,
+    recognise_app,
     subchart_of,
 )
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.kinds import WORKLOAD
+from todolint.rules.pods import pod_template_path
+from todolint.rules.shape import as_map, dig
 
 
 def _text(value: Any) -> str | None:
@@ -117,7 +117,7 @@ def _expected_for(
     ctx: EnvContext, manifest: Manifest, known: dict[Any, dict[str, str | None]]
 ) -> dict[str, str | None]:
     # What the labels should be depends only on this key: worked out once per key, not once per object.
-    app = resolve_app(ctx, manifest)
+    app = recognise_app(ctx, manifest)
     target = manifest.target
     key = (app, target.release, target.chart_path, subchart_of(manifest) if target.chart_path else "")
     expected = known.get(key)
@@ -136,7 +136,8 @@ def check_standard_labels(ctx: EnvContext) -> Iterator[Hit]:
         where = manifest.kind or "object"
         yield from _check_labels(manifest, manifest.labels, ("metadata", "labels"), expected, where)
         template = pod_template_path(manifest)
-        if template:
+        # The pod templates of the contract's workloads: a DeploymentConfig's are the generic rules'.
+        if template and manifest.kind in WORKLOAD.kinds:
             path = (*template, "metadata", "labels")
             labels = as_map(dig(manifest.obj, path))
             yield from _check_labels(manifest, labels, path, expected, "pod template", required)
@@ -196,7 +197,7 @@ def check_label_agreement(ctx: EnvContext) -> Iterator[Hit]:
         for manifest in members:
             yield from _disagreeing(manifest, manifest.labels, ("metadata", "labels"), common, manifest.kind, "release")
             template = pod_template_path(manifest)
-            if template:
+            if template and manifest.kind in WORKLOAD.kinds:
                 own = {label: _text(manifest.labels[label]) for label in labels if label in manifest.labels}
                 path = (*template, "metadata", "labels")
                 wanted = {**common, **own}

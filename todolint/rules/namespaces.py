@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator, Mapping
 
 from todolint.models import Hit, Manifest, Severity
-from todolint.rules.apps import all_text, walk_strings, word_pattern
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.shape import all_text, walk_strings, word_pattern
 
 
 def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:

@@ -37,18 +37,12 @@ import yaml
 
 from todolint.contract import Contract, ContractError
 from todolint.models import CATEGORIES, FieldPath, Hit, Manifest, Severity, is_map
-from todolint.rules.apps import (
-    POD_TEMPLATE_PATHS,
-    WORKLOAD_KINDS,
-    app_containers,
-    dig,
-    is_long_running,
-    pod_template_path,
-    resolve_app,
-)
+from todolint.rules.apps import app_containers, recognise_app
 from todolint.rules.base import FIX_ACTIONS, FIX_SAFETIES, EnvContext, Fix, Rule
+from todolint.rules.kinds import DEPLOYMENT_LIKE, WORKLOAD
 from todolint.rules.placeholders import placeholders, substitute
-from todolint.rules.pods import POD_KINDS, every_container, pod_spec_of
+from todolint.rules.pods import all_containers, is_long_running, pod_spec, pod_template_path
+from todolint.rules.shape import dig
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
@@ -574,20 +568,20 @@ def _candidates(policy: Policy, ctx: EnvContext) -> Iterator[Manifest]:
     if policy.target == "configmap":
         return iter(ctx.of_kind("ConfigMap"))
     if policy.target in ("workload", "pod-template", "app-containers"):
-        return iter(ctx.of_kind(*WORKLOAD_KINDS))
+        return iter(ctx.of_kind(*WORKLOAD.kinds))
     if policy.target in ("pod-spec", "containers"):
-        return iter(ctx.of_kind(*POD_KINDS))
+        return iter(ctx.of_kind(*DEPLOYMENT_LIKE.kinds))
     return iter(ctx.manifests)
 
 
 def _generic_parts(policy: Policy, manifest: Manifest) -> Iterator[tuple[FieldPath, Any]]:
     """(base path, instance) of a `pod-spec` or `containers` target: any pod, whatever its app."""
     if policy.target == "pod-spec":
-        located = pod_spec_of(manifest)
+        located = pod_spec(manifest)
         if located is not None:
             yield located
     else:
-        for container in every_container(manifest):
+        for container in all_containers(manifest):
             yield container.path, container.spec
 
 
@@ -601,19 +595,19 @@ def _parts(policy: Policy, ctx: EnvContext) -> Iterator[tuple[Manifest, str | No
             continue
         if target == "configmap" and manifest.kind != "ConfigMap":
             continue
-        if target in ("workload", "pod-template", "app-containers") and manifest.kind not in WORKLOAD_KINDS:
+        if target in ("workload", "pod-template", "app-containers") and manifest.kind not in WORKLOAD.kinds:
             continue
         if target in ("pod-spec", "containers"):
-            if manifest.kind in POD_KINDS:
+            if manifest.kind in DEPLOYMENT_LIKE.kinds:
                 for base, instance in _generic_parts(policy, manifest):
                     yield manifest, None, base, instance
             continue
-        app = resolve_app(ctx, manifest)
+        app = recognise_app(ctx, manifest)
         if policy.uses_app and app is None:
             continue
         if target == "pod-template":
             path = pod_template_path(manifest)
-            if path is None or (manifest.kind != "Pod" and manifest.kind not in POD_TEMPLATE_PATHS):
+            if path is None:
                 continue
             yield manifest, app, path, dig(manifest.obj, path) if path else manifest.obj
         elif target == "app-containers":

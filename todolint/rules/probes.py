@@ -8,8 +8,9 @@ from typing import Any
 
 from todolint.contract import Probe
 from todolint.models import FieldPath, Hit, Severity, is_map
-from todolint.rules.apps import Container, app_containers, app_port, app_workloads
+from todolint.rules.apps import app_containers, app_port, app_workloads
 from todolint.rules.base import EnvContext, Fix, Rule
+from todolint.rules.pods import Container
 
 #: Kubernetes' defaults for an unset probe field.
 K8S_DEFAULTS: Mapping[str, int] = {"periodSeconds": 10, "failureThreshold": 3}

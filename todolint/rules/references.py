@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from todolint.models import FieldPath, Hit, Manifest, Severity
-from todolint.rules.apps import WORKLOAD_KINDS, all_containers, as_list, as_map, dig, pod_spec_path
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.kinds import WORKLOAD
+from todolint.rules.pods import all_containers, pod_spec
+from todolint.rules.shape import as_list, as_map, dig
 
 Ref = tuple[str, str, FieldPath, bool]  # (kind, name, path, optional)
 
 
 def _refs(manifest: Manifest) -> Iterator[Ref]:
-    spec_path = pod_spec_path(manifest)
-    if spec_path is not None:
-        spec = as_map(dig(manifest.obj, spec_path))
+    located = pod_spec(manifest)
+    if located is not None:
+        spec_path, spec = located
         for key in ("serviceAccountName", "serviceAccount"):
             name = spec.get(key)
             if isinstance(name, str) and name and name != "default":
@@ -63,7 +65,7 @@ def check_dangling_reference(ctx: EnvContext) -> Iterator[Hit]:
     # than a ConfigMap is referred to (built on demand: most streams refer to ConfigMaps only).
     config_maps = {(m.target, m.name) for m in ctx.of_kind("ConfigMap")}
     rendered: set[tuple[str, str]] | None = None
-    for manifest in ctx.of_kind(*WORKLOAD_KINDS, "Ingress"):
+    for manifest in ctx.of_kind(*WORKLOAD.kinds, "Ingress"):
         for kind, name, path, optional in _refs(manifest):
             if optional:
                 continue

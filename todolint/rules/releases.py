@@ -8,20 +8,20 @@ from pathlib import Path
 
 from todolint.models import Hit, Location, Manifest, Severity, Target
 from todolint.rules.apps import (
-    LONG_RUNNING_KINDS,
     RECOGNITION_ORDER,
-    app_in,
     app_workloads,
     is_database_workload,
     read_chart_yaml,
+    recognise_app,
     release_apps,
 )
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.kinds import LONG_RUNNING
 
 
 def check_unknown_workload(ctx: EnvContext) -> Iterator[Hit]:
-    for manifest in ctx.of_kind(*LONG_RUNNING_KINDS):
-        if "helm.sh/hook" in manifest.annotations or app_in(ctx, manifest) is not None:
+    for manifest in ctx.of_kind(*LONG_RUNNING.kinds):
+        if "helm.sh/hook" in manifest.annotations or recognise_app(ctx, manifest) is not None:
             continue
         if is_database_workload(ctx, manifest):
             continue  # database-image reports it

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from todolint.models import Hit, Severity
-from todolint.rules.apps import as_map, dig
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.shape import as_map, dig
 
 
 def check_hpa_target(ctx: EnvContext) -> Iterator[Hit]:

@@ -11,18 +11,14 @@ from typing import Any
 from todolint.contract import Contract
 from todolint.models import FieldPath, Hit, Severity, is_map
 from todolint.rules.apps import (
-    WORKLOAD_KINDS,
-    Container,
-    all_containers,
     app_containers,
     app_workloads,
-    as_list,
-    as_map,
-    dig,
     name_in,
-    pod_spec_path,
 )
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.kinds import WORKLOAD
+from todolint.rules.pods import Container, all_containers, pod_spec
+from todolint.rules.shape import as_list, as_map, dig
 
 _ABSENT = object()
 
@@ -226,7 +222,7 @@ def check_plain_text(ctx: EnvContext) -> Iterator[Hit]:
                         manifest=manifest,
                         path=(section, key),
                     )
-    for manifest in ctx.of_kind(*WORKLOAD_KINDS):
+    for manifest in ctx.of_kind(*WORKLOAD.kinds):
         for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("env"))):
                 name = as_map(entry).get("name")
@@ -266,7 +262,7 @@ SECRET_PLAIN_TEXT = Rule(
 
 
 def check_not_key_ref(ctx: EnvContext) -> Iterator[Hit]:
-    for manifest in ctx.of_kind(*WORKLOAD_KINDS):
+    for manifest in ctx.of_kind(*WORKLOAD.kinds):
         for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("envFrom"))):
                 ref = as_map(entry).get("secretRef")
@@ -277,10 +273,11 @@ def check_not_key_ref(ctx: EnvContext) -> Iterator[Hit]:
                         manifest=manifest,
                         path=(*container.path, "envFrom", index, "secretRef"),
                     )
-        spec_path = pod_spec_path(manifest)
-        if spec_path is None:
+        located = pod_spec(manifest)
+        if located is None:
             continue
-        for index, volume in enumerate(as_list(dig(manifest.obj, (*spec_path, "volumes")))):
+        spec_path, spec = located
+        for index, volume in enumerate(as_list(spec.get("volumes"))):
             volume = as_map(volume)
             sources = [("secret", volume.get("secret"))] + [
                 ("projected", as_map(s).get("secret")) for s in as_list(dig(volume, ("projected", "sources")))

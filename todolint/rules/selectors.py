@@ -7,20 +7,19 @@ from collections.abc import Iterator
 
 from todolint.models import Hit, Severity
 from todolint.rules.apps import (
-    SELECTOR_KINDS,
     app_objects,
-    as_map,
-    dig,
     selected_workloads,
-    template_labels,
 )
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.kinds import SELECTING
+from todolint.rules.pods import pod_labels
+from todolint.rules.shape import as_map, dig
 
 
 def check_selector_labels(ctx: EnvContext) -> Iterator[Hit]:
     keys = ctx.contract.selector_labels
     wanted = sorted(keys)
-    for manifest, app in app_objects(ctx, "Service", *SELECTOR_KINDS):
+    for manifest, app in app_objects(ctx, "Service", *SELECTING.kinds):
         path = ("spec", "selector") if manifest.kind == "Service" else ("spec", "selector", "matchLabels")
         selector = dig(manifest.obj, path)
         if manifest.kind == "Service" and selector is None:
@@ -78,9 +77,9 @@ SELECTOR_LABELS = Rule(
 
 
 def check_selector_matches_template(ctx: EnvContext) -> Iterator[Hit]:
-    for manifest in ctx.of_kind(*SELECTOR_KINDS):
+    for manifest in ctx.of_kind(*SELECTING.kinds):
         selector = as_map(dig(manifest.obj, ("spec", "selector", "matchLabels")))
-        labels = template_labels(manifest)
+        labels = pod_labels(manifest)
         for key, value in selector.items():
             if labels.get(key) != value:
                 found = repr(labels[key]) if key in labels else "no such label"

@@ -7,16 +7,15 @@ from collections.abc import Iterator, Mapping
 from todolint.models import FieldPath, Hit, Manifest, Severity
 from todolint.rules.apps import (
     app_containers,
-    app_in,
     app_objects,
     app_port,
-    as_list,
-    containers,
-    dig,
+    recognise_app,
     selected_workloads,
 )
 from todolint.rules.base import EnvContext, Rule
+from todolint.rules.pods import containers
 from todolint.rules.probes import ports_field, resolve_port
+from todolint.rules.shape import as_list, dig
 
 
 def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
@@ -83,7 +82,7 @@ def _named_ports(
     return tuple(
         (workload, ports_field(container))
         for workload in workloads
-        if app_in(ctx, workload) == app
+        if recognise_app(ctx, workload) == app
         for container in app_containers(ctx, workload, app)
     )
 
@@ -103,7 +102,7 @@ def _reached_ports(ctx: EnvContext, workloads: list[Manifest], app: str, target:
             return set(known)
     reached: set[int] = set()
     for workload in workloads:
-        own = app_in(ctx, workload) == app
+        own = recognise_app(ctx, workload) == app
         pool = app_containers(ctx, workload, app) if (main and own) else containers(workload)
         for container in pool:
             number = resolve_port(container, target)
