@@ -15,6 +15,7 @@ from pathlib import Path
 from todolint.contract import Contract, policies_dir
 from todolint.models import Severity
 from todolint.rules.base import Check, EnvContext, Rule
+from todolint.rules.docs import with_contract
 
 __all__ = ["Check", "EnvContext", "Rule", "all_rules"]
 
@@ -150,7 +151,8 @@ def _suppression_rules() -> list[Rule]:
 
 
 def all_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
-    """Every rule: engine rules, declarative policies, relational rules; sorted by code.
+    """Every rule: engine rules, declarative policies, relational rules; sorted by code, their docs
+    written with the contract's values (`todolint.rules.docs.with_contract`).
 
     Built by a function, not at import time, so that a user's contract and policy folders apply.
     """
@@ -161,7 +163,7 @@ def all_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> tuple[Rul
         if rule.code in seen:
             raise ValueError(f"rule code {rule.code} is defined twice ({seen[rule.code].origin}, {rule.origin})")
         seen[rule.code] = rule
-    return tuple(sorted(rules, key=lambda r: r.code))
+    return tuple(sorted((with_contract(rule, contract) for rule in rules), key=lambda r: r.code))
 
 
 def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> list[Rule]:

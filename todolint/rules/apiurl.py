@@ -71,17 +71,17 @@ API_URL = Rule(
     category="api-url",
     severity=Severity.ERROR,
     summary=(
-        "The frontend's NEXT_PUBLIC_API_URL is http://<backend Service name>:<contract port> of the backend "
-        "rendered in the same environment."
+        "The frontend's {{ contract.api_url.key }} is {{ contract.api_url.format }}, with the Service name and "
+        "port of the backend rendered in the same environment."
     ),
     rationale=(
-        "The frontend reaches the backend by the short Service name in its own namespace on port 8000 (§5.1). "
-        "A URL naming another release, another namespace or another port makes every API call fail in that "
-        "environment only, which is why both charts are rendered together."
+        "The frontend reaches the backend by the short Service name in its own namespace on the backend's port "
+        "(§5.1). A URL naming another release, another namespace or another port makes every API call fail in "
+        "that environment only, which is why both charts are rendered together."
     ),
     remediation=(
-        "Set `config.NEXT_PUBLIC_API_URL` in each values-<env>.yaml to `http://<backend release>:8000` "
-        "(`api_url` in contract.yaml)."
+        "Set `config.{{ contract.api_url.key }}` in each values-<env>.yaml to `{{ contract.api_url.format }}` "
+        "with the backend release's Service name and port (`api_url` in contract.yaml)."
     ),
     example=(
         "data:\n  NEXT_PUBLIC_API_URL: http://todo-backend:8000   # expect: TL350 "

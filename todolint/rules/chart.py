@@ -55,13 +55,11 @@ CHART_TEMPLATES = Rule(
     name="chart-templates",
     category="chart",
     severity=Severity.WARNING,
-    summary=(
-        "An app's chart has the template files the spec lists (deployment, service, configmap, "
-        "[secret,] _helpers.tpl, NOTES.txt)."
-    ),
+    summary="An app's chart has the template files the contract lists for it (`apps.<app>.templates`).",
     rationale=(
-        "The spec (§2.1, §2.2) maps each object to one template file; reviewers and the runbook find "
-        "things there, and `NOTES.txt` tells the installer to pre-create the Secret."
+        "The spec (§2.1, §2.2) maps each object to one template file ({{ contract.apps.*.templates }}); "
+        "reviewers and the runbook find things there, and `NOTES.txt` tells the installer to pre-create the "
+        "Secret."
     ),
     remediation="Add the missing files under templates/ (`apps.<app>.templates` in contract.yaml).",
     example="charts/todo-backend/Chart.yaml\nname: todo-backend   # expect: TL370 (templates/NOTES.txt missing)",

@@ -108,11 +108,10 @@ CONFIG_KEYS = Rule(
     name="config-keys",
     category="config",
     severity=Severity.ERROR,
-    summary="The app's ConfigMap {release}-config is rendered and carries at least the spec's keys.",
+    summary="The app's ConfigMap {{ contract.names.ConfigMap }} is rendered and carries at least the spec's keys.",
     rationale=(
-        "The apps read their settings from the environment (§6): the frontend NODE_ENV and "
-        "NEXT_PUBLIC_API_URL; the backend BACKEND_ENV, BACKEND_HOST, BACKEND_PORT, CORS_ORIGINS and "
-        "POOL_SIZE. A missing key falls back to a default that is wrong in some environment."
+        "The apps read their settings from the environment (§6): {{ contract.apps.*.config_keys | and }}. A "
+        "missing key falls back to a default that is wrong in some environment."
     ),
     remediation="Add the missing keys under `config` in values.yaml (`apps.<app>.config_keys` in contract.yaml).",
     example="kind: ConfigMap\ndata:   # expect: TL300 (POOL_SIZE missing)\n  BACKEND_ENV: development",
@@ -146,12 +145,12 @@ CONFIG_ENVFROM = Rule(
     name="config-envfrom",
     category="config",
     severity=Severity.ERROR,
-    summary="The app container loads {release}-config with envFrom.configMapRef.",
+    summary="The app container loads {{ contract.names.ConfigMap }} with envFrom.configMapRef.",
     rationale=(
         "The contract's flow is values.yaml → ConfigMap → Pod envFrom (§6): a ConfigMap no container "
         "loads changes nothing, and the app silently runs on its defaults."
     ),
-    remediation="Add `envFrom: [{configMapRef: {name: <release>-config}}]` to the app container.",
+    remediation="Add `envFrom: [{configMapRef: {name: {{ contract.names.ConfigMap }}}}]` to the app container.",
     example="containers:\n  - name: todo-frontend\n    envFrom: []   # expect: TL301",
     origin=__name__,
     check=check_config_envfrom,

@@ -46,7 +46,7 @@ DATABASE_IMAGE = Rule(
     name="database-image",
     category="database",
     severity=Severity.ERROR,
-    summary="No workload runs a database server image (postgres, bitnami/postgresql, mysql, mongo, ...).",
+    summary="No workload runs a database server image ({{ contract.database.images | first 4 }}).",
     rationale=(
         _OUTSIDE + "a database in a pod loses its data with the pod, is not backed up, and splits the apps "
         "between two databases across environments."
@@ -85,7 +85,7 @@ DATABASE_PORT = Rule(
     name="database-port",
     category="database",
     severity=Severity.ERROR,
-    summary="No Service on a database port (5432, 3306, 27017, 26257, ...).",
+    summary="No Service on a database port ({{ contract.database.ports | first 4 }}).",
     rationale=_OUTSIDE + "a Service on a database port is a database (or a proxy to one) inside the cluster.",
     remediation="Remove the Service; reach the external database through DATABASE_URL. Ports are `database.ports`.",
     example="kind: Service\nspec:\n  ports:\n    - port: 5432   # expect: TL322",
@@ -120,7 +120,7 @@ DATABASE_CHART_DEPENDENCY = Rule(
     name="database-chart-dependency",
     category="database",
     severity=Severity.ERROR,
-    summary="Chart.yaml has no dependency on a database chart (postgresql, mysql, mongodb, ...).",
+    summary="Chart.yaml has no dependency on a database chart ({{ contract.database.charts | first 3 }}).",
     rationale=(
         _OUTSIDE + "a `postgresql` dependency installs a database next to the app in every environment whose "
         "values enable it."

@@ -1,11 +1,29 @@
-"""Rule documentation as text, Markdown (the README table) and JSON, from the rules themselves."""
+"""Rule documentation as text, Markdown (the README table) and JSON, from the rules themselves.
+
+A rule's summary, rationale, remediation and example name contract values by placeholder
+(`{{ contract.replicas.max }}`, see `todolint.rules.placeholders`); `with_contract` fills them in with the
+contract in force, so that `todolint explain` says what the rules check.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 
+from todolint.contract import Contract
 from todolint.rules.base import Rule
+from todolint.rules.placeholders import fill_docs
+
+
+def with_contract(rule: Rule, contract: Contract) -> Rule:
+    """The rule with its documentation's placeholders filled in from `contract`."""
+    summary, rationale, remediation, example = (
+        fill_docs(text, contract) for text in (rule.summary, rule.rationale, rule.remediation, rule.example)
+    )
+    if (summary, rationale, remediation, example) == (rule.summary, rule.rationale, rule.remediation, rule.example):
+        return rule
+    return dataclasses.replace(rule, summary=summary, rationale=rationale, remediation=remediation, example=example)
 
 
 def fixability(rule: Rule) -> str:
@@ -14,6 +32,7 @@ def fixability(rule: Rule) -> str:
 
 
 def rules_text(rules: Sequence[Rule]) -> str:
+    """`todolint rules`: one line a rule (code, name, category, severity, fix, summary)."""
     width = max((len(r.name) for r in rules), default=0)
     lines = [
         f"{r.code}  {r.name:<{width}}  {r.category:<10}  {r.severity.label:<7}  {fixability(r):<6}  {r.summary}"
@@ -23,6 +42,7 @@ def rules_text(rules: Sequence[Rule]) -> str:
 
 
 def _cell(text: str) -> str:
+    """Text for one Markdown table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -39,6 +59,7 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
 
 
 def rules_json(rules: Sequence[Rule]) -> str:
+    """`todolint rules --format json`: every rule's fields and documentation."""
     data = [
         {
             "code": r.code,
@@ -59,6 +80,7 @@ def rules_json(rules: Sequence[Rule]) -> str:
 
 
 def explain_text(rule: Rule) -> str:
+    """`todolint explain CODE` (and each SARIF rule's help text): the rule's documentation, example whole."""
     parts = [
         f"{rule.code} {rule.name}",
         f"category: {rule.category} · default severity: {rule.severity.label}"

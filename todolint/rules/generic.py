@@ -218,10 +218,10 @@ NON_ISOLATED_POD = Rule(
     severity=Severity.WARNING,
     summary="No NetworkPolicy selects a workload's pods (spec §7.2: the namespaces are isolated).",
     rationale=(
-        "The data model (§7.2) allows pod-to-pod traffic within a namespace only: todo-dev, "
-        "todo-staging and todo-prod are isolated. Kubernetes lets every pod reach every other until a "
-        "NetworkPolicy selects it; a chart that renders none leaves prod reachable from dev. Every "
-        "NetworkPolicy rendered intact in the environment counts, from any chart."
+        "The data model (§7.2) allows pod-to-pod traffic within a namespace only: {{ namespaces | and }} are "
+        "isolated. Kubernetes lets every pod reach every other until a NetworkPolicy selects it; a chart that "
+        "renders none leaves prod reachable from dev. Every NetworkPolicy rendered intact in the environment "
+        "counts, from any chart."
     ),
     remediation=(
         "Render a NetworkPolicy per release whose podSelector selects the app's pods and whose "

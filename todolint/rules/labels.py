@@ -149,15 +149,15 @@ STANDARD_LABELS = Rule(
     category="labels",
     severity=Severity.ERROR,
     summary=(
-        "Every object carries the five standard labels with the contract's values; pod templates carry the "
-        "selector labels, and any standard label they carry has its value."
+        "Every object carries the standard labels with the contract's values; pod templates carry the selector "
+        "labels, and any standard label they carry has its value."
     ),
     rationale=(
-        "The contract (§4.1) labels everything with app.kubernetes.io/name (the app), /instance (the release), "
-        "/version (Chart appVersion), /managed-by: Helm and helm.sh/chart ({chart}-{version}). Dashboards, "
-        "`kubectl get -l`, NetworkPolicies and selectors find the app's objects by them. Pods must carry the "
-        "selector labels (§4.2); the full set on pod templates is `pod_template_labels: all`. An app "
-        "recognised by anything but its name label has a wrong name label. One finding per labels block."
+        "The contract (§4.1) labels everything with {{ contract.labels }}. Dashboards, `kubectl get -l`, "
+        "NetworkPolicies and selectors find the app's objects by them. Pods must carry the selector labels "
+        "({{ contract.selector_labels | and }}, §4.2); the full set on pod templates is `pod_template_labels: "
+        "all`. An app recognised by anything but its name label has a wrong name label. One finding per labels "
+        "block."
     ),
     remediation=(
         "Put the chart's `labels` helper (as `helm create` writes it) under metadata.labels of every template "

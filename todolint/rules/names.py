@@ -32,14 +32,17 @@ OBJECT_NAMES = Rule(
     name="object-names",
     category="names",
     severity=Severity.ERROR,
-    summary="Deployment and Service are named {release}, the ConfigMap {release}-config (each app its own).",
+    summary=(
+        "Objects are named after the release: Deployment {{ contract.names.Deployment }}, Service "
+        "{{ contract.names.Service }}, ConfigMap {{ contract.names.ConfigMap }} (each app its own)."
+    ),
     rationale=(
         "The contract's tables (§2.1, §2.2) name every object after the Helm release, so that two releases "
         "never collide and the frontend can reach the backend by a predictable name. (The spec's diagram "
         "draws `todo-backend`; the tables are the contract: patterns are `names` in contract.yaml.)"
     ),
     remediation=(
-        "Name objects with `.Release.Name` (the `fullname` helper) and `-config` for the ConfigMap; "
+        "Name objects with `.Release.Name` (the `fullname` helper) and the suffixes of the `names` patterns; "
         "change `names` in contract.yaml to adopt another reading."
     ),
     example="kind: Deployment\nmetadata:\n  name: todo-backend   # expect: TL120 ('todo-backend-dev' expected)",

@@ -86,3 +86,89 @@ def substitute(value: Any, params: Mapping[str, Any], contract: Contract) -> Any
     if isinstance(value, list | tuple):
         return [substitute(v, params, contract) for v in value]
     return value
+
+
+# --- rule documentation ----------------------------------------------------------------------------
+
+#: A placeholder in a rule's documentation. `{{ contract.<key path> }}` is that contract value as prose; one
+#: step of the path may be `*`, every entry of the mapping there (`contract.apps.*.port`: each app's port).
+#: `| and`, `| or` join a list's items (a mapping's keys) as a sentence does; `| first N` names N of them and
+#: "..." for the rest. `{{ namespaces }}` is each environment's namespace.
+DOC_PLACEHOLDER = re.compile(
+    r"\{\{\s*(?P<expr>contract(?:\.(?:[A-Za-z0-9_\-]+|\*))+|namespaces)\s*"
+    r"(?:\|\s*(?P<how>and|or|first\s+[0-9]+)\s*)?\}\}"
+)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _listed(value: Any, how: str | None) -> str:
+    """A value as prose: a scalar as written, a list's items (a mapping's keys with `| and` / `| or`) joined."""
+    if isinstance(value, Mapping) and how is None:
+        return ", ".join(f"{key}: {_listed(item, None)}" for key, item in value.items())
+    if not isinstance(value, Mapping | list | tuple):
+        return _scalar(value)
+    items = [_scalar(item) for item in value]
+    if how is not None and how.startswith("first"):
+        count = int(how.split()[1])
+        return ", ".join(items[:count]) + (", ..." if len(items) > count else "")
+    if how in ("and", "or") and len(items) > 1:
+        return f"{', '.join(items[:-1])} {how} {items[-1]}"
+    return ", ".join(items)
+
+
+def _in_contract(contract: Contract, keys: list[str]) -> Any:
+    """The contract value at `keys`; a top-level key the file leaves out is the default the contract holds."""
+    value = _dig(contract.data, keys)
+    if value is None and len(keys) == 1 and keys[0] in _DEFAULTED:
+        value = getattr(contract, keys[0], None)
+    return value
+
+
+#: Top-level contract keys a file may leave out, whose defaults `Contract` holds under the same name.
+_DEFAULTED = frozenset({"secret_name_settings", "pod_template_labels"})
+
+
+def _each(contract: Contract, expr: str, how: str | None) -> str | None:
+    """`contract.<path>.*.<rest>`: the value of every entry that has one; one value when they all agree."""
+    head, _, rest = expr.partition(".*")
+    entries = _in_contract(contract, head.split(".")[1:])
+    if not isinstance(entries, Mapping):
+        return None
+    values = {key: _dig(entry, rest.split(".")[1:]) for key, entry in entries.items()}
+    found = {key: value for key, value in values.items() if value not in (None, (), [])}
+    texts = {key: _listed(value, how) for key, value in found.items()}
+    if len(set(texts.values())) <= 1:
+        return next(iter(texts.values()), None)
+    if any(isinstance(value, list | tuple) for value in found.values()):
+        return "; ".join(f"{key}: {text}" for key, text in texts.items())
+    return ", ".join(f"{key} {text}" for key, text in texts.items())
+
+
+def _doc_value(contract: Contract, expr: str, how: str | None) -> str | None:
+    if expr == "namespaces":
+        pattern = contract.namespace_pattern
+        return _listed([pattern.format(env=env, chart="{chart}") for env in contract.environments], how)
+    if ".*" in expr:
+        return _each(contract, expr, how)
+    value = _in_contract(contract, expr.split(".")[1:])
+    return None if value is None else _listed(value, how)
+
+
+def fill_docs(text: str, contract: Contract) -> str:
+    """A rule's documentation with the contract's values in place of its placeholders (DOC_PLACEHOLDER).
+
+    A placeholder the contract has no value for stays as written, naming the key a reader looks up.
+    """
+    if "{{" not in text:
+        return text
+
+    def value(match: re.Match[str]) -> str:
+        found = _doc_value(contract, match.group("expr"), match.group("how"))
+        return match.group(0) if found is None else found
+
+    return DOC_PLACEHOLDER.sub(value, text)

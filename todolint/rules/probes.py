@@ -141,13 +141,12 @@ PROBE_ENDPOINT = Rule(
     name="probe-endpoint",
     category="probes",
     severity=Severity.ERROR,
-    summary=(
-        "HTTP probes hit the app's path (frontend /, backend /health) on the app port; "
-        "a named port is resolved through the container's ports."
-    ),
+    summary="HTTP probes hit the app's path on the app port; a named port is resolved through the container's ports.",
     rationale=(
-        "The contract (§9.2) fixes where the apps answer health checks; probing another path or port makes "
-        "a healthy pod look dead (restart loop) or a dead one look healthy."
+        "The contract (§9.2) fixes where the apps answer health checks (liveness "
+        "{{ contract.apps.*.probes.liveness.path }}; readiness {{ contract.apps.*.probes.readiness.path }}; "
+        "port {{ contract.apps.*.port }}); probing another path or port makes a healthy pod look dead (restart "
+        "loop) or a dead one look healthy."
     ),
     remediation=(
         "Set httpGet.path to the app's path and httpGet.port to the app port or the name of the container "
@@ -197,12 +196,19 @@ LIVENESS_PROBE_TIMING = Rule(
     name="liveness-probe-timing",
     category="probes",
     severity=Severity.ERROR,
-    summary="Liveness probe runs every 30 s and fails after 3 misses (unset fields count as 10 s / 3).",
-    rationale=(
-        "The contract (§9.1) restarts a pod after 90 s of failed liveness checks: short enough to heal a "
-        "hang, long enough not to kill a pod during a slow request burst."
+    summary=(
+        "Liveness probe runs every {{ contract.apps.*.probes.liveness.periodSeconds }} s and fails after "
+        "{{ contract.apps.*.probes.liveness.failureThreshold }} misses (unset fields count as 10 s / 3)."
     ),
-    remediation="Set livenessProbe.periodSeconds to 30 and failureThreshold to 3 (values `probes.liveness`).",
+    rationale=(
+        "The contract (§9.1) restarts a pod after failureThreshold failed liveness checks, periodSeconds "
+        "apart: short enough to heal a hang, long enough not to kill a pod during a slow request burst."
+    ),
+    remediation=(
+        "Set livenessProbe.periodSeconds to {{ contract.apps.*.probes.liveness.periodSeconds }} and "
+        "failureThreshold to {{ contract.apps.*.probes.liveness.failureThreshold }} (values "
+        "`probes.liveness`)."
+    ),
     example="livenessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 10   # expect: TL203",
     origin=__name__,
     check=_timing("liveness"),
@@ -219,11 +225,19 @@ READINESS_PROBE_TIMING = Rule(
     name="readiness-probe-timing",
     category="probes",
     severity=Severity.ERROR,
-    summary="Readiness probe runs every 10 s and fails after 3 misses (unset fields count as 10 s / 3).",
-    rationale=(
-        "The contract (§9.1) takes a pod out of its Service within 30 s of going bad, the same in every environment."
+    summary=(
+        "Readiness probe runs every {{ contract.apps.*.probes.readiness.periodSeconds }} s and fails after "
+        "{{ contract.apps.*.probes.readiness.failureThreshold }} misses (unset fields count as 10 s / 3)."
     ),
-    remediation="Set readinessProbe.periodSeconds to 10 and failureThreshold to 3 (values `probes.readiness`).",
+    rationale=(
+        "The contract (§9.1) takes a pod out of its Service after failureThreshold failed readiness checks, "
+        "periodSeconds apart, the same in every environment."
+    ),
+    remediation=(
+        "Set readinessProbe.periodSeconds to {{ contract.apps.*.probes.readiness.periodSeconds }} and "
+        "failureThreshold to {{ contract.apps.*.probes.readiness.failureThreshold }} (values "
+        "`probes.readiness`)."
+    ),
     example="readinessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 20   # expect: TL204",
     origin=__name__,
     check=_timing("readiness"),

@@ -88,10 +88,9 @@ ONE_RELEASE_PER_APP = Rule(
     severity=Severity.WARNING,
     summary="One release renders one app: the frontend and the backend have a chart and a release each.",
     rationale=(
-        "The contract (§1, §2) installs todo-frontend and todo-backend as two releases, so that each is "
-        "upgraded and rolled back alone. An umbrella release that renders both cannot name both apps' "
-        "objects {release}; the name rules then stay silent for it rather than ask for two objects of one "
-        "name."
+        "The contract (§1, §2) installs {{ contract.apps | and }} as a release each, so that each is upgraded "
+        "and rolled back alone. An umbrella release that renders both cannot name both apps' objects "
+        "{release}; the name rules then stay silent for it rather than ask for two objects of one name."
     ),
     remediation=(
         "Split the chart into one chart per app, or keep the umbrella and set the `names` patterns in "

@@ -38,7 +38,7 @@ HPA_TARGET = Rule(
         "An HPA whose target does not exist does nothing (and says so only in its events); one that targets "
         "another release's Deployment fights that release's replica count (§8)."
     ),
-    remediation="Set scaleTargetRef to `{kind: Deployment, name: <release>}`.",
+    remediation="Set scaleTargetRef to `{kind: Deployment, name: {{ contract.names.Deployment }}}`.",
     example="scaleTargetRef:\n  kind: Deployment\n  name: todo-backend   # expect: TL332",
     relational=True,
     origin=__name__,

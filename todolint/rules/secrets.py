@@ -146,16 +146,17 @@ SECRET_KEY_REF = Rule(
     category="secrets",
     severity=Severity.ERROR,
     summary=(
-        "DATABASE_URL, SECRET_KEY, OPENAI_API_KEY and AUTH_SECRET reach the backend as "
-        "env[].valueFrom.secretKeyRef to {release}-secrets, each with its own key."
+        "{{ contract.apps.*.secret_keys | and }} reach their app as env[].valueFrom.secretKeyRef to "
+        "{{ contract.names.Secret }}, each with its own key."
     ),
     rationale=(
         "The contract (§6.2) reads each secret from the pre-created Secret by key: a missing variable "
         "crashes the backend at start, a wrong Secret name keeps the pod in CreateContainerConfigError."
     ),
     remediation=(
-        "Add `env: [{name: KEY, valueFrom: {secretKeyRef: {name: <release>-secrets, key: KEY}}}]` for every "
-        "key in `apps.todo-backend.secret_keys`. Keys that fail the same way in one container are one finding."
+        "Add `env: [{name: KEY, valueFrom: {secretKeyRef: {name: {{ contract.names.Secret }}, key: KEY}}}]` "
+        "for every key in `apps.<app>.secret_keys`. Keys that fail the same way in one container are one "
+        "finding."
     ),
     example=(
         "env:\n  - name: SECRET_KEY\n    valueFrom:\n      secretKeyRef:\n"
@@ -194,9 +195,9 @@ FRONTEND_NO_SECRETS = Rule(
     severity=Severity.ERROR,
     summary="An app whose contract lists no secret keys (the frontend) reads no secret through secretKeyRef.",
     rationale=(
-        "The spec (§6.1) gives the frontend NODE_ENV and NEXT_PUBLIC_API_URL only: a Next.js container "
-        "holding DATABASE_URL or AUTH_SECRET can leak it to the browser bundle, and the frontend then needs "
-        "a Secret the contract never creates for it."
+        "The spec (§6.1) gives the frontend its config keys only: a Next.js container holding DATABASE_URL or "
+        "AUTH_SECRET can leak it to the browser bundle, and the frontend then needs a Secret the contract "
+        "never creates for it."
     ),
     remediation=(
         "Remove the secretKeyRef entries from the frontend's env; the backend holds the secrets "
@@ -242,8 +243,9 @@ SECRET_PLAIN_TEXT = Rule(
     category="secrets",
     severity=Severity.ERROR,
     summary=(
-        "No secret-like name (SECRET, PASSWORD, TOKEN, API_KEY, DATABASE_URL, ... as whole words) is a "
-        "ConfigMap key or a literal env value; whole-number settings (..._EXPIRE_MINUTES) are not secrets."
+        "No secret-like name ({{ contract.secret_name_patterns | first 5 }} as whole words) is a ConfigMap key "
+        "or a literal env value; whole-number settings (last word {{ contract.secret_name_settings | or }}) "
+        "are not secrets."
     ),
     rationale=(
         "A secret in a ConfigMap or a literal env value lives in values files, git, `helm get values` and "

@@ -58,13 +58,13 @@ SELECTOR_LABELS = Rule(
     category="selectors",
     severity=Severity.ERROR,
     summary=(
-        "Deployment matchLabels and Service selector are exactly {app.kubernetes.io/name, /instance} "
-        "with the app and release."
+        "Deployment matchLabels and Service selector are exactly the labels "
+        "{{ contract.selector_labels | and }}, with the contract's values for the app and release."
     ),
     rationale=(
-        "The contract (§4.2) selects pods by name and instance only. Adding the version or chart label to a "
-        "selector breaks every upgrade (a Deployment selector is immutable); leaving out instance makes two "
-        "releases' Services share pods."
+        "The contract (§4.2) selects pods by {{ contract.selector_labels | and }} only. Adding the version or "
+        "chart label to a selector breaks every upgrade (a Deployment selector is immutable); leaving out "
+        "instance makes two releases' Services share pods."
     ),
     remediation=(
         "Use the chart's `selectorLabels` helper for both `spec.selector.matchLabels` and the Service "
