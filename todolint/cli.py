@@ -22,6 +22,7 @@ class DefaultCommandGroup(click.Group):
     """`todolint PATH...` means `todolint check PATH...`, as with ruff and yamllint."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """`check` in front of arguments that name no command."""
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = ["check", *args]
         return super().parse_args(ctx, args)
@@ -55,6 +56,7 @@ class CheckCommand(click.Command):
     """Remembers the order of `--format` and `--output` so that each output pairs with its format."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Click's parse, after noting the order of `--format` and `--output` in `ctx.meta`."""
         ctx.meta["todolint.report_order"] = report_order(args)
         return super().parse_args(ctx, args)
 
