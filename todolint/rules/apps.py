@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from todolint.contract import Contract
-from todolint.models import FieldPath, Manifest, Target
+from todolint.discover import ChartFacts
+from todolint.models import Manifest, Target
 from todolint.rules.base import EnvContext
 from todolint.rules.kinds import LONG_RUNNING, WORKLOAD
 from todolint.rules.pods import Container, all_containers, containers, pod_labels, pod_spec
@@ -464,44 +462,12 @@ def _pods_by_label(ctx: EnvContext) -> dict[tuple[str, Any], list[Manifest]]:
     return index
 
 
-# --- Chart.yaml --------------------------------------------------------------------------------------
+# --- the chart that rendered an object ---------------------------------------------------------------
 
 
-def chart_meta(ctx: EnvContext, manifest: Manifest) -> Mapping[str, Any]:
-    """Chart.yaml of the chart (or subchart) that rendered `manifest`; {} for pre-rendered input."""
-    chart_path = manifest.target.chart_path
-    if not chart_path:
-        return {}
+def chart_of(ctx: EnvContext, manifest: Manifest) -> ChartFacts | None:
+    """The chart (or unpacked subchart) that rendered `manifest`; None for pre-rendered input and for a
+    subchart not unpacked under charts/."""
+    facts = ctx.charts.get(manifest.target.chart_path) if manifest.target.chart_path else None
     sub = subchart_of(manifest)
-    return read_chart_yaml(Path(chart_path) / "charts" / sub if sub else Path(chart_path))[0]
-
-
-def read_chart_yaml(chart_dir: Path) -> tuple[Mapping[str, Any], dict[FieldPath, int]]:
-    """Chart.yaml as data plus the line of each top-level key and list item; ({}, {}) when unreadable.
-
-    Scalars stay text, as Helm reads them: `appVersion: 1.10` is "1.10", not the float 1.1.
-    """
-    try:
-        text = (chart_dir / "Chart.yaml").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}, {}
-    return _parse_chart_yaml(text)
-
-
-@functools.lru_cache(maxsize=256)
-def _parse_chart_yaml(text: str) -> tuple[Mapping[str, Any], dict[FieldPath, int]]:
-    # Cached by content: rules ask for the same Chart.yaml once per object. Callers only read the result.
-    try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        data = yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
-    except (yaml.YAMLError, ValueError):
-        return {}, {}
-    lines: dict[FieldPath, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                lines[(key.value,)] = key.start_mark.line + 1
-                if isinstance(value, yaml.SequenceNode):
-                    for index, item in enumerate(value.value):
-                        lines[(key.value, index)] = item.start_mark.line + 1
-    return (data if isinstance(data, Mapping) else {}), lines
+    return facts.subchart(sub) if facts is not None and sub else facts

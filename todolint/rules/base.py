@@ -6,11 +6,12 @@ circle through the registry in `todolint.rules`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from todolint.contract import Contract
+from todolint.discover import ChartFacts
 from todolint.models import Hit, Manifest, Severity, Target
 
 
@@ -26,6 +27,9 @@ class EnvContext:
     targets: tuple[Target, ...]
     #: Pairs that failed to render or parse: relational rules stay silent about what they lack.
     broken: tuple[Target, ...] = ()
+    #: What the chart folders hold (Chart.yaml, template files, subcharts), by `Target.chart_path`: read
+    #: once by the engine, so that no rule reads the disk. Pre-rendered input has none.
+    charts: Mapping[str, ChartFacts] = field(default_factory=dict)
 
     #: Facts derived once per environment and shared by every rule (kind lists, indexes, each object's
     #: app): without it, relational rules that ask "which workloads does this Service select?" per object
@@ -58,6 +62,7 @@ class EnvContext:
         return table
 
     def is_broken(self, chart_path: str) -> bool:
+        """Whether a render of the chart at `chart_path` failed in this environment."""
         return any(t.chart_path == chart_path for t in self.broken)
 
 

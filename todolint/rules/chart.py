@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import PurePosixPath
 
+from todolint.discover import ChartFacts
 from todolint.models import Hit, Location, Severity, Target
-from todolint.rules.apps import read_chart_yaml
 from todolint.rules.base import EnvContext, Rule
 
 #: Semantic Versioning 2.0.0 (semver.org's regular expression), as Helm requires of `version`.
@@ -23,30 +23,30 @@ def _chart_targets(ctx: EnvContext) -> list[Target]:
     return sorted((t for t in {*ctx.targets, *ctx.broken} if t.chart_path), key=lambda t: t.chart_path)
 
 
-def _app_charts(chart_dir: Path, name: str) -> Iterator[tuple[Path, str]]:
+def _app_charts(facts: ChartFacts, name: str) -> Iterator[tuple[ChartFacts, str]]:
     """The chart itself and, for umbrella charts, its unpacked subcharts."""
-    yield chart_dir, name
-    subcharts = chart_dir / "charts"
-    if subcharts.is_dir():
-        for sub in sorted(p for p in subcharts.iterdir() if p.is_dir()):
-            meta, _ = read_chart_yaml(sub)
-            yield sub, str(meta.get("name") or sub.name)
+    yield facts, name
+    for sub in facts.subcharts:
+        yield sub, str(sub.meta.get("name") or sub.folder)
 
 
 def check_chart_templates(ctx: EnvContext) -> Iterator[Hit]:
     for target in _chart_targets(ctx):
-        for chart_dir, name in _app_charts(Path(target.chart_path), target.chart):
+        facts = ctx.charts.get(target.chart_path)
+        if facts is None:
+            continue
+        for chart, name in _app_charts(facts, target.chart):
             spec = ctx.contract.app(name)
             wanted = spec.templates if spec is not None else ()
             if not wanted:
                 continue
-            missing = [t for t in wanted if not (chart_dir / "templates" / t).is_file()]
+            missing = [t for t in wanted if not chart.has_template(t)]
             if missing:
-                _, lines = read_chart_yaml(chart_dir)
+                file = f"{PurePosixPath(chart.path).as_posix()}/Chart.yaml"
                 yield Hit(
                     f"chart {name}: expected templates {', '.join(wanted)}; missing {', '.join(missing)}",
                     target=target,
-                    location=Location("template", f"{chart_dir.as_posix()}/Chart.yaml", lines.get(("name",))),
+                    location=Location("template", file, chart.lines.get(("name",))),
                 )
 
 
@@ -70,7 +70,10 @@ CHART_TEMPLATES = Rule(
 
 def check_chart_metadata(ctx: EnvContext) -> Iterator[Hit]:
     for target in _chart_targets(ctx):
-        meta, lines = read_chart_yaml(Path(target.chart_path))
+        facts = ctx.charts.get(target.chart_path)
+        if facts is None:
+            continue
+        meta, lines = facts.meta, facts.lines
         file = f"{target.chart_path}/Chart.yaml"
         if not meta:
             yield Hit(

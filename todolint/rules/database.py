@@ -6,7 +6,6 @@ import base64
 import binascii
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from todolint.models import Hit, Location, Severity
@@ -14,7 +13,6 @@ from todolint.rules.apps import (
     database_images,
     image_matches,
     image_repository,
-    read_chart_yaml,
 )
 from todolint.rules.base import EnvContext, Rule
 from todolint.rules.kinds import WORKLOAD
@@ -98,9 +96,10 @@ DATABASE_PORT = Rule(
 def check_database_chart(ctx: EnvContext) -> Iterator[Hit]:
     charts = {c.lower() for c in ctx.contract.database.charts}
     for target in sorted({*ctx.targets, *ctx.broken}, key=lambda t: t.chart_path):
-        if not target.chart_path:
+        facts = ctx.charts.get(target.chart_path) if target.chart_path else None
+        if facts is None:
             continue
-        meta, lines = read_chart_yaml(Path(target.chart_path))
+        meta, lines = facts.meta, facts.lines
         for index, dep in enumerate(as_list(meta.get("dependencies"))):
             name = as_map(dep).get("name")
             if isinstance(name, str) and name.lower() in charts:

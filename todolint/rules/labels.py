@@ -9,7 +9,7 @@ from typing import Any
 
 from todolint.models import FieldPath, Hit, Manifest, Severity, Target
 from todolint.rules.apps import (
-    chart_meta,
+    chart_of,
     recognise_app,
     subchart_of,
 )
@@ -29,7 +29,8 @@ def _text(value: Any) -> str | None:
 
 def expected_labels(ctx: EnvContext, manifest: Manifest, app: str | None) -> dict[str, str | None]:
     """Each contract label and its expected value; None when the value cannot be known (no Chart.yaml)."""
-    meta = chart_meta(ctx, manifest)
+    chart = chart_of(ctx, manifest)
+    meta = chart.meta if chart is not None else {}
     chart_version = _text(meta.get("version"))
     chart_name = _text(meta.get("name"))
     known = {

@@ -4,14 +4,12 @@ the contract's apps, and each app has its own release."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from todolint.models import Hit, Location, Manifest, Severity, Target
 from todolint.rules.apps import (
     RECOGNITION_ORDER,
     app_workloads,
     is_database_workload,
-    read_chart_yaml,
     recognise_app,
     release_apps,
 )
@@ -55,12 +53,13 @@ UNKNOWN_WORKLOAD = Rule(
 )
 
 
-def _on_chart(target: Target, first: Manifest, message: str) -> Hit:
+def _on_chart(ctx: EnvContext, target: Target, first: Manifest, message: str) -> Hit:
     """A finding on Chart.yaml's `name` line; for pre-rendered input (no chart), on the first app workload."""
     if not target.chart_path:
         return Hit(message, manifest=first, path=("metadata", "name"))
-    _, lines = read_chart_yaml(Path(target.chart_path))
-    location = Location("template", f"{target.chart_path}/Chart.yaml", lines.get(("name",)))
+    facts = ctx.charts.get(target.chart_path)
+    line = facts.lines.get(("name",)) if facts is not None else None
+    location = Location("template", f"{target.chart_path}/Chart.yaml", line)
     return Hit(message, target=target, location=location)
 
 
@@ -74,6 +73,7 @@ def check_one_release_per_app(ctx: EnvContext) -> Iterator[Hit]:
             continue
         shown = " and ".join(f"{app} ({by_app[app].kind} {by_app[app].name})" for app in apps)
         yield _on_chart(
+            ctx,
             target,
             by_app[apps[0]],
             f"release {target.release or target.chart} renders {shown}: expected one chart and release per app; "
