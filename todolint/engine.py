@@ -1,9 +1,10 @@
 """The engine loop: render → parse → validate → rules → deferral → stamp → suppress → sorted Result.
 
-Where a step has parts they have a module of their own: pre-rendered streams (`prerendered`), one
-finding per mistake (`deferral`), severity and selection (`stamp`), suppression (`suppress`). The engine
-never prints. A chart × environment that fails to render or parse becomes a finding and an error line;
-every other pair is still linted in full, and relational rules are shown only intact renders.
+Where a step has parts they have a module of their own: renders (`render_targets`), pre-rendered streams
+(`prerendered`), one finding per mistake (`deferral`), severity and selection (`stamp`), suppression
+(`suppress`). The engine never prints. A chart × environment that fails to render or parse becomes a
+finding and an error line; every other pair is still linted in full, and relational rules are shown
+only intact renders.
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ from __future__ import annotations
 import itertools
 import operator
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from todolint import schema
 from todolint.contract import Contract
 from todolint.deferral import one_finding_each
-from todolint.discover import ChartFacts, ManifestInput, read_chart_facts
+from todolint.discover import ManifestInput
 from todolint.gc_pause import collector_paused
 from todolint.models import Finding, Hit, Location, Manifest, Result, Target, TargetResult, printable
 from todolint.parse import ParseProblem, parse_template
 from todolint.prerendered import STDIN_NAME, StreamContext, Unreadable, read_streams
-from todolint.render import RenderedTemplate, Renderer, RenderError
+from todolint.render import Renderer, RenderError
+from todolint.render_targets import chart_file, render_targets
 from todolint.rules.base import EnvContext, Rule
 from todolint.stamp import Settings, Stamper, format_path
 from todolint.suppress import Suppressor
@@ -62,14 +64,6 @@ class _Collected:
     objects: dict[Target, list[str]] = field(default_factory=dict)
 
 
-def chart_file(target: Target, source: str) -> str:
-    """The chart file behind a Helm template name: `todo-backend/templates/x.yaml` → `<chart>/templates/x.yaml`."""
-    if not source:
-        return target.chart_path
-    rel = source.split("/", 1)[1] if "/" in source else source
-    return f"{target.chart_path}/{rel}" if target.chart_path else source
-
-
 class Engine:
     """One run over a Plan: each step a method, `run` all of them in order."""
 
@@ -91,35 +85,6 @@ class Engine:
         return self._locator
 
     # --- render and parse ------------------------------------------------------------------------
-
-    def _render(self, target: Target) -> list[RenderedTemplate] | RenderError:
-        assert self.plan.renderer is not None
-        try:
-            outcome: list[RenderedTemplate] | RenderError = self.plan.renderer.render(target, timeout=self.plan.timeout)
-        except RenderError as exc:
-            outcome = exc
-        if self.plan.on_render is not None:
-            self.plan.on_render(target)
-        return outcome
-
-    def _render_all(self) -> Iterator[tuple[Target, list[RenderedTemplate] | RenderError]]:
-        """Each target with its render, in order, as soon as it is ready: the caller parses one render
-        while helm processes still run for the next ones."""
-        targets = list(self.plan.targets)
-        if not targets or self.plan.renderer is None:
-            return
-        # helm CLI renders are separate processes: use both cores. The embedded SDK renders one at a
-        # time, from this thread: a render thread would hold the exit on Ctrl-C until the SDK worker
-        # answered (its worker ignores SIGINT and is stopped only when this process exits).
-        workers = 1 if self.plan.renderer.name == "embedded" else max(1, min(len(targets), 4))
-        if workers == 1 or len(targets) == 1:
-            for target in targets:
-                yield target, self._render(target)
-            return
-        from concurrent.futures import ThreadPoolExecutor  # only here: one render needs no pool
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            yield from zip(targets, pool.map(self._render, targets), strict=True)
 
     def _break(self, target: Target, code: str, message: str, file: str, line: int | None) -> None:
         """A chart × environment that could not be rendered or parsed: its error line and its finding."""
@@ -146,7 +111,12 @@ class Engine:
 
     def render_and_parse(self) -> None:
         """Render every target and parse what Helm produced; a failed render is a finding."""
-        for target, outcome in self._render_all():
+        plan = self.plan
+        if not plan.targets or plan.renderer is None:
+            return
+        for target, outcome in render_targets(
+            plan.targets, plan.renderer, timeout=plan.timeout, on_render=plan.on_render
+        ):
             self.found.objects.setdefault(target, [])
             if isinstance(outcome, RenderError):
                 self._break(target, outcome.code, outcome.message, outcome.file or target.chart_path, outcome.line)
@@ -202,11 +172,8 @@ class Engine:
             envs.setdefault(manifest.target.env, []).append(manifest)
         for target in self.plan.targets:
             envs.setdefault(target.env, [])
-        # Read once per chart, after its renders: the caches' check that no input changed while the run
-        # read it then covers what the rules see.
-        charts = {path: read_chart_facts(path) for path in sorted({t.chart_path for t in self.plan.targets} - {""})}
         for env in sorted(envs):
-            full, whole = self._contexts(env, envs[env], charts)
+            full, whole = self._contexts(env, envs[env])
             start = len(self.found.hits)
             for rule in active:
                 assert rule.check is not None
@@ -217,22 +184,20 @@ class Engine:
                     self.found.hits[start:], rules=self.rules, counted=self.stamper.counted
                 )
 
-    def _contexts(
-        self, env: str, objects: list[Manifest], charts: Mapping[str, ChartFacts]
-    ) -> tuple[EnvContext, EnvContext]:
+    def _contexts(self, env: str, objects: list[Manifest]) -> tuple[EnvContext, EnvContext]:
         """One environment's context with every object, and the one relational rules see: intact
         renders only."""
         manifests = tuple(sorted(objects, key=lambda m: (m.target.chart_path, m.file, m.index)))
         targets = {m.target for m in manifests} | {t for t in self.plan.targets if t.env == env}
         broken = tuple(sorted((t for t in targets if t in self.found.broken), key=lambda t: t.chart_path))
         intact = tuple(sorted((t for t in targets if t not in self.found.broken), key=lambda t: t.chart_path))
-        full = EnvContext(env, self.plan.contract, manifests, intact, broken, charts)
+        full = EnvContext(env, self.plan.contract, manifests, intact, broken)
         if not broken:
             # The same context for both: one memo, so each object's app, containers and kind lists are
             # worked out once for every rule, not once per context.
             return full, full
         complete = tuple(m for m in manifests if m.target in intact)
-        return full, EnvContext(env, self.plan.contract, complete, intact, broken, charts)
+        return full, EnvContext(env, self.plan.contract, complete, intact, broken)
 
     # --- suppress and finish ---------------------------------------------------------------------
 
