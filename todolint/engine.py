@@ -12,14 +12,14 @@ from __future__ import annotations
 import itertools
 import operator
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from todolint import schema
 from todolint.contract import Contract
 from todolint.deferral import one_finding_each
-from todolint.discover import ManifestInput
+from todolint.discover import ChartFacts, ManifestInput, read_chart_facts
 from todolint.gc_pause import collector_paused
 from todolint.models import Finding, Hit, Location, Manifest, Result, Target, TargetResult, printable
 from todolint.parse import ParseProblem, parse_template
@@ -172,8 +172,11 @@ class Engine:
             envs.setdefault(manifest.target.env, []).append(manifest)
         for target in self.plan.targets:
             envs.setdefault(target.env, [])
+        # Read once per chart, after its renders: the caches' check that no input changed while the run
+        # read it then covers what the rules see.
+        charts = {path: read_chart_facts(path) for path in sorted({t.chart_path for t in self.plan.targets} - {""})}
         for env in sorted(envs):
-            full, whole = self._contexts(env, envs[env])
+            full, whole = self._contexts(env, envs[env], charts)
             start = len(self.found.hits)
             for rule in active:
                 assert rule.check is not None
@@ -184,20 +187,22 @@ class Engine:
                     self.found.hits[start:], rules=self.rules, counted=self.stamper.counted
                 )
 
-    def _contexts(self, env: str, objects: list[Manifest]) -> tuple[EnvContext, EnvContext]:
+    def _contexts(
+        self, env: str, objects: list[Manifest], charts: Mapping[str, ChartFacts]
+    ) -> tuple[EnvContext, EnvContext]:
         """One environment's context with every object, and the one relational rules see: intact
         renders only."""
         manifests = tuple(sorted(objects, key=lambda m: (m.target.chart_path, m.file, m.index)))
         targets = {m.target for m in manifests} | {t for t in self.plan.targets if t.env == env}
         broken = tuple(sorted((t for t in targets if t in self.found.broken), key=lambda t: t.chart_path))
         intact = tuple(sorted((t for t in targets if t not in self.found.broken), key=lambda t: t.chart_path))
-        full = EnvContext(env, self.plan.contract, manifests, intact, broken)
+        full = EnvContext(env, self.plan.contract, manifests, intact, broken, charts)
         if not broken:
             # The same context for both: one memo, so each object's app, containers and kind lists are
             # worked out once for every rule, not once per context.
             return full, full
         complete = tuple(m for m in manifests if m.target in intact)
-        return full, EnvContext(env, self.plan.contract, complete, intact, broken)
+        return full, EnvContext(env, self.plan.contract, complete, intact, broken, charts)
 
     # --- suppress and finish ---------------------------------------------------------------------
 
