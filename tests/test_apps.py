@@ -1,9 +1,11 @@
 """App recognition and the contract settings that charts written by others need: the recognition order,
-`{app}` in name patterns for an umbrella release, `pod_template_labels`, and one chart of the pair alone."""
+`{app}` in name patterns for an umbrella release, `pod_template_labels`, and one chart of the pair alone;
+in process, `recognise_app` and what the rules know of a chart folder (`ChartFacts`)."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,12 @@ import pytest
 import yaml
 
 from tests.conftest import CHARTS, ROOT, RunCli
-from todolint.contract import default_contract_path
+from todolint.chart_facts import ChartFacts, read_chart_facts
+from todolint.contract import default_contract_path, load_contract
+from todolint.models import Manifest, Target
+from todolint.rules import all_rules
+from todolint.rules.apps import recognise_app
+from todolint.rules.base import EnvContext
 
 RULES = ROOT / "tests" / "rules"
 
@@ -138,3 +145,103 @@ def test_one_chart_of_the_pair_alone(run_cli: RunCli, tmp_path: Path, chart: str
     expected = [] if chart == "todo-backend" else ["TL351"] * 3
     assert [f["code"] for f in report["findings"]] == expected
     assert code == (0 if chart == "todo-backend" else 1)  # --fail-on info
+
+
+# --- in process: recognition, and what the rules know of a chart -------------------------------------
+
+CONTRACT = load_contract()
+
+
+def _context(
+    *objects: dict[str, Any], chart: str = "stack", path: str = "", charts: dict[str, ChartFacts] | None = None
+) -> EnvContext:
+    target = Target(chart=chart, chart_path=path or chart, env="dev", release=f"{chart}-dev", namespace="todo-dev")
+    manifests = tuple(
+        Manifest(target, f"{chart}/templates/{index}.yaml", f"{index}.yaml", obj, {(): 1}, index=index)
+        for index, obj in enumerate(objects)
+    )
+    return EnvContext("dev", CONTRACT, manifests, (target,), charts=charts or {})
+
+
+def _workload(kind: str, name: str, container: str, *, config: str = "") -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": container, "image": "nginx:1"}
+    if config:
+        spec["envFrom"] = [{"configMapRef": {"name": config}}]
+    pod = {"metadata": {"labels": {"tier": name}}, "spec": {"containers": [spec]}}
+    return {"kind": kind, "metadata": {"name": name}, "spec": {"selector": {}, "template": pod}}
+
+
+def test_recognise_app_by_names_then_by_what_the_object_serves() -> None:
+    """A workload is recognised by its own names only; a ConfigMap or Service none of whose names says
+    anything belongs to the app of the workloads that load or select it; a DeploymentConfig's pods are
+    the generic rules', not a way to recognise it."""
+    ctx = _context(
+        _workload("Deployment", "main", "api", config="settings"),
+        {"kind": "ConfigMap", "metadata": {"name": "settings"}},
+        {"kind": "Service", "metadata": {"name": "front"}, "spec": {"selector": {"tier": "main"}}},
+        _workload("DeploymentConfig", "legacy", "api"),
+        {"kind": "ServiceAccount", "metadata": {"name": "runner"}},
+    )
+    deployment, config_map, service, legacy, account = ctx.manifests
+    assert recognise_app(ctx, deployment) == "todo-backend"  # its container's name, `api`
+    assert recognise_app(ctx, config_map) == "todo-backend"  # loaded by the backend's Deployment
+    assert recognise_app(ctx, service) == "todo-backend"  # selects the backend's pods
+    assert recognise_app(ctx, legacy) == "todo-backend"  # the one app its chart renders: not by its pods
+    assert recognise_app(ctx, account) == "todo-backend"
+    alone = _context(_workload("DeploymentConfig", "legacy", "api"))
+    assert recognise_app(alone, alone.manifests[0]) is None
+
+
+def test_chart_facts_are_read_once_as_helm_reads_them(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates" / "tests").mkdir(parents=True)
+    (chart / "Chart.yaml").write_bytes(
+        b"apiVersion: v2\r\nname: demo\r\nappVersion: 1.10\r\ndependencies:\r\n  - name: x\r\n"
+    )
+    (chart / "templates" / "deployment.yaml").write_text("")
+    (chart / "templates" / "tests" / "test.yaml").write_text("")
+    (chart / "templates" / "link.yaml").symlink_to("deployment.yaml")
+    (chart / "templates" / "loop").symlink_to(".", target_is_directory=True)
+    (chart / "charts" / "sub" / "templates").mkdir(parents=True)
+    (chart / "charts" / "sub" / "Chart.yaml").write_text("name: [not, text\n")
+    (chart / "charts" / "empty").mkdir()
+    (chart / "charts" / "packaged.tgz").write_bytes(b"")
+    os.mkfifo(chart / "charts" / "empty" / "Chart.yaml")  # read, it would block for ever
+
+    facts = read_chart_facts(str(chart))
+    assert facts.meta == {"apiVersion": "v2", "name": "demo", "appVersion": "1.10", "dependencies": [{"name": "x"}]}
+    assert facts.lines == {
+        ("apiVersion",): 1,
+        ("name",): 2,
+        ("appVersion",): 3,
+        ("dependencies",): 4,
+        ("dependencies", 0): 5,
+    }
+    assert facts.templates == ("deployment.yaml", "link.yaml", "tests/test.yaml")
+    assert facts.has_template("tests/test.yaml") and not facts.has_template("tests")
+    assert [(sub.folder, sub.path, dict(sub.meta)) for sub in facts.subcharts] == [
+        ("empty", f"{chart.as_posix()}/charts/empty", {}),
+        ("sub", f"{chart.as_posix()}/charts/sub", {}),
+    ]
+    assert facts.subchart("sub") is facts.subcharts[1] and facts.subchart("packaged.tgz") is None
+
+
+def test_chart_rules_read_the_facts_not_the_disk() -> None:
+    """The chart rules see what the context says of a chart (the engine reads it once), here a chart
+    folder that does not exist at all."""
+    facts = ChartFacts(
+        path="nowhere",
+        meta={"apiVersion": "v1", "name": "todo-backend", "version": "1.0", "appVersion": "1.0.0"},
+        lines={("apiVersion",): 1, ("name",): 2, ("version",): 3},
+        templates=("deployment.yaml",),
+    )
+    ctx = _context(chart="todo-backend", path="nowhere", charts={"nowhere": facts})
+    rules = {rule.code: rule for rule in all_rules(CONTRACT)}
+    found = [
+        (code, hit.location.line if hit.location else None, hit.message)
+        for code in ("TL370", "TL371")
+        for hit in rules[code].check(ctx)  # type: ignore[misc]
+    ]
+    assert [(code, line) for code, line, _ in found] == [("TL370", 2), ("TL371", 1), ("TL371", 3)]
+    assert found[0][2].startswith("chart todo-backend: expected templates ")
+    assert list(rules["TL371"].check(_context(chart="todo-backend", path="nowhere"))) == []  # type: ignore[misc]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,11 @@ from jsonschema.exceptions import SchemaError
 
 from tests.conftest import ROOT
 from todolint.contract import load_contract, policies_dir
-from todolint.rules.policies import _decidable, _Schema, _schema_problem, load_policies, substitute
+from todolint.rules.kinds import DEPLOYMENT_LIKE, SELECTING, WORKLOAD, expand_kinds
+from todolint.rules.load_policies import PolicyError, load_policies, load_policy_file
+from todolint.rules.placeholders import substitute
+from todolint.rules.policies import reach
+from todolint.rules.verdicts import CompiledSchema, decidable, schema_problem
 
 CONTRACT = load_contract()
 PARAMS = {"release": "r", "namespace": "n", "env": "dev", "chart": "c"}
@@ -118,17 +123,17 @@ def _python(schema: Any, instance: Any) -> list[tuple[list[Any], str]]:
     return [(list(e.absolute_path), e.message) for e in errors]
 
 
-@pytest.mark.parametrize(("schema", "decidable"), SCHEMAS, ids=[str(s)[:60] for s, _ in SCHEMAS])
-def test_errors_are_python_jsonschemas(schema: Any, decidable: bool) -> None:
-    assert _decidable(schema) == decidable
+@pytest.mark.parametrize(("schema", "decided"), SCHEMAS, ids=[str(s)[:60] for s, _ in SCHEMAS])
+def test_errors_are_python_jsonschemas(schema: Any, decided: bool) -> None:
+    assert decidable(schema) == decided
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
-        assert not decidable
-        assert _schema_problem(schema) == exc.message
+        assert not decided
+        assert schema_problem(schema) == exc.message
         return
-    assert _schema_problem(schema) is None
-    compiled = _Schema(schema, decidable)
+    assert schema_problem(schema) is None
+    compiled = CompiledSchema(schema, decided)
     for instance in INSTANCES:
         assert [(list(e.absolute_path), e.message) for e in compiled.errors(instance)] == _python(schema, instance)
 
@@ -149,3 +154,53 @@ def test_clean_objects_load_no_schema_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.split() == ["0", "[]"]
+
+
+POLICY = """\
+code: TL599
+name: demo
+category: workloads
+severity: warning
+summary: A demo.
+target: {target}
+kinds: {kinds}
+schema: {{required: [metadata]}}
+rationale: Why.
+remediation: How.
+"""
+
+
+def _policy_file(tmp_path: Path, *, target: str, kinds: str) -> Path:
+    path = tmp_path / "TL599-demo.yaml"
+    path.write_text(POLICY.format(target=target, kinds=kinds), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("target", "kinds", "reached"),
+    [
+        ("object", "DeploymentLike", DEPLOYMENT_LIKE.kinds),
+        ("object", "[LongRunning, Job, Deployment]", ("Deployment", "StatefulSet", "DaemonSet", "Job")),
+        ("workload", "DeploymentLike", WORKLOAD.kinds),  # the target's kinds, narrowed
+        ("containers", "[Selecting, Service]", SELECTING.kinds),
+        ("service", "Deployment", ()),
+        ("pod-spec", "[CronJob]", ("CronJob",)),
+    ],
+)
+def test_kinds_name_kinds_and_groups(tmp_path: Path, target: str, kinds: str, reached: tuple[str, ...]) -> None:
+    _, policy = load_policy_file(_policy_file(tmp_path, target=target, kinds=kinds), CONTRACT)
+    assert policy.kinds == reached
+
+
+@pytest.mark.parametrize("kinds", ["[]", "3", "[deployment-like]", "[Deployment, [Pod]]", '""'])
+def test_kinds_the_policy_schema_refuses(tmp_path: Path, kinds: str) -> None:
+    path = _policy_file(tmp_path, target="object", kinds=kinds)
+    with pytest.raises(PolicyError, match=rf"^{path}: kinds"):
+        load_policy_file(path, CONTRACT)
+
+
+def test_a_target_without_kinds_reaches_its_own() -> None:
+    assert reach("object", ()) is None
+    assert reach("app-containers", ()) == WORKLOAD.kinds
+    assert reach("pod-spec", ()) == DEPLOYMENT_LIKE.kinds
+    assert expand_kinds(["Workload", "DeploymentConfig", "Pod"]) == (*WORKLOAD.kinds, "DeploymentConfig")

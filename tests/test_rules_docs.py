@@ -17,8 +17,8 @@ from todolint.cli import main
 from todolint.contract import load_contract
 from todolint.models import CATEGORIES
 from todolint.rules import all_rules
+from todolint.rules.load_policies import PolicyError, load_policy_file
 from todolint.rules.placeholders import DOC_PLACEHOLDER, fill_docs
-from todolint.rules.policies import PolicyError, load_policy_file
 
 CODES = [r.code for r in all_rules(load_contract())]
 

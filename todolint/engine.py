@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from todolint import schema
+from todolint.chart_facts import ChartFacts, read_chart_facts
 from todolint.contract import Contract
 from todolint.deferral import one_finding_each
-from todolint.discover import ChartFacts, ManifestInput, read_chart_facts
+from todolint.discover import ManifestInput
 from todolint.gc_pause import collector_paused
 from todolint.models import Finding, Hit, Location, Manifest, Result, Target, TargetResult, printable
 from todolint.parse import ParseProblem, parse_template

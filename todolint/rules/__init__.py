@@ -187,7 +187,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         selectors,
         services,
     )
-    from todolint.rules.policies import load_policies
+    from todolint.rules.load_policies import load_policies
 
     families = (
         labels,

@@ -13,8 +13,8 @@ import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from todolint.chart_facts import ChartFacts
 from todolint.contract import Contract
-from todolint.discover import ChartFacts
 from todolint.models import Manifest, Target
 from todolint.rules.base import EnvContext
 from todolint.rules.kinds import LONG_RUNNING, WORKLOAD

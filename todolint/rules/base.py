@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from todolint.chart_facts import ChartFacts
 from todolint.contract import Contract
-from todolint.discover import ChartFacts
 from todolint.models import Hit, Manifest, Severity, Target
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from todolint.discover import ChartFacts
+from todolint.chart_facts import ChartFacts
 from todolint.models import Hit, Location, Severity, Target
 from todolint.rules.base import EnvContext, Rule
 
