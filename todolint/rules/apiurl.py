@@ -44,6 +44,7 @@ def _expected_urls(ctx: EnvContext, backend: str, pattern: str) -> list[str]:
 
 
 def check_api_url(ctx: EnvContext) -> Iterator[Hit]:
+    """TL350: each frontend URL setting that is not the backend Service's URL in its environment."""
     link = ctx.contract.api_url
     frontend, backend, key = link.from_app, link.to_app, link.key
     expected = _expected_urls(ctx, backend, link.format)
@@ -94,6 +95,7 @@ API_URL = Rule(
 
 
 def check_api_url_unverified(ctx: EnvContext) -> Iterator[Hit]:
+    """TL351: the frontend's URL settings, once, where no backend is rendered to check them against."""
     link = ctx.contract.api_url
     frontend, backend, key = link.from_app, link.to_app, link.key
     if any(owner == backend for _, owner in app_objects(ctx, "Service")):

@@ -31,6 +31,7 @@ def _app_charts(facts: ChartFacts, name: str) -> Iterator[tuple[ChartFacts, str]
 
 
 def check_chart_templates(ctx: EnvContext) -> Iterator[Hit]:
+    """TL370: each app chart (or unpacked subchart) that lacks template files the contract lists for it."""
     for target in _chart_targets(ctx):
         facts = ctx.charts.get(target.chart_path)
         if facts is None:
@@ -69,6 +70,7 @@ CHART_TEMPLATES = Rule(
 
 
 def check_chart_metadata(ctx: EnvContext) -> Iterator[Hit]:
+    """TL371: Chart.yaml's apiVersion, version and appVersion where they are not v2, SemVer and set."""
     for target in _chart_targets(ctx):
         facts = ctx.charts.get(target.chart_path)
         if facts is None:

@@ -70,6 +70,7 @@ def _app_config_maps(ctx: EnvContext) -> dict[tuple[Target, str], list[Manifest]
 
 
 def check_config_keys(ctx: EnvContext) -> Iterator[Hit]:
+    """TL300: the app's ConfigMaps that lack contract keys, or their absence."""
     # One finding per ConfigMap, even when both apps load it and both lack keys.
     missing_on: dict[int, tuple[Manifest, list[tuple[str, list[str]]]]] = {}
     for (target, app), maps in _app_config_maps(ctx).items():
@@ -122,6 +123,7 @@ CONFIG_KEYS = Rule(
 
 
 def check_config_envfrom(ctx: EnvContext) -> Iterator[Hit]:
+    """TL301: app containers that load no rendered ConfigMap through envFrom."""
     rendered = {(m.target, m.name) for m in ctx.of_kind("ConfigMap")}
     for manifest, app in app_workloads(ctx):
         if name_in(ctx, "ConfigMap", manifest.target.release, app) is None or not _keys(ctx, app):

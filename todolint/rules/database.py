@@ -26,6 +26,7 @@ _OUTSIDE = "The contract (§1, K-007) keeps PostgreSQL outside the cluster (Neon
 
 
 def check_database_image(ctx: EnvContext) -> Iterator[Hit]:
+    """TL320: every main container that runs a database image."""
     images = database_images(ctx.contract)
     for manifest in ctx.of_kind(*WORKLOAD.kinds):
         # Only main containers: an init container running `pg_isready` from a postgres image is a client.
@@ -61,6 +62,7 @@ DATABASE_IMAGE = Rule(
 
 
 def check_database_port(ctx: EnvContext) -> Iterator[Hit]:
+    """TL322: every Service port or targetPort that is a database port."""
     ports = set(ctx.contract.database.ports)
     for service in ctx.of_kind("Service"):
         for index, entry in enumerate(as_list(dig(service.obj, ("spec", "ports")))):
@@ -94,6 +96,7 @@ DATABASE_PORT = Rule(
 
 
 def check_database_chart(ctx: EnvContext) -> Iterator[Hit]:
+    """TL323: every Chart.yaml dependency on a database chart."""
     charts = {c.lower() for c in ctx.contract.database.charts}
     for target in sorted({*ctx.targets, *ctx.broken}, key=lambda t: t.chart_path):
         facts = ctx.charts.get(target.chart_path) if target.chart_path else None
@@ -161,6 +164,7 @@ def _url_message(why: str) -> str:
 
 
 def check_database_url(ctx: EnvContext) -> Iterator[Hit]:
+    """TL324: every DATABASE_URL whose host is known to be in the cluster."""
     services = {s.name.lower() for s in ctx.of_kind("Service") if s.name}
     for manifest in ctx.of_kind("ConfigMap", "Secret"):
         for section in ("data", "stringData"):

@@ -46,6 +46,7 @@ def _root_problem(container: Container, pod: FieldPath, spec: Mapping[str, Any])
 
 
 def check_run_as_non_root(ctx: EnvContext) -> Iterator[Hit]:
+    """TL520: every container that may run as root, or in group root."""
     for manifest in ctx.of_kind(*DEPLOYMENT_LIKE.kinds):
         located = pod_spec(manifest)
         if located is None:
@@ -83,6 +84,7 @@ RUN_AS_NON_ROOT = Rule(
 
 
 def check_duplicate_env_var(ctx: EnvContext) -> Iterator[Hit]:
+    """TL550: every environment variable a container sets a second time."""
     for manifest in ctx.of_kind(*DEPLOYMENT_LIKE.kinds):
         for container in all_containers(manifest):
             seen: dict[str, int] = {}
@@ -197,6 +199,7 @@ def _isolated(ctx: EnvContext, workload: Manifest) -> bool:
 
 
 def check_non_isolated_pod(ctx: EnvContext) -> Iterator[Hit]:
+    """TL540: every pod-running object whose pods no NetworkPolicy selects."""
     # Policies of a chart that failed to render are not seen, as when each chart is linted alone: a
     # chart's findings never depend on which other charts are linted with it.
     for workload in ctx.of_kind(*DEPLOYMENT_LIKE.kinds):

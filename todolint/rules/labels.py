@@ -128,6 +128,7 @@ def _expected_for(
 
 
 def check_standard_labels(ctx: EnvContext) -> Iterator[Hit]:
+    """TL100: every labels block (object, pod template) that lacks a standard label or has a wrong value."""
     known: dict[Any, dict[str, str | None]] = {}
     required = _pod_template_required(ctx)
     for manifest in ctx.manifests:
@@ -182,6 +183,7 @@ def _unknowable(ctx: EnvContext, manifest: Manifest, known: dict[Any, dict[str, 
 
 
 def check_label_agreement(ctx: EnvContext) -> Iterator[Hit]:
+    """TL101: labels no Chart.yaml says, where they differ from the rest of their release or workload."""
     known: dict[Any, dict[str, str | None]] = {}
     groups: dict[tuple[Target, str], list[Manifest]] = {}
     for manifest in ctx.manifests:

@@ -14,6 +14,7 @@ RENDERED_NAMED_KINDS = ("Deployment", "Service", "ConfigMap")
 
 
 def check_object_names(ctx: EnvContext) -> Iterator[Hit]:
+    """TL120: every object whose name is not the contract's name for its kind, app and release."""
     for manifest, app in app_objects(ctx, *RENDERED_NAMED_KINDS):
         if not name_names_app(ctx.contract, manifest.kind) and len(release_apps(ctx, manifest.target)) > 1:
             continue  # one name for both apps' objects: one-release-per-app says so, once, on the chart
@@ -74,6 +75,7 @@ def _shared_config_names(ctx: EnvContext) -> Iterator[Hit]:
 
 
 def check_object_namespace(ctx: EnvContext) -> Iterator[Hit]:
+    """TL121: every metadata.namespace that is not the environment's namespace."""
     for manifest in ctx.manifests:
         if "namespace" not in manifest.metadata or not manifest.target.namespace:
             continue
@@ -104,6 +106,7 @@ OBJECT_NAMESPACE = Rule(
 
 
 def check_duplicate_object(ctx: EnvContext) -> Iterator[Hit]:
+    """TL123: every object whose kind, namespace and name another of the environment has."""
     first: dict[tuple[str, str, str, str], Manifest] = {}
     for manifest in ctx.manifests:
         if not manifest.name:

@@ -11,6 +11,7 @@ from todolint.rules.shape import all_text, walk_strings, word_pattern
 
 
 def check_foreign_namespace(ctx: EnvContext) -> Iterator[Hit]:
+    """TL340: every string that names another environment's namespace."""
     if ctx.env not in ctx.contract.environments:
         return  # pre-rendered input without --env: no way to know which namespaces are foreign
     patterns_for: dict[tuple[str, str], list[tuple[str, str, re.Pattern[str]]]] = {}

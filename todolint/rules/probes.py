@@ -35,6 +35,7 @@ def _each_probe(ctx: EnvContext) -> Iterator[tuple[Any, str, Container, str, str
 
 
 def check_probe_missing(ctx: EnvContext) -> Iterator[Hit]:
+    """TL200: every app container without a liveness or a readiness probe."""
     for manifest, app in app_workloads(ctx):
         for container in app_containers(ctx, manifest, app):
             for kind, key in PROBES.items():
@@ -64,6 +65,7 @@ PROBE_MISSING = Rule(
 
 
 def check_probe_handler(ctx: EnvContext) -> Iterator[Hit]:
+    """TL201: every liveness or readiness probe that is not an HTTP GET."""
     for manifest, _app, container, _kind, key, probe in _each_probe(ctx):
         if "httpGet" in probe:
             continue
@@ -106,6 +108,7 @@ def resolve_port(container: Container, port: Any) -> int | None:
 
 
 def check_probe_endpoint(ctx: EnvContext) -> Iterator[Hit]:
+    """TL202: every HTTP probe whose path or port is not the app's."""
     for manifest, app, container, kind, key, probe in _each_probe(ctx):
         http = probe.get("httpGet")
         if not isinstance(http, (dict, Mapping)):

@@ -61,6 +61,7 @@ def _refs(manifest: Manifest) -> Iterator[Ref]:
 
 
 def check_dangling_reference(ctx: EnvContext) -> Iterator[Hit]:
+    """TL360: every ConfigMap, ServiceAccount, PersistentVolumeClaim or Service referred to and not rendered."""
     # What is rendered: ConfigMaps per release; every object by kind and name only when something other
     # than a ConfigMap is referred to (built on demand: most streams refer to ConfigMaps only).
     config_maps = {(m.target, m.name) for m in ctx.of_kind("ConfigMap")}

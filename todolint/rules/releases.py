@@ -18,6 +18,7 @@ from todolint.rules.kinds import LONG_RUNNING
 
 
 def check_unknown_workload(ctx: EnvContext) -> Iterator[Hit]:
+    """TL124: every long-running workload that is none of the contract's apps (and no database)."""
     for manifest in ctx.of_kind(*LONG_RUNNING.kinds):
         if "helm.sh/hook" in manifest.annotations or recognise_app(ctx, manifest) is not None:
             continue
@@ -64,6 +65,7 @@ def _on_chart(ctx: EnvContext, target: Target, first: Manifest, message: str) ->
 
 
 def check_one_release_per_app(ctx: EnvContext) -> Iterator[Hit]:
+    """TL125: every release that renders more than one app, once, on its Chart.yaml."""
     firsts: dict[Target, dict[str, Manifest]] = {}
     for manifest, app in app_workloads(ctx):
         firsts.setdefault(manifest.target, {}).setdefault(app, manifest)

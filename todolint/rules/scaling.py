@@ -10,6 +10,7 @@ from todolint.rules.shape import as_map, dig
 
 
 def check_hpa_target(ctx: EnvContext) -> Iterator[Hit]:
+    """TL332: every HorizontalPodAutoscaler that scales no Deployment of its own release."""
     for hpa in ctx.of_kind("HorizontalPodAutoscaler"):
         ref = as_map(dig(hpa.obj, ("spec", "scaleTargetRef")))
         kind, name = ref.get("kind"), ref.get("name")

@@ -123,6 +123,7 @@ def _key_ref_message(
 
 
 def check_secret_key_ref(ctx: EnvContext) -> Iterator[Hit]:
+    """TL310: every app container whose contract secrets do not arrive as secretKeyRef to the contract's Secret."""
     for manifest, app in app_workloads(ctx):
         wanted = _secret_names(ctx, app)
         if not wanted:
@@ -213,6 +214,7 @@ FRONTEND_NO_SECRETS = Rule(
 
 
 def check_plain_text(ctx: EnvContext) -> Iterator[Hit]:
+    """TL312: every ConfigMap key and literal env value whose name looks like a secret."""
     for manifest in ctx.of_kind("ConfigMap"):
         for section in ("data", "binaryData"):
             for key in sorted(as_map(manifest.obj.get(section))):
@@ -264,6 +266,7 @@ SECRET_PLAIN_TEXT = Rule(
 
 
 def check_not_key_ref(ctx: EnvContext) -> Iterator[Hit]:
+    """TL313: every Secret loaded whole (envFrom.secretRef) or mounted as a volume."""
     for manifest in ctx.of_kind(*WORKLOAD.kinds):
         for container in all_containers(manifest):
             for index, entry in enumerate(as_list(container.spec.get("envFrom"))):

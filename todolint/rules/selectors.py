@@ -17,6 +17,7 @@ from todolint.rules.shape import as_map, dig
 
 
 def check_selector_labels(ctx: EnvContext) -> Iterator[Hit]:
+    """TL110: every Deployment and Service selector that is not exactly the contract's labels and values."""
     keys = ctx.contract.selector_labels
     wanted = sorted(keys)
     for manifest, app in app_objects(ctx, "Service", *SELECTING.kinds):
@@ -77,6 +78,7 @@ SELECTOR_LABELS = Rule(
 
 
 def check_selector_matches_template(ctx: EnvContext) -> Iterator[Hit]:
+    """TL111: every selector label its own pod template does not carry."""
     for manifest in ctx.of_kind(*SELECTING.kinds):
         selector = as_map(dig(manifest.obj, ("spec", "selector", "matchLabels")))
         labels = pod_labels(manifest)
@@ -111,6 +113,7 @@ SELECTOR_MATCHES_TEMPLATE = Rule(
 
 
 def check_dangling_service(ctx: EnvContext) -> Iterator[Hit]:
+    """TL112: every Service that selects no workload rendered in the environment."""
     for service in ctx.of_kind("Service"):
         selector = dig(service.obj, ("spec", "selector"))
         if not isinstance(selector, dict) or not selector:

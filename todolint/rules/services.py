@@ -19,6 +19,7 @@ from todolint.rules.shape import as_list, dig
 
 
 def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
+    """TL233: every Service targetPort that reaches no app container port."""
     for service, app in app_objects(ctx, "Service"):
         workloads = selected_workloads(ctx, service)
         if not workloads:
