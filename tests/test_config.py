@@ -241,7 +241,8 @@ CHARTS_ARGS = ("charts", "--renderer", "embedded", "--format", "json")
         (("--select", "TL0,probe"), "--select: no rule matches 'probe' (did you mean 'probes'?)"),
         (
             ("--env", "prd"),
-            "--env prd: not an environment of the matrix (did you mean 'prod'? known: dev, staging, prod)",
+            "--env prd: not an environment of the matrix (did you mean 'prod'? known: dev, staging, prod); "
+            "to lint another, give its values files with -f",
         ),
         (
             ("--release", "{chart}-{stage}"),
@@ -256,6 +257,41 @@ def test_command_line_typos_are_exit_2(run_cli: RunCli, args: tuple[str, ...], m
     assert (done.code, done.stdout) == (2, "")
     assert done.stderr.startswith(f"todolint: error: {message}"), done.stderr
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("how", "args"),
+    [
+        ("the chart's own values file", ()),
+        ("the command line's -f", ("-f", "todo-backend/values-prod.yaml")),
+    ],
+)
+def test_an_environment_outside_the_matrix_is_linted_when_its_values_are_known(
+    tmp_path: Path, run_cli: RunCli, how: str, args: tuple[str, ...]
+) -> None:
+    shutil.copytree(ROOT / "charts" / "todo-backend", tmp_path / "todo-backend")
+    if not args:
+        (tmp_path / "todo-backend" / "values-minikube.yaml").write_text("replicaCount: 5\n")
+    done = run_cli("todo-backend", "--env", "minikube", *args, "--format", "json", cwd=tmp_path)
+    found = json.loads(done.stdout)["findings"]
+    if args:
+        assert (done.code, found) == (0, []), done.stderr
+    else:
+        assert done.code == 1, done.stderr
+        assert [(f["code"], f["environments"], f["kind"], f["object"], f["file"], f["line"]) for f in found] == [
+            ("TL330", ["minikube"], "Deployment", "todo-backend-minikube", "todo-backend/values-minikube.yaml", 1)
+        ]
+    assert done.stderr == ""
+
+
+def test_an_environment_outside_the_matrix_without_values_stays_an_error(tmp_path: Path, run_cli: RunCli) -> None:
+    shutil.copytree(ROOT / "charts" / "todo-backend", tmp_path / "todo-backend")
+    done = run_cli("todo-backend", "--env", "minikube", cwd=tmp_path)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr == (
+        "todolint: error: --env minikube: not an environment of the matrix (known: dev, staging, prod); "
+        "to lint another, give its values files with -f\n"
+    )
 
 
 def test_categories_select_their_rules(run_cli: RunCli) -> None:

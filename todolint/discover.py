@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -327,6 +327,13 @@ def resolve_target(chart: ChartRef, env: str, contract: Contract, options: Matri
     return MatrixRow(target, Origins(release_from, namespace_from, values_from, " + ".join(set_from) or "-"))
 
 
+def has_own_values_files(charts: Iterable[ChartRef], env: str, contract: Contract, options: MatrixOptions) -> bool:
+    """Whether any of `charts` has a values file of its own for `env` (by the config's or the contract's
+    naming): an environment outside the matrix that a chart knows how to render."""
+    plain = dataclasses.replace(options, values=())
+    return any(len(resolve_target(chart, env, contract, plain).target.values_files) > 0 for chart in charts)
+
+
 def values_files_in(chart_dir: Path, chart: str, env: str, groups: Iterable[Sequence[str]]) -> tuple[str, ...]:
     """The first existing file of each group, in order, as chart-relative paths. The chart's own
     `values.yaml` is left out: Helm always reads it first."""
@@ -343,12 +350,19 @@ def values_files_in(chart_dir: Path, chart: str, env: str, groups: Iterable[Sequ
     return tuple(chosen)
 
 
-def effective_contract(contract: Contract, options: MatrixOptions, configured: Sequence[str] | None) -> Contract:
+def effective_contract(
+    contract: Contract,
+    options: MatrixOptions,
+    configured: Sequence[str] | None,
+    has_values_file: Callable[[str], bool] = lambda env: False,
+) -> Contract:
     """The contract with the repository's matrix in it: the config's environments (else the contract's),
     and the config's release and namespace patterns for each chart, so that the rules know what every
     environment is called.
 
-    Raises PatternError for an unknown `{placeholder}` and DiscoveryError for an --env outside the matrix.
+    An `--env` outside the matrix joins it when the command line says how to render it (`-f`, as
+    `helm template` would) or `has_values_file(env)` finds a chart with a values file of that name.
+    Raises PatternError for an unknown `{placeholder}` and DiscoveryError for any other --env outside it.
     """
     layout = options.layout
     check_pattern(contract.release_pattern, f"{contract.path}: release")
@@ -361,13 +375,7 @@ def effective_contract(contract: Contract, options: MatrixOptions, configured: S
             check_pattern(pattern, f"{contract.path}: values_files")
     matrix = tuple(configured or contract.environments)
     _check_env_keys(layout, matrix)
-    for env in options.environments:
-        if env not in matrix:
-            import difflib  # only to suggest a name for a mistake
-
-            close = difflib.get_close_matches(env, matrix, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise DiscoveryError(f"--env {env}: not an environment of the matrix ({hint}known: {', '.join(matrix)})")
+    matrix += _envs_beyond(matrix, options, has_values_file)
     # The config's patterns only: a --release or --namespace names this run's targets (each target
     # carries it), not what the other environments are called, which the rules compare against.
     every = [(layout.every, layout.source)]
@@ -386,6 +394,28 @@ def effective_contract(contract: Contract, options: MatrixOptions, configured: S
         namespace_pattern=_pattern("namespace", None, every, contract)[0],
         chart_patterns=per_chart,
     )
+
+
+def _envs_beyond(
+    matrix: Sequence[str], options: MatrixOptions, has_values_file: Callable[[str], bool]
+) -> tuple[str, ...]:
+    """The `--env`s outside the matrix that the command line or a chart's values files say how to render."""
+    extra: list[str] = []
+    for env in options.environments:
+        if env in matrix or env in extra:
+            continue
+        if options.values or has_values_file(env):
+            extra.append(env)
+            continue
+        import difflib  # only to suggest a name for a mistake
+
+        close = difflib.get_close_matches(env, matrix, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise DiscoveryError(
+            f"--env {env}: not an environment of the matrix ({hint}known: {', '.join(matrix)}); "
+            f"to lint another, give its values files with -f"
+        )
+    return tuple(extra)
 
 
 def _check_env_keys(layout: Layout, matrix: Sequence[str]) -> None:

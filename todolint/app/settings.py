@@ -89,8 +89,19 @@ def _matrix(request: Request, config: Config, contract: Contract) -> tuple[Contr
         set_values=request.set_values,
         layout=config.layout,
     )
+
+    def has_values_file(env: str) -> bool:
+        # Only for an --env outside the matrix: finding the charts here is the rare path's cost.
+        from todolint.discover import discover, has_own_values_files
+
+        try:
+            charts = discover(request.paths or (".",), only_charts=True).charts
+        except DiscoveryError:
+            return False
+        return has_own_values_files(charts, env, contract, matrix)
+
     try:
-        return effective_contract(contract, matrix, config.environments), matrix
+        return effective_contract(contract, matrix, config.environments, has_values_file), matrix
     except (PatternError, DiscoveryError) as exc:
         fail(str(exc))
 
