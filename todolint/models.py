@@ -66,10 +66,12 @@ class Severity(enum.IntEnum):
 
     @property
     def label(self) -> str:
+        """The name as config files and reports spell it: `error`, `warning` or `info`."""
         return self.name.lower()
 
     @classmethod
     def parse(cls, text: str) -> Severity:
+        """The severity `error`, `warning` or `info` names, in any case; a ValueError naming the choices otherwise."""
         try:
             return cls[text.strip().upper()]
         except KeyError:
@@ -93,6 +95,7 @@ class Target:
 
     @property
     def label(self) -> str:
+        """`todo-backend (prod)`: how progress lines and messages name the target."""
         return f"{self.chart} ({self.env})"
 
 
@@ -179,6 +182,8 @@ class Manifest:
         return None
 
     def rendered_location(self, path: FieldPath = ()) -> Location:
+        """Where `path` (or its nearest existing ancestor) is in the rendered output, at the line a person sees
+        there (the parsed line less `line_offset`); no line when none is known."""
         line = self.line_of(path)
         return Location("rendered", self.file, None if line is None else line - self.line_offset)
 
@@ -294,6 +299,7 @@ class Finding:
         return self.environments or (self.env,)
 
     def sort_key(self) -> tuple[Any, ...]:
+        """The order of a run's findings: chart, environment, then file and line within it."""
         # Within a chart × environment, what broke the render or the parse comes first: it explains
         # the exit code 2 and why relational rules stayed silent there.
         return (
@@ -351,7 +357,9 @@ class Result:
 
     @property
     def active(self) -> tuple[Finding, ...]:
+        """The findings that count: every one not suppressed (what the exit code and most reports look at)."""
         return tuple(f for f in self.findings if f.suppressed is None)
 
     def count(self, severity: Severity) -> int:
+        """How many active findings have exactly `severity` (not that severity or worse)."""
         return sum(1 for f in self.active if f.severity == severity)

@@ -27,6 +27,8 @@ def place(finding: Finding) -> str:
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    """One `place: CODE [envs] subject field: message` line per finding that counts, in the Result's order, and
+    nothing else; with `statistics`, the text report's one line per rule instead."""
     if options.statistics:
         from todolint.report.text import report as text_report
 

@@ -47,6 +47,9 @@ def command(finding: Finding, linted: Mapping[str, tuple[str, ...]] | None = Non
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    """GitHub Actions workflow commands: one `::error`, `::warning` or `::notice` line per finding that
+    counts (see `command`), files named from the repository root above the working directory. The options
+    change nothing."""
     # A chart that did not render is a TL001 finding too: it gets its annotation like any other.
     linted = chart_environments(result)
     root = repository_root(os.getcwd())

@@ -23,6 +23,7 @@ JSON_VERSION = 2
 
 
 def location_dict(location: Location) -> dict[str, Any]:
+    """A location as the JSON report writes it: `object` null when `line` is a line of `file`."""
     return {"kind": location.kind, "file": printable(location.file), "line": location.line, "object": location.object}
 
 
@@ -40,6 +41,8 @@ def fix_dict(edit: Edit) -> dict[str, Any]:
 
 
 def finding_dict(finding: Finding, fingerprint: str, fix: Edit | None = None) -> dict[str, Any]:
+    """One finding of the JSON report, suppressed or not, with every environment it stands for and its
+    `fingerprint` (its identity within the report); `also` and `fixes` only where there are any."""
     found = {
         "code": finding.code,
         "name": finding.name,
@@ -66,6 +69,8 @@ def finding_dict(finding: Finding, fingerprint: str, fix: Edit | None = None) ->
 
 
 def target_dict(result: TargetResult) -> dict[str, Any]:
+    """One chart × environment: release, namespace, values files and `--set` keys (never values), and
+    whether it rendered (`status`, `error`) with the objects it gave."""
     target = result.target
     return {
         "chart": target.chart,
@@ -82,6 +87,7 @@ def target_dict(result: TargetResult) -> dict[str, Any]:
 
 
 def summary_dict(result: Result) -> dict[str, Any]:
+    """The counts: findings that count by severity, suppressed ones apart, and the renders or inputs that broke."""
     return {
         "charts": len({t.target.chart_path or t.target.chart for t in result.targets}),
         "environments": len({t.target.env for t in result.targets}),
@@ -94,6 +100,8 @@ def summary_dict(result: Result) -> dict[str, Any]:
 
 
 def result_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None) -> dict[str, Any]:
+    """The whole JSON report, its keys in their fixed order and the findings in the Result's (`fixes`: the
+    edit `--fix` would make for each fixable finding)."""
     return {
         "version": JSON_VERSION,
         "tool": {"name": "todolint", "version": __version__},
@@ -110,5 +118,8 @@ def result_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None) -> 
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    """The versioned JSON document of docs/output.md (`result_dict`): targets, every finding (suppressed ones
+    marked), errors and counts; indented by two, non-ASCII kept, a final newline: the same Result, the same
+    bytes. Of the options only `fixes` matters."""
     stream.write(json.dumps(result_dict(result, options.fixes), indent=2, ensure_ascii=False))
     stream.write("\n")

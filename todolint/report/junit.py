@@ -145,6 +145,9 @@ def _suite_xml(result: Result, suite: _Suite, suite_id: int, rules: Sequence[Rul
 
 
 def junit_xml(result: Result) -> str:
+    """The whole JUnit document: a testsuite per chart linted or with findings, a testcase per rule in force
+    (and per rule with findings that is not listed), suppressed findings in `system-out`, the chart's
+    render and parse errors in `system-err`."""
     rules: list[Rule] = sorted((r for r in result.rules if isinstance(r, Rule)), key=lambda r: r.code)
     timestamp = _timestamp()
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
@@ -155,4 +158,6 @@ def junit_xml(result: Result) -> str:
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    """JUnit XML (`junit_xml`): per chart a testsuite whose testcases are the rules in force, each passed,
+    failed with its findings, or skipped; the same Result gives the same bytes. The options change nothing."""
     stream.write(junit_xml(result))

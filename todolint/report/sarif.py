@@ -60,6 +60,8 @@ def _physical(location: Location, root: str) -> dict[str, Any]:
 
 
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
+    """A `reportingDescriptor` for `tool.driver.rules`: summary, rationale, the `todolint explain` text as
+    `help`, and the rule's default severity as its level."""
     return {
         "id": rule.code,
         "name": rule.name,
@@ -121,6 +123,9 @@ def result_object(
     root: str,
     fix: Edit | None = None,
 ) -> dict[str, Any]:
+    """One SARIF `result`. Its physical location is the file and line of the first location (for a rendered
+    line, the file alone, and the line in words as a related location); a logical location names each object
+    it is found in. `rule_index`: code → index in `tool.driver.rules`; `linted`: chart → environments linted."""
     primary = finding.locations[0] if finding.locations else Location("template", finding.file, finding.line)
     location: dict[str, Any] = {"physicalLocation": _physical(primary, root)}
     if finding.kind:
@@ -162,6 +167,8 @@ def result_object(
 
 
 def sarif_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None, root: str | None = None) -> dict[str, Any]:
+    """The whole SARIF log: one run, every rule in force, one result per finding (suppressed ones too). URIs
+    are relative to `root`, by default the repository root above the working directory."""
     rules: list[Rule] = [r for r in result.rules if isinstance(r, Rule)]
     rule_index = {rule.code: n for n, rule in enumerate(rules)}
     linted = chart_environments(result)
@@ -196,5 +203,8 @@ def sarif_dict(result: Result, fixes: Mapping[Finding, Edit] | None = None, root
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    """A SARIF 2.1.0 log for code scanning (`sarif_dict`): the rules in force and one result per finding,
+    suppressed ones with `suppressions`; indented by two, non-ASCII kept, a final newline. Of the options only
+    `fixes` matters."""
     stream.write(json.dumps(sarif_dict(result, options.fixes), indent=2, ensure_ascii=False))
     stream.write("\n")

@@ -95,6 +95,11 @@ def _statistics(result: Result, out: _Plain | _Coloured) -> None:
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    """A header line (todolint, renderer, Helm and schema versions); per chart, one line per environment
+    (release, namespace, values files, `--set` keys) and its findings that count by object, each with its
+    place, severity, code, fix marker, environments, message, code frame and other locations; a summary
+    line of counts. `quiet` prints the findings alone (nothing for a clean run); `statistics` prints one
+    line per rule (count, code, name, severity) instead of all of it."""
     out = _printer(stream, options)
     if options.statistics:
         _statistics(result, out)
