@@ -84,10 +84,27 @@ API_URL = Rule(
         "Set `config.{{ contract.api_url.key }}` in each values-<env>.yaml to `{{ contract.api_url.format }}` "
         "with the backend release's Service name and port (`api_url` in contract.yaml)."
     ),
-    example=(
-        "data:\n  NEXT_PUBLIC_API_URL: http://todo-backend:8000   # expect: TL350 "
-        "('http://todo-backend-dev:8000' expected)"
-    ),
+    example="""\
+# todolint: env=dev
+---
+# Source: todo-backend/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: todo-backend-dev
+spec:
+  selector: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  ports:
+    - port: 8000
+---
+# Source: todo-frontend/templates/configmap.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: todo-frontend-dev-config
+data:
+  NEXT_PUBLIC_API_URL: http://todo-backend:8000   # expect: TL350
+""",
     relational=True,
     origin=__name__,
     check=check_api_url,
@@ -122,7 +139,15 @@ API_URL_UNVERIFIED = Rule(
         "environment; rather than guess a name, todolint says it did not check."
     ),
     remediation="Lint the frontend and backend charts in the same run (`todolint charts/`).",
-    example="todolint charts/todo-frontend   # TL351 for each environment",
+    example="""\
+# todolint: chart=todo-frontend env=dev release=todo-frontend-dev namespace=todo-dev
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: todo-frontend-dev-config
+data:
+  NEXT_PUBLIC_API_URL: http://todo-backend-dev:8000   # expect: TL351
+""",
     relational=True,
     origin=__name__,
     check=check_api_url_unverified,

@@ -63,7 +63,13 @@ CHART_TEMPLATES = Rule(
         "Secret."
     ),
     remediation="Add the missing files under templates/ (`apps.<app>.templates` in contract.yaml).",
-    example="charts/todo-backend/Chart.yaml\nname: todo-backend   # expect: TL370 (templates/NOTES.txt missing)",
+    example="""\
+# todolint: file=todo-backend/Chart.yaml env=dev
+apiVersion: v2
+name: todo-backend   # expect: TL370
+version: 0.1.0
+appVersion: "1.0.0"
+""",
     origin=__name__,
     check=check_chart_templates,
 )
@@ -110,7 +116,13 @@ CHART_METADATA = Rule(
         "app.kubernetes.io/version is the chart's appVersion, so without one the label is empty."
     ),
     remediation='Set `apiVersion: v2`, `version: X.Y.Z` and `appVersion: "X.Y.Z"` in Chart.yaml.',
-    example="apiVersion: v2\nname: todo-backend\nversion: 1.0   # expect: TL371",
+    example="""\
+# todolint: file=todo-backend/Chart.yaml env=dev
+apiVersion: v2
+name: todo-backend
+version: 1.0   # expect: TL371
+appVersion: "1.0.0"
+""",
     origin=__name__,
     check=check_chart_metadata,
 )

@@ -115,7 +115,18 @@ CONFIG_KEYS = Rule(
         "missing key falls back to a default that is wrong in some environment."
     ),
     remediation="Add the missing keys under `config` in values.yaml (`apps.<app>.config_keys` in contract.yaml).",
-    example="kind: ConfigMap\ndata:   # expect: TL300 (POOL_SIZE missing)\n  BACKEND_ENV: development",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: todo-backend-dev-config
+data:   # expect: TL300
+  BACKEND_ENV: development
+  BACKEND_HOST: 0.0.0.0
+  BACKEND_PORT: "8000"
+  CORS_ORIGINS: http://localhost:3000
+""",
     relational=True,
     origin=__name__,
     check=check_config_keys,
@@ -153,7 +164,24 @@ CONFIG_ENVFROM = Rule(
         "loads changes nothing, and the app silently runs on its defaults."
     ),
     remediation="Add `envFrom: [{configMapRef: {name: {{ contract.names.ConfigMap }}}}]` to the app container.",
-    example="containers:\n  - name: todo-frontend\n    envFrom: []   # expect: TL301",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          envFrom: []   # expect: TL301
+""",
     origin=__name__,
     check=check_config_envfrom,
 )

@@ -54,7 +54,25 @@ DATABASE_IMAGE = Rule(
         "Remove the database workload (and its subchart); put the external database's URL in the "
         "pre-created Secret. Images are `database.images` in contract.yaml."
     ),
-    example="containers:\n  - name: db\n    image: postgres:16   # expect: TL320",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+        - name: db
+          image: postgres:16   # expect: TL320
+""",
     suppressible=False,
     origin=__name__,
     check=check_database_image,
@@ -88,7 +106,17 @@ DATABASE_PORT = Rule(
     summary="No Service on a database port ({{ contract.database.ports | first 4 }}).",
     rationale=_OUTSIDE + "a Service on a database port is a database (or a proxy to one) inside the cluster.",
     remediation="Remove the Service; reach the external database through DATABASE_URL. Ports are `database.ports`.",
-    example="kind: Service\nspec:\n  ports:\n    - port: 5432   # expect: TL322",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: v1
+kind: Service
+metadata:
+  name: todo-backend-dev-db
+spec:
+  selector: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  ports:
+    - port: 5432   # expect: TL322
+""",
     suppressible=False,
     origin=__name__,
     check=check_database_port,
@@ -130,7 +158,17 @@ DATABASE_CHART_DEPENDENCY = Rule(
     remediation=(
         "Remove the dependency from Chart.yaml and charts/. Chart names are `database.charts` in contract.yaml."
     ),
-    example="dependencies:\n  - name: postgresql   # expect: TL323\n    repository: oci://registry-1.docker.io/bitnamicharts",
+    example="""\
+# todolint: file=todo-backend/Chart.yaml env=dev
+apiVersion: v2
+name: todo-backend
+version: 0.1.0
+appVersion: "1.0.0"
+dependencies:
+  - name: postgresql   # expect: TL323
+    version: 12.1.0
+    repository: oci://registry-1.docker.io/bitnamicharts
+""",
     suppressible=False,
     origin=__name__,
     check=check_database_chart,
@@ -205,7 +243,26 @@ DATABASE_URL_IN_CLUSTER = Rule(
         "bundled after all."
     ),
     remediation="Point DATABASE_URL at the external database, in the pre-created Secret.",
-    example="env:\n  - name: DATABASE_URL\n    value: postgresql://app@postgres:5432/todo   # expect: TL324",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          env:
+            - name: DATABASE_URL
+              value: postgresql://app@postgres.todo-dev.svc:5432/todo   # expect: TL324, TL312
+""",
     suppressible=False,
     origin=__name__,
     check=check_database_url,

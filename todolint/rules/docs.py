@@ -17,10 +17,12 @@ from todolint.rules.placeholders import fill_docs
 
 
 def with_contract(rule: Rule, contract: Contract) -> Rule:
-    """The rule with its documentation's placeholders filled in from `contract`."""
-    summary, rationale, remediation, example = (
-        fill_docs(text, contract) for text in (rule.summary, rule.rationale, rule.remediation, rule.example)
+    """The rule with its documentation's placeholders filled in from `contract`, and its example (a whole
+    file) without the file's last newline, as `todolint explain` shows it."""
+    summary, rationale, remediation = (
+        fill_docs(text, contract) for text in (rule.summary, rule.rationale, rule.remediation)
     )
+    example = fill_docs(rule.example, contract).rstrip("\n")
     if (summary, rationale, remediation, example) == (rule.summary, rule.rationale, rule.remediation, rule.example):
         return rule
     return dataclasses.replace(rule, summary=summary, rationale=rationale, remediation=remediation, example=example)

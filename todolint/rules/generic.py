@@ -77,7 +77,24 @@ RUN_AS_NON_ROOT = Rule(
         "Set `securityContext.runAsNonRoot: true` and a non-zero `runAsUser` on the pod (the "
         "project charts use 1001), and build the image to run as that user."
     ),
-    example="spec:\n  securityContext: {}\n  containers:\n    - name: todo-backend   # expect: TL520",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      securityContext: {}
+      containers:
+        - name: todo-backend   # expect: TL520
+          image: todo-backend:1.0.0
+""",
     origin=__name__,
     check=check_run_as_non_root,
 )
@@ -114,7 +131,28 @@ DUPLICATE_ENV_VAR = Rule(
         "value, and a later edit to it changes nothing."
     ),
     remediation="Keep one entry per variable in `env`.",
-    example='env:\n  - name: PORT\n    value: "8000"\n  - name: PORT   # expect: TL550\n    value: "9000"',
+    example="""\
+# todolint: chart=todo-frontend env=dev release=todo-frontend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-frontend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-frontend, app.kubernetes.io/instance: todo-frontend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-frontend, app.kubernetes.io/instance: todo-frontend-dev}
+    spec:
+      containers:
+        - name: todo-frontend
+          image: todo-frontend:1.0.0
+          env:
+            - name: NODE_ENV
+              value: development
+            - name: NODE_ENV   # expect: TL550
+              value: production
+""",
     # A second DATABASE_URL with a literal value is the secret rules' finding on that entry.
     defers_to=("TL310", "TL312"),
     origin=__name__,
@@ -230,10 +268,23 @@ NON_ISOLATED_POD = Rule(
         "Render a NetworkPolicy per release whose podSelector selects the app's pods and whose "
         "ingress allows only the same namespace (the project charts' templates/networkpolicy.yaml)."
     ),
-    example=(
-        "kind: Deployment\nspec:\n  template:\n    metadata:\n      labels:   # expect: TL540\n"
-        "        app.kubernetes.io/name: todo-backend"
-    ),
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}   # expect: TL540
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+""",
     relational=True,
     origin=__name__,
     check=check_non_isolated_pod,

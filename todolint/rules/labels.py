@@ -166,7 +166,19 @@ STANDARD_LABELS = Rule(
         "and the `selectorLabels` helper (or `labels`) on the pod template; set name/version in Chart.yaml. "
         "Label patterns are `labels` in contract.yaml."
     ),
-    example="metadata:\n  labels:\n    app.kubernetes.io/name: backend   # expect: TL100 ('todo-backend' expected)",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: todo-backend-dev-config
+  labels:
+    app.kubernetes.io/name: backend   # expect: TL100
+    app.kubernetes.io/instance: todo-backend-dev
+    app.kubernetes.io/version: "1.0.0"
+    app.kubernetes.io/managed-by: Helm
+    helm.sh/chart: todo-backend-0.1.0
+""",
     origin=__name__,
     check=check_standard_labels,
 )
@@ -223,10 +235,27 @@ RELEASE_LABEL_AGREEMENT = Rule(
         "The contract (§4.1) cannot say the value without the chart, but one release has one."
     ),
     remediation="Render every label from the chart's `labels` helper; check the template that writes its own.",
-    example=(
-        "kind: Deployment\nmetadata: {labels: {app.kubernetes.io/version: 1.0.0}}\n"
-        "spec: {template: {metadata: {labels: {app.kubernetes.io/version: 0.9.0}}}}   # expect: TL101"
-    ),
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+  labels: {app.kubernetes.io/version: "1.0.0"}
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: todo-backend
+        app.kubernetes.io/instance: todo-backend-dev
+        app.kubernetes.io/version: "0.9.0"   # expect: TL101
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+""",
     origin=__name__,
     check=check_label_agreement,
 )

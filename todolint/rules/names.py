@@ -46,7 +46,17 @@ OBJECT_NAMES = Rule(
         "Name objects with `.Release.Name` (the `fullname` helper) and the suffixes of the `names` patterns; "
         "change `names` in contract.yaml to adopt another reading."
     ),
-    example="kind: Deployment\nmetadata:\n  name: todo-backend   # expect: TL120 ('todo-backend-dev' expected)",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: v1
+kind: Service
+metadata:
+  name: todo-backend   # expect: TL120
+spec:
+  selector: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  ports:
+    - port: 8000
+""",
     origin=__name__,
     check=check_object_names,
 )
@@ -99,7 +109,14 @@ OBJECT_NAMESPACE = Rule(
         "environment into another, or makes `helm install -n` put half a release elsewhere."
     ),
     remediation="Use `{{ .Release.Namespace }}` or leave metadata.namespace out.",
-    example="metadata:\n  namespace: default   # expect: TL121 ('todo-dev' expected)",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: todo-backend-dev-config
+  namespace: default   # expect: TL121
+""",
     origin=__name__,
     check=check_object_namespace,
 )
@@ -138,10 +155,23 @@ DUPLICATE_OBJECT = Rule(
         "`{release}` does exactly this."
     ),
     remediation="Give each release its own name (one release per app), or name the objects after the app as well.",
-    example=(
-        "# charts/todo/charts/todo-backend → Deployment todo-dev\n"
-        "# charts/todo/charts/todo-frontend → Deployment todo-dev   # expect: TL123"
-    ),
+    example="""\
+# todolint: env=dev
+---
+# Source: todo-backend/templates/configmap.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: todo-dev-config
+  namespace: todo-dev
+---
+# Source: todo-frontend/templates/configmap.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: todo-dev-config   # expect: TL123
+  namespace: todo-dev
+""",
     relational=True,
     origin=__name__,
     check=check_duplicate_object,

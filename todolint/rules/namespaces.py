@@ -60,7 +60,15 @@ FOREIGN_NAMESPACE = Rule(
         "Use short Service names (same namespace) or `{{ .Release.Namespace }}`; never spell another "
         "environment's namespace in values."
     ),
-    example="data:\n  NEXT_PUBLIC_API_URL: http://todo-backend-prod.todo-prod.svc:8000   # expect: TL340",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: todo-backend-dev-config
+data:
+  CORS_ORIGINS: http://todo-frontend-prod.todo-prod.svc:3000   # expect: TL340
+""",
     origin=__name__,
     check=check_foreign_namespace,
 )

@@ -113,6 +113,8 @@ def _listed(value: Any, how: str | None) -> str:
     if not isinstance(value, Mapping | list | tuple):
         return _scalar(value)
     items = [_scalar(item) for item in value]
+    if not items:
+        return "none"
     if how is not None and how.startswith("first"):
         count = int(how.split()[1])
         return ", ".join(items[:count]) + (", ..." if len(items) > count else "")

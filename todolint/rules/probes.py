@@ -58,7 +58,25 @@ PROBE_MISSING = Rule(
         "hung process is never restarted (§9.1). A startup probe is optional."
     ),
     remediation="Add livenessProbe and readinessProbe to the app container (values `probes.*`).",
-    example="containers:\n  - name: todo-backend   # expect: TL200 (no readinessProbe)\n    livenessProbe: {...}",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend   # expect: TL200
+          image: todo-backend:1.0.0
+          livenessProbe:
+            httpGet: {path: /health, port: 8000}
+""",
     origin=__name__,
     check=check_probe_missing,
 )
@@ -88,7 +106,26 @@ PROBE_HANDLER = Rule(
         "answers, and the endpoint also checks the app's own dependencies."
     ),
     remediation="Replace tcpSocket/exec with `httpGet: {path: <app path>, port: http}`.",
-    example="livenessProbe:\n  tcpSocket:        # expect: TL201\n    port: 8000",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          livenessProbe:
+            tcpSocket:   # expect: TL201
+              port: 8000
+""",
     origin=__name__,
     check=check_probe_handler,
 )
@@ -156,7 +193,29 @@ PROBE_ENDPOINT = Rule(
         "port that carries it (`apps.<app>.probes` and `.port` in contract.yaml). A name that resolves to "
         "a wrong port of a container with no app port is container-port's (TL220) finding, not this one."
     ),
-    example="readinessProbe:\n  httpGet:\n    path: /healthz   # expect: TL202 ('/health' expected)\n    port: http",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          ports:
+            - {name: http, containerPort: 8000}
+          readinessProbe:
+            httpGet:
+              path: /healthz   # expect: TL202
+              port: http
+""",
     origin=__name__,
     check=check_probe_endpoint,
     defers_to=("TL220",),
@@ -212,7 +271,26 @@ LIVENESS_PROBE_TIMING = Rule(
         "failureThreshold to {{ contract.apps.*.probes.liveness.failureThreshold }} (values "
         "`probes.liveness`)."
     ),
-    example="livenessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 10   # expect: TL203",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          livenessProbe:
+            httpGet: {path: /health, port: 8000}
+            periodSeconds: 10   # expect: TL203
+""",
     origin=__name__,
     check=_timing("liveness"),
     fix=Fix(
@@ -241,7 +319,26 @@ READINESS_PROBE_TIMING = Rule(
         "failureThreshold to {{ contract.apps.*.probes.readiness.failureThreshold }} (values "
         "`probes.readiness`)."
     ),
-    example="readinessProbe:\n  httpGet: {path: /health, port: http}\n  periodSeconds: 20   # expect: TL204",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          readinessProbe:
+            httpGet: {path: /health, port: 8000}
+            periodSeconds: 20   # expect: TL204
+""",
     origin=__name__,
     check=_timing("readiness"),
     fix=Fix(

@@ -105,7 +105,24 @@ DANGLING_REFERENCE = Rule(
         "Render the object in the chart (e.g. `serviceAccount.create: true`) or fix the name; mark truly "
         "external ConfigMaps `optional: true`."
     ),
-    example="spec:\n  serviceAccountName: todo-backend   # expect: TL360 (no ServiceAccount rendered)",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      serviceAccountName: todo-backend   # expect: TL360
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+""",
     relational=True,
     origin=__name__,
     check=check_dangling_reference,

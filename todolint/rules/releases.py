@@ -47,7 +47,23 @@ UNKNOWN_WORKLOAD = Rule(
         "Name the chart, the name label or the component label after the app, or add the chart's word for "
         "it to `apps.<app>.match` in contract.yaml."
     ),
-    example="kind: Deployment\nmetadata:\n  name: worker   # expect: TL124 (no app's word in any name)",
+    example="""\
+# todolint: chart=worker env=dev release=worker-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker-dev   # expect: TL124
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: worker, app.kubernetes.io/instance: worker-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: worker, app.kubernetes.io/instance: worker-dev}
+    spec:
+      containers:
+        - name: worker
+          image: queue-worker:1.0.0
+""",
     relational=True,
     origin=__name__,
     check=check_unknown_workload,
@@ -98,7 +114,41 @@ ONE_RELEASE_PER_APP = Rule(
         "Split the chart into one chart per app, or keep the umbrella and set the `names` patterns in "
         'contract.yaml to tell the apps apart (`Deployment: "{release}-{app}"`).'
     ),
-    example="charts/todo/Chart.yaml   # expect: TL125 (renders todo-backend and todo-frontend)",
+    example="""\
+# todolint: env=dev release=todo-dev namespace=todo-dev
+---
+# Source: todo/charts/todo-backend/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-dev-todo-backend   # expect: TL125
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+---
+# Source: todo/charts/todo-frontend/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-dev-todo-frontend
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-frontend, app.kubernetes.io/instance: todo-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-frontend, app.kubernetes.io/instance: todo-dev}
+    spec:
+      containers:
+        - name: todo-frontend
+          image: todo-frontend:1.0.0
+""",
     relational=True,
     origin=__name__,
     check=check_one_release_per_app,

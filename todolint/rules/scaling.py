@@ -40,7 +40,35 @@ HPA_TARGET = Rule(
         "another release's Deployment fights that release's replica count (§8)."
     ),
     remediation="Set scaleTargetRef to `{kind: Deployment, name: {{ contract.names.Deployment }}}`.",
-    example="scaleTargetRef:\n  kind: Deployment\n  name: todo-backend   # expect: TL332",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: todo-backend-dev
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: todo-backend   # expect: TL332
+  minReplicas: 1
+  maxReplicas: 3
+""",
     relational=True,
     origin=__name__,
     check=check_hpa_target,

@@ -159,10 +159,32 @@ SECRET_KEY_REF = Rule(
         "for every key in `apps.<app>.secret_keys`. Keys that fail the same way in one container are one "
         "finding."
     ),
-    example=(
-        "env:\n  - name: SECRET_KEY\n    valueFrom:\n      secretKeyRef:\n"
-        "        name: app-secrets   # expect: TL310 (todo-backend-dev-secrets expected)\n        key: SECRET_KEY"
-    ),
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          env:
+            - name: DATABASE_URL
+              valueFrom: {secretKeyRef: {name: todo-backend-dev-secrets, key: DATABASE_URL}}
+            - name: SECRET_KEY
+              valueFrom: {secretKeyRef: {name: app-secrets, key: SECRET_KEY}}   # expect: TL310
+            - name: OPENAI_API_KEY
+              valueFrom: {secretKeyRef: {name: todo-backend-dev-secrets, key: OPENAI_API_KEY}}
+            - name: AUTH_SECRET
+              valueFrom: {secretKeyRef: {name: todo-backend-dev-secrets, key: AUTH_SECRET}}
+""",
     suppressible=False,
     origin=__name__,
     check=check_secret_key_ref,
@@ -204,10 +226,26 @@ FRONTEND_NO_SECRETS = Rule(
         "Remove the secretKeyRef entries from the frontend's env; the backend holds the secrets "
         "(`apps.<app>.secret_keys` in contract.yaml)."
     ),
-    example=(
-        "containers:\n  - name: todo-frontend\n    env:\n      - name: AUTH_SECRET   # expect: TL314\n"
-        "        valueFrom: {secretKeyRef: {name: todo-backend-dev-secrets, key: AUTH_SECRET}}"
-    ),
+    example="""\
+# todolint: chart=todo-frontend env=dev release=todo-frontend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-frontend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-frontend, app.kubernetes.io/instance: todo-frontend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-frontend, app.kubernetes.io/instance: todo-frontend-dev}
+    spec:
+      containers:
+        - name: todo-frontend
+          image: todo-frontend:1.0.0
+          env:
+            - name: AUTH_SECRET   # expect: TL314
+              valueFrom: {secretKeyRef: {name: todo-backend-dev-secrets, key: AUTH_SECRET}}
+""",
     origin=__name__,
     check=check_frontend_no_secrets,
 )
@@ -258,7 +296,26 @@ SECRET_PLAIN_TEXT = Rule(
         "`secret_name_patterns` in contract.yaml (matched as whole `_`/`-` separated words), the setting "
         "suffixes `secret_name_settings`."
     ),
-    example="env:\n  - name: OPENAI_API_KEY\n    value: sk-...   # expect: TL312",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          env:
+            - name: OPENAI_API_KEY
+              value: sk-not-a-real-key   # expect: TL312
+""",
     suppressible=False,
     origin=__name__,
     check=check_plain_text,
@@ -309,7 +366,26 @@ SECRET_NOT_KEY_REF = Rule(
         "app needs; the contract (§6.2) names each key through secretKeyRef."
     ),
     remediation="Replace envFrom.secretRef or the secret volume with one env[].valueFrom.secretKeyRef per key.",
-    example="envFrom:\n  - secretRef:   # expect: TL313\n      name: todo-backend-dev-secrets",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          envFrom:
+            - secretRef:   # expect: TL313
+                name: todo-backend-dev-secrets
+""",
     suppressible=False,
     origin=__name__,
     check=check_not_key_ref,

@@ -71,7 +71,18 @@ SELECTOR_LABELS = Rule(
         "Use the chart's `selectorLabels` helper for both `spec.selector.matchLabels` and the Service "
         "`spec.selector`; the label keys are `selector_labels` in contract.yaml."
     ),
-    example="selector:\n  matchLabels:\n    app: todo-backend   # expect: TL110",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: v1
+kind: Service
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:   # expect: TL110
+    app: todo-backend
+  ports:
+    - port: 8000
+""",
     origin=__name__,
     check=check_selector_labels,
 )
@@ -103,10 +114,23 @@ SELECTOR_MATCHES_TEMPLATE = Rule(
         "match the ReplicaSet never sees its own pods."
     ),
     remediation="Render matchLabels and the template labels from the same helper.",
-    example=(
-        "selector: {matchLabels: {app.kubernetes.io/name: todo-backend}}\n"
-        "template: {metadata: {labels: {app.kubernetes.io/name: backend}}}   # expect: TL111"
-    ),
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}   # expect: TL111
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+""",
     origin=__name__,
     check=check_selector_matches_template,
 )
@@ -140,7 +164,19 @@ DANGLING_SERVICE = Rule(
         "with connection refused while every object looks healthy (kube-linter's dangling-service)."
     ),
     remediation="Make the Service selector equal the workload's selector labels (same helper, same release).",
-    example="kind: Service\nspec:\n  selector:\n    app.kubernetes.io/name: todo-api   # expect: TL112",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: v1
+kind: Service
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:   # expect: TL112
+    app.kubernetes.io/name: todo-backend
+    app.kubernetes.io/instance: todo-backend-dev
+  ports:
+    - port: 8000
+""",
     relational=True,
     origin=__name__,
     check=check_dangling_service,

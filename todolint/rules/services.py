@@ -65,7 +65,35 @@ SERVICE_TARGET_PORT = Rule(
         "Set targetPort to the container port's name (`http`) or number (the app port). A name that "
         "resolves to a wrong port of app containers with no app port is container-port's (TL220) finding."
     ),
-    example="ports:\n  - port: 8000\n    targetPort: web   # expect: TL233 (the container port is named http)",
+    example="""\
+# todolint: chart=todo-backend env=dev release=todo-backend-dev namespace=todo-dev
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: todo-backend-dev
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+    spec:
+      containers:
+        - name: todo-backend
+          image: todo-backend:1.0.0
+          ports:
+            - {name: http, containerPort: 8000}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: todo-backend-dev
+spec:
+  selector: {app.kubernetes.io/name: todo-backend, app.kubernetes.io/instance: todo-backend-dev}
+  ports:
+    - port: 8000
+      targetPort: web   # expect: TL233
+""",
     relational=True,
     origin=__name__,
     check=check_service_target_port,
