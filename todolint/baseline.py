@@ -92,6 +92,8 @@ def write(result: Result, stream: TextIO) -> None:
 
 
 def load(path: str) -> Baseline:
+    """The baseline at `path`; BaselineError for a missing, unreadable or malformed file, and for one an older
+    todolint wrote (version 1 recorded each environment apart: the message says to record it again)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -173,6 +175,8 @@ def _restrict(finding: Finding, envs: tuple[str, ...], targets: Mapping[tuple[st
 
 
 def apply_to_result(result: Result, baseline: Baseline) -> Result:
+    """`result` with `apply` done to its findings, a split finding's release and namespace taken from the
+    result's targets."""
     targets = [t.target for t in result.targets]
     return dataclasses.replace(result, findings=apply(result.findings, baseline, targets))
 

@@ -211,6 +211,7 @@ class RenderCache:
     # --- entries ---------------------------------------------------------------------------------
 
     def entry_path(self, kind: str, key: str) -> Path:
+        """The file of the `kind` entry (`render`, `schema`, `renderer`) named `key`, which may not exist."""
         return Path(entry_folder(str(self.root), kind)) / f"{key}.json"
 
     def has(self, key: str) -> bool:
@@ -239,6 +240,8 @@ class RenderCache:
         return out
 
     def put(self, key: str, templates: list[RenderedTemplate]) -> None:
+        """Store `templates` under `key`; the entry names its key too, so that `get` takes one found under
+        another name for a miss."""
         entry = {"key": key, "templates": [[t.source, t.text, t.first_line] for t in templates]}
         self.write(self.entry_path("render", key), entry)
 
@@ -258,6 +261,8 @@ class RenderCache:
         return value
 
     def renderer_version(self, renderer: Renderer) -> str:
+        """`renderer.version()`, remembered per build fingerprint: a warm run neither starts helm nor loads the
+        Go library to ask it (a shim, which has no fingerprint, is asked every time)."""
         return self.remember(renderer, "version", renderer.version)
 
     # --- files -----------------------------------------------------------------------------------
@@ -332,6 +337,7 @@ class SchemaMemo:
         return [schema.SchemaError(tuple(path), message) for path, message in verdict]
 
     def save(self) -> None:
+        """Write the verdicts back when this run learned any; past SCHEMA_MEMO_LIMIT only this run's are kept."""
         if all(self.known.get(k, False) == v for k, v in self.used.items()):
             return
         verdicts = {**self.known, **self.used} if len(self.known) + len(self.used) <= SCHEMA_MEMO_LIMIT else self.used
@@ -360,6 +366,7 @@ class CachingRenderer:
         self._lock = threading.Lock()
 
     def version(self) -> str:
+        """The inner renderer's version, asked at most once per run (and remembered across runs per build)."""
         with self._lock:
             if self._version is None:
                 self._version = self.cache.renderer_version(self.inner)
@@ -394,6 +401,8 @@ class CachingRenderer:
         return self.inner.prepare(missing)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        """The stored templates when the cache has `target`'s key, else the inner renderer's, stored when no
+        input changed while it rendered. A refused chart raises its RenderError either way."""
         # The tree checks run on every run, a hit or not: a cached render must not hide a refusal.
         refuse(self.cache.scan(target.chart_path), target.chart_path)
         key = self.render_key(target)

@@ -53,11 +53,14 @@ class Config:
 
 
 def schema_path() -> Path:
+    """The JSON Schema (draft 2020-12) of `.todolint.yaml` and `[tool.todolint]`, which `todolint config
+    --schema` prints and `todolint init` points editors at."""
     # Beside this module in the wheel and in a checkout (importlib.resources costs ~10 ms of imports).
     return Path(__file__).resolve().parent / "config.schema.json"
 
 
 def schema() -> dict[str, Any]:
+    """That schema, parsed: what every config file is checked against before any setting is read."""
     text = schema_path().read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data

@@ -108,6 +108,9 @@ def _is_umbrella(chart_dir: Path) -> bool:
 
 
 def guess_chart(chart: ChartRef) -> ChartGuess:
+    """What the chart's files say: the values-file naming that names the most environments (of equals, the
+    first in NAMINGS; None when no file has one), those environments, the release pattern (`{chart}` for an
+    umbrella chart, else `{chart}-{env}`) and the namespace the values set."""
     chart_dir = Path(chart.path)
     found = [(len(_envs_named(chart_dir, n)), -i, n) for i, n in enumerate(NAMINGS)]
     count, _, naming = max(found)
@@ -263,6 +266,9 @@ def matrix_text(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str
 
 
 def matrix_json(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str, unmatched: Sequence[str] = ()) -> str:
+    """`todolint config --format json`: each chart × environment with its release, namespace, values files
+    and `--set` expressions, and where each of them comes from (`from`), with the config file, the Kubernetes
+    version and the notes on unmatched `charts.<name>` entries."""
     data = {
         "config": config_file,
         "kube_version": kube,

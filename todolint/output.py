@@ -86,12 +86,14 @@ class Progress:
         self.lock = threading.Lock()
 
     def advance(self, target: Target) -> None:
+        """Count `target` as rendered and say so, over the previous line."""
         with self.lock:
             self.done += 1
             sys.stderr.write(f"\r\x1b[K[{self.done}/{self.total}] rendered {target.label}")
             sys.stderr.flush()
 
     def close(self) -> None:
+        """Erase the progress line; nothing to erase when no render was counted."""
         with self.lock:
             if self.done:
                 sys.stderr.write("\r\x1b[K")

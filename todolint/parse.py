@@ -62,6 +62,8 @@ _constructor = SafeConstructor()
 
 
 def scalar_value(node: ScalarNode) -> Any:
+    """A scalar as Kubernetes reads it: null, bool, int and float resolved, everything else (timestamps and
+    custom tags too) the text as written."""
     tag = node.tag
     if tag == _NULL:
         return None
@@ -97,9 +99,13 @@ class NodeWalker:
         self.in_alias = 0
 
     def line(self, node: Node) -> int:
+        """Where `node` starts, counted from `line_base` for the text's first line (libyaml counts from 0)."""
         return int(node.start_mark.line) + self.line_base
 
     def build(self, node: Node, path: FieldPath, depth: int) -> Any:
+        """The plain value of `node` at `path`: mappings become dicts with string keys (of a duplicate key the
+        last wins, and it is recorded in `duplicates`), and each field's line goes into `lines`. Past the node,
+        depth or alias budget it raises the module's private `_Abort`, with a message and a line."""
         self.budget -= 1
         if self.budget < 0:
             raise _Abort(f"document has more than {MAX_NODES:,} nodes", self.line(node))

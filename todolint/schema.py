@@ -28,6 +28,10 @@ _API_VERSION = re.compile(r"(?:[a-z0-9][a-z0-9.-]*/)?v[0-9a-z]+")
 
 @dataclass(frozen=True)
 class SchemaError:
+    """One way an object breaks its kind's schema: the field at fault (() for the object itself) and a one-line
+    message of at most 300 characters that describes the offending text value (`a string`) rather than quote
+    it, since it may be a secret (in a Secret, the message names the field alone)."""
+
     path: FieldPath
     message: str
 
@@ -53,6 +57,7 @@ def bundled_versions() -> tuple[str, ...]:
 
 
 def newest_version() -> str:
+    """The newest bundled Kubernetes version: the one validated against when no `--kube-version` is given."""
     return bundled_versions()[-1]
 
 
@@ -83,10 +88,12 @@ def schema_file_name(kind: str, api_version: str) -> str | None:
 
 
 def schema_dir(version: str) -> Path:
+    """The folder of one bundled version's strict schemas, `version` spelt as `bundled_versions` gives it."""
     return _schema_root() / f"v{version}-local-strict"
 
 
 def definitions_file(version: str) -> Path:
+    """The `_definitions.json` that every kind's schema of `version` refers into."""
     return schema_dir(version) / "_definitions.json"
 
 
@@ -119,6 +126,8 @@ def _validator(version: str, kind: str, api_version: str) -> Any | None:
 
 
 def has_schema(manifest: Manifest, version: str) -> bool:
+    """Whether a schema is bundled for the object's kind and apiVersion (a CRD has none); its validator is
+    built, once, to tell."""
     return _validator(version, manifest.kind, manifest.api_version) is not None
 
 

@@ -56,9 +56,12 @@ class Exemption:
     line: int | None = None
 
     def covers_rule(self, rule: Rule) -> bool:
+        """Whether it speaks for `rule`: it names no rules, or a selector of it matches (`rule_matches`)."""
         return not self.rules or any(rule_matches(rule, s) for s in self.rules)
 
     def matches(self, finding: Finding, rule: Rule) -> bool:
+        """Whether it silences `finding` of `rule`: the rule is covered, and chart, environment, kind and object
+        name each match their glob (case-sensitive)."""
         return (
             self.covers_rule(rule)
             and fnmatchcase(finding.chart, self.chart)
@@ -68,6 +71,7 @@ class Exemption:
         )
 
     def describe(self) -> str:
+        """`exemption (TL203,TL1; chart=todo-*, env=prod)`, or `exemption (all rules)`: how a stale one is named."""
         scope = [f"{key}={value}" for key, value in self._scope() if value != "*"]
         rules = ",".join(self.rules) if self.rules else "all rules"
         return f"exemption ({rules}{'; ' if scope else ''}{', '.join(scope)})"

@@ -53,6 +53,7 @@ class RenderError(Exception):
 
 
 def memory_error(max_memory: int) -> RenderError:
+    """The one error every renderer raises when a render outgrows `--max-memory` (`max_memory` MiB)."""
     return RenderError(f"render used more than {max_memory} MiB")
 
 

@@ -10,6 +10,7 @@ from todolint.render import DEFAULT_MAX_MEMORY, Renderer, RenderError
 
 
 def helm_on_path() -> str | None:
+    """The `helm` executable `PATH` finds, or None: whether `auto` picks the helm CLI."""
     return which("helm", os.environ.get("PATH"))
 
 

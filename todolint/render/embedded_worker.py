@@ -28,6 +28,7 @@ from todolint.helm_values import merge_maps
 
 
 def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its class name when it has none."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
@@ -69,6 +70,8 @@ def compose_values(helm: Any, values_files: list[str], set_values: list[str]) ->
 
 
 def check_dependencies(helm: Any, chart: Any, chart_path: str) -> None:
+    """Refuse a chart whose Chart.yaml declares dependencies that are not in `charts/` (as a `.tgz` or a
+    folder), naming them; what Helm cannot even list is left for its render to report."""
     declared = chart.metadata.get("dependencies") or []
     if not declared:
         return
@@ -133,6 +136,9 @@ def _die_with_parent() -> None:
 
 
 def main() -> int:
+    """The worker's life: say hello (Helm's version, or why the library did not load), then answer each
+    request line on stdin until it closes. It ignores Ctrl-C (todolint's to handle) and, on Linux, dies with
+    its parent."""
     # Run as a script, this folder heads sys.path: nothing here is to be imported from it.
     if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
         del sys.path[0]

@@ -95,6 +95,7 @@ class HelmCliRenderer:
         return done.stdout.strip() or "unknown"
 
     def version(self) -> str:
+        """`helm version`'s `v3.15.2`, asked once per renderer; `unknown` when helm would not say."""
         return self._version
 
     def prepare(self, targets: Sequence[Target]) -> int:
@@ -102,6 +103,7 @@ class HelmCliRenderer:
         return len(targets)
 
     def command(self, target: Target) -> list[str]:
+        """The `helm template` argument list for `target`: chart folder and values files by absolute path."""
         # Absolute paths: a chart folder named "-x" must never be read as a flag.
         cmd = [
             self.binary,
@@ -118,6 +120,8 @@ class HelmCliRenderer:
         return cmd
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        """`helm template`'s output cut at each `# Source:`. RenderError for a refused chart, Helm's own error
+        (one redacted line), a render past `timeout` seconds or `max_memory`, or output too large or not UTF-8."""
         check_chart_tree(target.chart_path)
         stdout, stderr, returncode = self._run(self.command(target), timeout)
         if returncode != 0:

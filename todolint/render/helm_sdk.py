@@ -109,6 +109,8 @@ class EmbeddedRenderer:
         return len(targets)
 
     def render(self, target: Target, *, timeout: float) -> list[RenderedTemplate]:
+        """The worker's templates by name, without what `helm template` leaves out too (NOTES.txt, `_` helpers,
+        empty output). RenderError as for the helm CLI; a worker that overran or died is replaced for the next."""
         self._refuse(target)
         with self._lock:
             outcome = self._answer(target, timeout)
