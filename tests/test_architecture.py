@@ -1,5 +1,7 @@
 """The house rules, checked: layers import downward only (import-linter's contract in pyproject.toml),
-no module graph circle, no import of another module's private names, no function over 80 lines.
+no module graph circle, no import of another module's private names, no function over 80 lines, and the
+rooms' rules: no module over 500 lines, no rule module that reads the disk, every Rule by keyword, a
+docstring on every public name.
 
 The contract is also run by .ci/run; here it is shown to fail when an upward import or a circle is
 planted in a copy of the package.
@@ -164,3 +166,128 @@ def test_no_function_is_longer_than_the_budget() -> None:
 def test_the_command_line_stays_thin() -> None:
     """cli.py parses flags and calls the application; anything more belongs in app.py and below."""
     assert len((PACKAGE / "cli.py").read_text(encoding="utf-8").splitlines()) <= 250
+
+
+# --- house rules of the rooms: size, rules that never read the disk, keyword rules, docstrings -------
+
+MAX_MODULE_LINES = 500
+#: Calls that reach the file system. A rule sees what discovery read, through its context: a rule that
+#: reads a file itself escapes the render and result caches' keys, and is slow at 10,000 objects.
+_DISK_CALLS = frozenset(
+    {
+        "open",
+        "read_text",
+        "read_bytes",
+        "write_text",
+        "exists",
+        "is_file",
+        "is_dir",
+        "iterdir",
+        "glob",
+        "rglob",
+        "stat",
+        "lstat",
+        "listdir",
+        "scandir",
+        "walk",
+        "isfile",
+        "isdir",
+        "getsize",
+        "realpath",
+    }
+)
+#: The modules under rules/ whose job is reading files: the loaders of policy files.
+_RULE_LOADERS = "load"
+
+
+def long_modules(package: Path) -> list[str]:
+    """Modules of `package` over the line budget."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        count = len(path.read_text(encoding="utf-8").splitlines())
+        if count > MAX_MODULE_LINES:
+            found.append(f"{path.relative_to(package.parent)} ({count} lines)")
+    return found
+
+
+def disk_reads_in_rules(package: Path) -> list[str]:
+    """Calls that reach the file system in the rule modules (the policy loaders aside)."""
+    found = []
+    for path in sorted((package / "rules").glob("*.py")):
+        if path.stem.startswith(_RULE_LOADERS):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if name in _DISK_CALLS:
+                    found.append(f"{path.relative_to(package.parent)}:{node.lineno} {name}()")
+    return found
+
+
+def positional_rules(package: Path) -> list[str]:
+    """`Rule(...)` and `Fix(...)` calls that pass an argument by position."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in {"Rule", "Fix"} and node.args:
+                found.append(f"{path.relative_to(package.parent)}:{node.lineno} {node.func.id}(...)")  # type: ignore[attr-defined]
+    return found
+
+
+def undocumented(package: Path) -> list[str]:
+    """Public modules, classes, functions and methods without a docstring, as ruff's pydocstyle sees them."""
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ruff"),
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "D100,D101,D102,D103,D104,D106",
+            "--output-format",
+            "concise",
+            str(package),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    root = str(package.parent) + os.sep
+    return [line.removeprefix(root) for line in done.stdout.splitlines() if ": D1" in line]
+
+
+HOUSE_RULES = {
+    "module-size": long_modules,
+    "rules-never-read-the-disk": disk_reads_in_rules,
+    "rules-by-keyword": positional_rules,
+    "docstrings": undocumented,
+}
+
+#: One violation of each house rule, planted at the end of a module of a copy of the package.
+_VIOLATIONS = {
+    "module-size": ("version.py", "\n" + "#\n" * MAX_MODULE_LINES),
+    "rules-never-read-the-disk": (
+        "rules/probes.py",
+        '\n\ndef check_planted(ctx: object) -> None:\n    """Planted."""\n    open("Chart.yaml")\n',
+    ),
+    "rules-by-keyword": (
+        "rules/probes.py",
+        '\n\ndef planted() -> object:\n    """Planted."""\n    return Rule("TL999", "planted")\n',
+    ),
+    "docstrings": ("version.py", "\n\ndef planted() -> None:\n    pass\n"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(HOUSE_RULES))
+def test_the_house_rule_holds(rule: str) -> None:
+    assert HOUSE_RULES[rule](PACKAGE) == []
+
+
+@pytest.mark.parametrize("rule", sorted(HOUSE_RULES))
+def test_the_house_rule_fails_on_a_planted_violation(tmp_path: Path, rule: str) -> None:
+    module, line = _VIOLATIONS[rule]
+    copy = _planted(tmp_path, module, line) / "todolint"
+    # Only what the planted line adds: the rule is shown to see it whatever else it finds.
+    new = sorted(set(HOUSE_RULES[rule](copy)) - set(HOUSE_RULES[rule](PACKAGE)))
+    assert len(new) == 1 and new[0].startswith(f"todolint/{module}"), new
