@@ -2,7 +2,8 @@
 
 Policy schemas and messages name contract values this way, so that a team edits the contract and not the
 rule. `substitute` fills them in; a string that is only a placeholder takes the value's own type
-(`{{ app.port }}` → 8000).
+(`{{ app.port }}` → 8000). Every rule's documentation names the values it states the same way
+(`DOC_PLACEHOLDER`), and `fill_docs` writes them as prose with the contract in force.
 """
 
 from __future__ import annotations
