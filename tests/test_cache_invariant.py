@@ -372,7 +372,7 @@ def test_every_corrupt_entry_is_a_miss_and_is_rewritten(run_cli: RunCli, tmp_pat
     cache = tmp_path / "xdg-cache" / "todolint"
     expected = assert_same_as_uncached(run_cli, chart)
     entries = sorted(p for p in cache.rglob("*.json"))
-    assert {p.parent.name for p in entries} == {"render-v1", "result-v1", "schema-v1", "renderer-v1"}
+    assert {p.parent.name for p in entries} == {"render-v1", "result-v1", "schema-v1", "renderer-v1", "contract-v1"}
     for entry in entries:
         corrupt(entry, how)
     done = lint(run_cli, chart)

@@ -24,6 +24,7 @@ from todolint.contract import (
     load_contract,
     schema,
     schema_path,
+    validation_key,
 )
 
 TEXT = default_contract_path().read_text(encoding="utf-8")
@@ -237,3 +238,33 @@ def test_loading_the_contract_stays_on_the_floor() -> None:
     assert [m for m in loaded if m.startswith("todolint")] == ["todolint", "todolint.contract", "todolint.version"]
     assert "jsonschema_rs" in loaded
     assert "jsonschema" not in loaded
+
+
+class SetMemo(set[str]):
+    """A ValidatedMemo in memory."""
+
+
+def test_a_remembered_contract_is_not_validated_again_and_an_edit_is(tmp_path: Path) -> None:
+    """The memo answers only for the exact text it validated: a valid contract is remembered, an edited
+    one is validated afresh, and an invalid one is never remembered."""
+    memo = SetMemo()
+    path = written(tmp_path, TEXT)
+    assert load_contract(path, validated=memo) == load_contract(path)
+    assert list(memo) == [validation_key(TEXT)]
+    path.write_text(TEXT.replace(BACKEND_PROBES, ""))
+    with pytest.raises(ContractError, match=r"apps\.todo-backend\.probes: required key missing"):
+        load_contract(path, validated=memo)
+    assert list(memo) == [validation_key(TEXT)]
+
+
+def test_a_warm_run_refuses_a_contract_edited_since(run_cli: RunCli, tmp_path: Path) -> None:
+    """Through the cache of a real run: the second run answers from the memo, an edit is refused."""
+    contract = written(tmp_path, TEXT)
+    for _ in range(2):
+        done = run_cli("charts", "-q", "--contract", str(contract))
+        assert (done.code, done.stderr) == (0, "")
+    assert len(list((tmp_path / "xdg-cache" / "todolint" / "contract-v1").glob("*.json"))) == 1
+    contract.write_text(TEXT.replace(BACKEND_PROBES, ""))
+    done = run_cli("charts", "-q", "--contract", str(contract))
+    assert done.code == 2
+    assert done.stderr.endswith("apps.todo-backend.probes: required key missing\n")

@@ -211,7 +211,7 @@ class RenderCache:
     # --- entries ---------------------------------------------------------------------------------
 
     def entry_path(self, kind: str, key: str) -> Path:
-        """The file of the `kind` entry (`render`, `schema`, `renderer`) named `key`, which may not exist."""
+        """The file of the `kind` entry (`render`, `schema`, `renderer`, `contract`) named `key` (may not exist)."""
         return Path(entry_folder(str(self.root), kind)) / f"{key}.json"
 
     def has(self, key: str) -> bool:
@@ -275,6 +275,31 @@ class RenderCache:
     def write(self, path: Path, entry: Any) -> None:
         """Store a JSON entry at `path` (atomically, 0600; see paths.write_entry)."""
         write_entry(str(self.root), str(path), json.dumps(entry, separators=(",", ":")).encode())
+
+
+class ContractMemo:
+    """Contracts found valid before, by `contract.validation_key`, kept as `contract` entries.
+
+    A verdict cache like SchemaMemo: a warm run does not import the schema validator (jsonschema-rs,
+    ~10 ms) to check a contract text it checked before. The key holds the text, the contract schema,
+    the validator and the checking code; an invalid contract is never stored, so its error is always
+    worded afresh.
+    """
+
+    def __init__(self, cache: RenderCache) -> None:
+        self.cache = cache
+
+    def __contains__(self, key: object) -> bool:
+        """Whether a run found the contract of this key valid."""
+        if not isinstance(key, str):
+            return False
+        entry = self.cache.read(self.cache.entry_path("contract", key))
+        return isinstance(entry, dict) and entry.get("key") == key and entry.get("valid") is True
+
+    def add(self, key: str) -> None:
+        """Remember that the contract of this key is valid (written only when it is not there yet)."""
+        if key not in self:
+            self.cache.write(self.cache.entry_path("contract", key), {"key": key, "valid": True})
 
 
 def schema_fingerprint(kube_version: str) -> str:

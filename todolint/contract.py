@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -229,8 +229,46 @@ def _build(raw: Mapping[str, Any], file: Path) -> Contract:
     )
 
 
-def load_contract(path: str | os.PathLike[str] | None = None) -> Contract:
-    """Read and check the contract; raise ContractError with one clear line on any problem."""
+class ValidatedMemo(Protocol):
+    """Contracts validated before, by `validation_key`: a warm run then loads no schema validator."""
+
+    def __contains__(self, key: object) -> bool:
+        """Whether the contract of this key was found valid before."""
+        ...
+
+    def add(self, key: str) -> None:
+        """Remember that the contract of this key is valid."""
+        ...
+
+
+def validation_key(text: str) -> str:
+    """What decides whether a contract text is valid: the text, the schema, the validator library and
+    this module (by path, size, times and inode)."""
+    import hashlib
+    import importlib.util
+
+    validator = importlib.util.find_spec("jsonschema_rs")
+    parts = [text]
+    for file in (str(schema_path()), __file__, validator.origin if validator and validator.origin else "-"):
+        try:
+            info = os.stat(file)
+            parts.append(f"{file}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}")
+        except OSError:
+            parts.append(f"{file}:missing")
+    try:
+        parts.append(schema_path().read_text(encoding="utf-8"))
+    except OSError:
+        parts.append("no schema")
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def load_contract(path: str | os.PathLike[str] | None = None, *, validated: ValidatedMemo | None = None) -> Contract:
+    """Read and check the contract; raise ContractError with one clear line on any problem.
+
+    With `validated`, a contract whose `validation_key` it holds is not validated again (the schema
+    validator costs ~10 ms to import, which a warm run otherwise never pays); one found valid is added.
+    An invalid contract is never remembered, so its error is always worded afresh.
+    """
     file = Path(path) if path is not None else default_contract_path()
     try:
         text = file.read_text(encoding="utf-8")
@@ -246,7 +284,10 @@ def load_contract(path: str | os.PathLike[str] | None = None) -> Contract:
         raise ContractError(f"{file}{where}: contract is not valid YAML") from None
     if not isinstance(raw, dict):
         raise ContractError(f"{file}: contract must be a mapping")
-    problem = _problem(raw)
+    key = validation_key(text) if validated is not None else ""
+    problem = None if validated is not None and key in validated else _problem(raw)
+    if problem is None and validated is not None:
+        validated.add(key)
     if problem is not None:
         at, message = problem
         line = _line_of(text, at)

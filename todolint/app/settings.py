@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from todolint.app.request import Request, fail
 
 if TYPE_CHECKING:
+    from todolint.cache import ContractMemo
     from todolint.config import Config
     from todolint.contract import Contract
     from todolint.discover import MatrixOptions
@@ -70,11 +71,20 @@ def resolve_settings(request: Request) -> RunSettings:
         if not Path(folder).is_dir():
             fail(f"{folder}: policy folder not found")
     try:
-        contract = load_contract(contract_path)
+        contract = load_contract(contract_path, validated=_validated_contracts(request))
     except (ContractError, ValueError) as exc:
         fail(str(exc))
     contract, matrix = _matrix(request, config, contract)
     return RunSettings(config, contract_path, policies, contract, matrix, RuleBook(contract, policies))
+
+
+def _validated_contracts(request: Request) -> ContractMemo | None:
+    """The memo of contracts validated before, in the cache (none with --no-cache)."""
+    if request.no_cache:
+        return None
+    from todolint.cache import ContractMemo, RenderCache
+
+    return ContractMemo(RenderCache())
 
 
 def _matrix(request: Request, config: Config, contract: Contract) -> tuple[Contract, MatrixOptions]:
