@@ -5,8 +5,10 @@ file merged over the previous ones (`merge_maps`, Helm's `mergeMaps`), then each
 into the result. A null stays a null there: it is a request to delete, which the second step carries
 out. Then the chart's own `values.yaml` is coalesced under them (`coalesce_values`, Helm's
 `CoalesceValues`): a user-supplied null deletes the key from the chart's defaults, and maps merge key by
-key. The locator does both steps to know what Helm rendered from; the embedded SDK's worker does the
-first and lets Helm do the second.
+key. A subchart's templates see what the chart above holds under the subchart's key (its name or
+alias), with that chart's `global:` copied in, over the subchart's own values.yaml (`coalesce_chain`,
+Helm's `coalesceDeps` and `coalesceGlobals`). The locator does all of this to know what Helm rendered
+from; the embedded SDK's worker does the first step and lets Helm do the rest.
 
 The embedded SDK's worker imports this module at its start: it imports nothing beyond the standard
 library's lightest modules.
@@ -14,11 +16,13 @@ library's lightest modules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 #: How a `--set` value is named as a location's file.
 SET_FILE = "--set"
+#: The values key every chart of a release shares: a parent's `global:` is copied into each subchart's.
+GLOBAL = "global"
 
 #: The bounds of a Go int64, which Helm parses a `--set` number into.
 _INT64 = (-(2**63), 2**63 - 1)
@@ -38,26 +42,86 @@ def merge_maps(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str,
     return merged
 
 
-def coalesce_values(defaults: Mapping[str, Any], supplied: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's `CoalesceValues`: the user-`supplied` values over a chart's `defaults` (its values.yaml).
+def coalesce_values(
+    defaults: Mapping[str, Any], supplied: Mapping[str, Any], *, subcharts: Collection[str] = ()
+) -> dict[str, Any]:
+    """Helm's `CoalesceValues` for one chart: the user-`supplied` values over its `defaults` (values.yaml).
 
     The supplied value wins, whatever its type, except that maps on both sides merge key by key; a
     supplied null deletes the key from the defaults, and a supplied null with no default under it stays
-    a null. The defaults' own nulls are dropped, as Helm 4 does (Helm 3 keeps them as nulls). Neither
-    argument is changed.
+    a null. The defaults' own nulls are dropped, as Helm 4 does (Helm 3 keeps them as nulls). Under the
+    key of one of the chart's `subcharts` both sides' nulls are kept (`merge_tables`): they are meant for
+    the subchart, whose defaults they delete (`coalesce_chain`). Neither argument is changed.
     """
     out = dict(supplied)
     for key, default in defaults.items():
         if key not in out:
-            if default is not None:
+            if key in subcharts:
+                out[key] = default
+            elif default is not None:
                 out[key] = _without_nulls(default)
             continue
         value = out[key]
         if value is None:
             del out[key]
         elif isinstance(value, Mapping) and isinstance(default, Mapping):
-            out[key] = coalesce_values(default, value)
+            out[key] = merge_tables(value, default) if key in subcharts else coalesce_values(default, value)
     return out
+
+
+def merge_tables(authority: Mapping[str, Any], below: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's `MergeTables`: `authority` over `below`, maps merging key by key, every null of both kept.
+    Neither argument is changed."""
+    out = dict(authority)
+    for key, value in below.items():
+        if key not in out:
+            out[key] = value
+        elif isinstance(value, Mapping) and isinstance(out[key], Mapping):
+            out[key] = merge_tables(out[key], value)
+    return out
+
+
+def coalesce_globals(subchart: Mapping[str, Any], parent: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's `coalesceGlobals`: the subchart's values (as its parent holds them) with the parent's
+    `global:` copied into their own, the parent's winning; maps merge key by key. A `global` that is not
+    a map on either side leaves the subchart's values as they are. Neither argument is changed."""
+    mine, theirs = subchart.get(GLOBAL, {}), parent.get(GLOBAL, {})
+    if not isinstance(mine, Mapping) or not isinstance(theirs, Mapping):
+        return dict(subchart)
+    merged = dict(mine)
+    for key, value in theirs.items():
+        if isinstance(value, Mapping):
+            old = merged.get(key)
+            if key not in merged:
+                merged[key] = dict(value)
+            elif isinstance(old, Mapping):
+                merged[key] = merge_tables(value, old)
+        elif not isinstance(merged.get(key), Mapping):
+            merged[key] = value
+    return {**subchart, GLOBAL: merged}
+
+
+def coalesce_chain(
+    defaults: Sequence[Mapping[str, Any]],
+    subcharts: Sequence[Collection[str]],
+    keys: Sequence[str],
+    supplied: Mapping[str, Any],
+) -> dict[str, Any] | None:
+    """What the templates of a subchart see as `.Values` (Helm's `coalesce` and `coalesceDeps`).
+
+    `defaults[0]` and `subcharts[0]` are the top chart's values.yaml and the keys of its subcharts;
+    `keys[k]` names chart k+1 under chart k (its name or alias), whose values.yaml and subchart keys are
+    `defaults[k+1]` and `subcharts[k+1]`. The user-`supplied` values are coalesced over the top chart's;
+    each subchart then gets what its parent holds under its key, with the parent's globals, over its own
+    values.yaml. None when a parent holds something other than a map there (Helm refuses to render).
+    """
+    values = coalesce_values(defaults[0], supplied, subcharts=subcharts[0])
+    for level, key in enumerate(keys, start=1):
+        below = values.get(key, {})
+        if not isinstance(below, Mapping):
+            return None
+        values = coalesce_values(defaults[level], coalesce_globals(below, values), subcharts=subcharts[level])
+    return values
 
 
 def _without_nulls(value: Any) -> Any:
@@ -173,11 +237,15 @@ def set_scalar(text: str) -> Any:
 
 
 __all__ = [
+    "GLOBAL",
     "SET_FILE",
     "SetPart",
     "UnknownSet",
+    "coalesce_chain",
+    "coalesce_globals",
     "coalesce_values",
     "merge_maps",
+    "merge_tables",
     "parse_set",
     "set_scalar",
     "split_set",

@@ -12,48 +12,95 @@ from typing import Any
 
 from yaml.nodes import MappingNode
 
+from todolint.locate.charts import ChartChain, ChartFiles
 from todolint.locate.skeletons import Block, Skeletons, TemplateFile
 from todolint.locate.terms import TermBindings, is_values_path, resolve_term
-from todolint.locate.values import TargetValues, ValuesSource, compose, load_values, value_at
+from todolint.locate.values import (
+    ChartValues,
+    Imported,
+    TargetValues,
+    ValuesSource,
+    compose_chain,
+    load_values,
+    value_at,
+)
 from todolint.locate.walk import Origin, PathWalker, line_of
 from todolint.models import FieldPath, Location, Manifest, Target
 
 #: Kinds in the order a person would rather edit them.
 KIND_ORDER = ("values", "template", "rendered")
+#: How deep charts may pack charts before the rest is not followed.
+_MAX_DEPTH = 8
 
 
 class Locator:
     """Computes a finding's locations; one per run, so each chart file is read and analysed once."""
 
     def __init__(self) -> None:
-        self._values: dict[Target, TargetValues | None] = {}
-        self._skeletons: dict[tuple[str, Target], Skeletons] = {}
+        self._charts = ChartFiles()
+        self._values: dict[tuple[Target, tuple[str, ...]], TargetValues | None] = {}
+        self._chart_values: dict[str, ChartValues | None] = {}
+        self._skeletons: dict[tuple[Target, tuple[str, ...]], Skeletons] = {}
         self._files: dict[str, TemplateFile | None] = {}
         self._sources: dict[str, ValuesSource | None] = {}
         self._source_locations: dict[str, Location] = {}
+        self._chains: dict[tuple[str, str], ChartChain | None] = {}
+        self._templates: dict[str, list[tuple[int, str]]] = {}
 
     @property
     def files_read(self) -> int:
-        """How many chart files (templates, helpers, values) this run has read: 0 on a clean run."""
-        return len(self._files) + len(self._sources)
+        """How many chart files (templates, helpers, values, archives) this run has read: 0 on a clean run."""
+        return len(self._files) + len(self._sources) + self._charts.archives_read
 
-    def values(self, target: Target) -> TargetValues | None:
-        """The target's values with their lines, or None when one of its values files cannot be read."""
-        if target not in self._values:
-            self._values[target] = self._load(target)
-        return self._values[target]
+    def values(self, target: Target, keys: tuple[str, ...] = ()) -> TargetValues | None:
+        """The values of the target's chart (of its subchart under `keys`, top down) with their lines, or
+        None when one of its values files cannot be read."""
+        if (target, keys) not in self._values:
+            self._values[(target, keys)] = self._load(target, keys)
+        return self._values[(target, keys)]
 
     def _source(self, file: str) -> ValuesSource | None:
         if file not in self._sources:
-            self._sources[file] = load_values(file)
+            text = self._charts.read_text(file)
+            self._sources[file] = load_values(file, text) if text is not None else None
         return self._sources[file]
 
-    def _load(self, target: Target) -> TargetValues | None:
-        chart_values = f"{target.chart_path}/values.yaml"
-        defaults = self._source(chart_values)
-        if defaults is None and Path(chart_values).exists():
+    def _own_values(self, file: str) -> tuple[bool, ValuesSource | None]:
+        """(readable, source) of a chart's values.yaml: a chart without one is readable, with no source."""
+        source = self._source(file)
+        return (source is not None or self._charts.read_bytes(file) is None), source
+
+    def _chart(self, root: str, depth: int = 0) -> ChartValues | None:
+        """A chart's own values with what it imports from its subcharts; None when a values.yaml of them
+        cannot be read."""
+        if root in self._chart_values:
+            return self._chart_values[root]
+        self._chart_values[root] = None  # a chart that packs itself must not recurse forever
+        node = self._charts.node(root)
+        readable, own = self._own_values(node.values_file if node else f"{root}/values.yaml")
+        imports: list[Imported] = []
+        for dep in node.dependencies if node is not None and depth < _MAX_DEPTH else ():
+            if not dep.imports:
+                continue
+            child_root = node.child_root(dep.key) if node is not None else None
+            child = self._chart(child_root, depth + 1) if child_root is not None else None
+            if child is None:
+                readable = False  # what it imports is unknown: no values line is certain
+                continue
+            imports.extend(Imported(dep.key, i.child, i.parent, child) for i in dep.imports)
+        keys = node.keys if node is not None else frozenset()
+        chart = ChartValues(own, keys, tuple(imports)) if readable else None
+        self._chart_values[root] = chart
+        return chart
+
+    def _load(self, target: Target, keys: tuple[str, ...]) -> TargetValues | None:
+        nodes = self._charts.nodes(target.chart_path, keys)
+        if nodes is None and keys:
             return None
+        roots = [n.root for n in nodes] if nodes is not None else [target.chart_path]
+        charts = [self._chart(root) for root in roots]
         files: list[ValuesSource] = []
+        chart_values = f"{target.chart_path}/values.yaml"
         for file in target.values_files:
             source = self._source(file)
             if source is None:
@@ -61,38 +108,57 @@ class Locator:
                     continue
                 return None
             files.append(source)
-        return compose(defaults, files, target.set_values)
+        if any(chart is None for chart in charts):
+            return None
+        return compose_chain([c for c in charts if c is not None], keys, files, target.set_values)
 
-    def skeletons(self, target: Target) -> Skeletons:
-        """The chart's skeletons as this target's values shape them."""
+    def skeletons(self, target: Target, keys: tuple[str, ...] = ()) -> Skeletons:
+        """The skeletons of the render's templates as the values of the chart under `keys` shape them."""
         # Keyed by target too: the shape of a toYaml block (list or map) depends on the values.
-        key = (target.chart_path, target)
-        if key not in self._skeletons:
-            values = self.values(target)
-            self._skeletons[key] = Skeletons(target.chart_path, _values_kind(values), self._files)
-        return self._skeletons[key]
+        if (target, keys) not in self._skeletons:
+            values = self.values(target, keys)
+            templates = self._render_templates(target.chart_path)
+            self._skeletons[(target, keys)] = Skeletons(
+                templates, _values_kind(values), self._files, self._charts.read_text
+            )
+        return self._skeletons[(target, keys)]
+
+    def _render_templates(self, chart_path: str) -> list[tuple[int, str]]:
+        """(depth in Helm's names, file) of every template of the chart and of every chart it packs."""
+        if chart_path not in self._templates:
+            found: list[tuple[int, str]] = []
+            pending = [(chart_path, 0)]
+            while pending:
+                root, level = pending.pop()
+                found.extend((1 + 2 * level + f[len(root) + 1 :].count("/"), f) for f in self._charts.templates(root))
+                node = self._charts.node(root)
+                if node is not None and level < _MAX_DEPTH:
+                    pending.extend((sub, level + 1) for _, sub in node.packed)
+            self._templates[chart_path] = sorted(found)
+        return self._templates[chart_path]
 
     def locate(self, manifest: Manifest, path: FieldPath) -> tuple[Location, ...]:
         """Up to three locations for a finding on `path` of `manifest`, most editable first."""
-        rendered = manifest.rendered_location(path)
         target = manifest.target
         if not target.chart_path:
+            rendered = manifest.rendered_location(path)
             # Pre-rendered input: the input file is what a person has; `# Source:` names the template.
             if manifest.source and manifest.source != manifest.file:
                 return (rendered, self._source_location(manifest.source))
             return (rendered,)
-        template_file = self._template_file(manifest)
-        if template_file is None:
+        rendered = _rendered(manifest, path)
+        chain = self._chain(target.chart_path, manifest.source)
+        if chain is None:
             return (rendered, Location("template", manifest.file))
         try:
-            origin = self._origin(manifest, path, template_file)
+            origin = self._origin(manifest, path, chain)
         except (RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             # A location is a convenience: a template this module misreads must never lose the finding.
             origin = None
         located: list[Location] = []
         if origin is not None:
             if origin.values is not None:
-                values = self.values(target)
+                values = self.values(target, chain.keys)
                 missing = _existing(manifest.obj, path) != path
                 where = None
                 if values is not None and (missing or not origin.partial):
@@ -101,9 +167,15 @@ class Locator:
                     located.append(where)
             located.append(Location("template", origin.file, origin.line))
         else:
-            located.append(Location("template", template_file))
+            located.append(Location("template", chain.template))
         located.append(rendered)
         return tuple(sorted(located, key=_rank))
+
+    def _chain(self, chart_path: str, source: str) -> ChartChain | None:
+        key = (chart_path, source)
+        if key not in self._chains:
+            self._chains[key] = self._charts.chain(chart_path, source) if "/" in source else None
+        return self._chains[key]
 
     def _source_location(self, source: str) -> Location:
         """The template a `# Source:` comment names: one Location per name, shared by its findings."""
@@ -112,24 +184,14 @@ class Locator:
             location = self._source_locations[source] = Location("template", source)
         return location
 
-    @staticmethod
-    def _template_file(manifest: Manifest) -> str | None:
-        target = manifest.target
-        if not target.chart_path or "/" not in manifest.source:
-            return None
-        rel = manifest.source.split("/", 1)[1]
-        if not rel.startswith("templates/"):
-            return None  # a subchart's template: its values live under another key
-        return f"{target.chart_path}/{rel}"
-
-    def _origin(self, manifest: Manifest, path: FieldPath, template_file: str) -> Origin | None:
-        skeletons = self.skeletons(manifest.target)
-        doc = skeletons.template_doc(template_file)
+    def _origin(self, manifest: Manifest, path: FieldPath, chain: ChartChain) -> Origin | None:
+        skeletons = self.skeletons(manifest.target, chain.keys)
+        doc = skeletons.template_doc(chain.template)
         if doc is None:
             return None
         existing = _existing(manifest.obj, path)
         roots = [r for r in doc.roots if isinstance(r, MappingNode)]
-        walker = PathWalker(skeletons, self.values(manifest.target))
+        walker = PathWalker(skeletons, self.values(manifest.target, chain.keys))
         candidates = [r for r in roots if walker.consistent(doc, r, manifest.obj, line_of(r))]
         if len(candidates) != 1:
             return None
@@ -141,6 +203,14 @@ class Locator:
             return None
         # For a missing field this is its nearest parent: the block (and values key) it would join.
         return origins[0]
+
+
+def _rendered(manifest: Manifest, path: FieldPath) -> Location:
+    """The field's line in the rendered object of a chart render: a line of no file, so it says which
+    object it counts in (`Deployment/x`)."""
+    rendered = manifest.rendered_location(path)
+    subject = f"{manifest.kind}/{manifest.name}" if manifest.kind else ""
+    return Location("rendered", rendered.file, rendered.line, None, subject)
 
 
 def _rank(location: Location) -> tuple[bool, int]:

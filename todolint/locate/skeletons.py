@@ -9,9 +9,9 @@ never move, so the skeleton parses as YAML whose nodes carry the template's line
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 from yaml.nodes import Node, SequenceNode
@@ -21,6 +21,13 @@ from todolint.parse import Loader
 
 #: The span recorded for a helper defined twice in one file.
 _TWICE = (0, -1)
+
+
+def _read_file(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -91,13 +98,17 @@ class Skeletons:
 
     def __init__(
         self,
-        chart_path: str,
+        templates: Sequence[tuple[int, str]],
         values_kind: Callable[[str, tuple[Block, ...]], str],
         files: dict[str, TemplateFile | None],
+        read: Callable[[str], str | None] = _read_file,
     ) -> None:
-        self.chart_path = chart_path
+        #: (depth, file) of every template file of the render's charts, where helpers may be defined: the
+        #: depth is how many `/` Helm's name of it holds (`top/charts/sub/templates/_helpers.tpl`: 4).
+        self.templates = templates
         #: Analysed template files, shared by every target of the run.
         self.files = files
+        self.read = read
         self.docs: dict[tuple[str, str], TemplateDoc | None] = {}
         self._helpers: dict[str, tuple[str, tuple[int, int]]] | None = None
         #: `toYaml` argument where it sits → "seq" or "map", for the placeholder's shape (from merged values).
@@ -106,27 +117,35 @@ class Skeletons:
     def file(self, path: str) -> TemplateFile | None:
         """The template file at `path`, read and analysed once; None when it cannot be read."""
         if path not in self.files:
+            text = self.read(path)
             try:
-                self.files[path] = analyse(path, Path(path).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, ValueError):
+                self.files[path] = analyse(path, text) if text is not None else None
+            except ValueError:
                 self.files[path] = None
         return self.files[path]
 
     def helpers(self) -> dict[str, tuple[str, tuple[int, int]]]:
-        """Helper name → (file, body span), for the names the chart's templates define exactly once."""
+        """Helper name → (file, body span), for the names the render's templates define once where Helm
+        looks first.
+
+        All charts of a render share one set of helpers. Helm parses the deepest templates first, so a
+        name defined nearer the top wins (a parent's over a subchart's); two definitions at one depth are
+        left out.
+        """
         if self._helpers is None:
-            found: dict[str, tuple[str, tuple[int, int]]] = {}
+            found: dict[str, tuple[int, str, tuple[int, int]]] = {}
             duplicate: set[str] = set()
-            templates = Path(self.chart_path) / "templates"
-            for path in sorted(templates.rglob("*")) if templates.is_dir() else ():
-                if not path.is_file() or path.suffix not in (".tpl", ".yaml", ".yml", ".txt"):
+            for depth, path in sorted(self.templates):
+                if PurePosixPath(path).suffix not in (".tpl", ".yaml", ".yml", ".txt"):
                     continue
-                analysed = self.file(path.as_posix())
+                analysed = self.file(path)
                 for name, span in analysed.defines.items() if analysed else ():
+                    if name in found and found[name][0] < depth:
+                        continue  # a chart nearer the top defines it: Helm keeps that one
                     if name in found or span == _TWICE:
                         duplicate.add(name)
-                    found[name] = (path.as_posix(), span)
-            self._helpers = {k: v for k, v in found.items() if k not in duplicate}
+                    found[name] = (depth, path, span)
+            self._helpers = {k: (v[1], v[2]) for k, v in found.items() if k not in duplicate}
         return self._helpers
 
     def helper_doc(self, name: str) -> TemplateDoc | None:

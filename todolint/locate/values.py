@@ -1,20 +1,23 @@
-"""The values of one target, as Helm composes them, with the line of every key of every values file.
+"""The values of one chart of a target, as Helm composes them, with the line of every key of every values file.
 
-The chart's values.yaml, then each values file in order, then `--set` (`todolint.helm_values` says how
-Helm puts them together); `TargetValues.locate` finds the last of them that supplied a values path,
-checked against the composed result.
+For the top chart: its values.yaml (with what it imports from its subcharts below it), then each values
+file in order, then `--set`. For a subchart, in Helm's order from the lowest: its own values.yaml, each
+parent's values.yaml under the subchart's key (its name or alias), the values files and `--set` under it;
+for a `global.x` path each of those levels' `global:` in turn, the top chart's winning
+(`todolint.helm_values` says how Helm puts them together). `TargetValues.locate` finds the last source
+that supplied a values path, checked against the composed result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from todolint.helm_values import SET_FILE, UnknownSet, coalesce_values, merge_maps, parse_set
+from todolint.helm_values import GLOBAL, SET_FILE, UnknownSet, coalesce_chain, merge_maps, merge_tables, parse_set
 from todolint.models import FieldPath, Location
 from todolint.parse import Loader, NodeWalker
 
@@ -42,14 +45,99 @@ def value_at(tree: Any, path: FieldPath) -> tuple[bool, Any]:
     return True, tree
 
 
+@dataclass(frozen=True)
+class Layer:
+    """One values source as one chart sees it: the chart's path `p` is the source's `(*prefix, *p)`.
+
+    For a table a parent imports from a subchart (`import-values`), only parent paths under `at` come
+    from it, each looked up under `into` in the source instead.
+    """
+
+    source: ValuesSource
+    prefix: FieldPath = ()
+    at: FieldPath = ()
+    into: FieldPath = ()
+
+    def path_of(self, path: FieldPath) -> FieldPath | None:
+        """Where the chart's `path` is in this source; None when this source does not feed it."""
+        whole = (*self.prefix, *path)
+        if whole[: len(self.at)] != self.at:
+            return None
+        return (*self.into, *whole[len(self.at) :])
+
+    def shifted(self, prefix: FieldPath) -> Layer:
+        """This layer as a chart `prefix` below this one sees it."""
+        return Layer(self.source, (*prefix, *self.prefix), self.at, self.into)
+
+    def own_parts(self, path: FieldPath) -> int:
+        """How many of the last parts of `path_of(path)` are `path`'s own (not the chart's place above)."""
+        return len(path) - max(0, len(self.at) - len(self.prefix))
+
+
+@dataclass(frozen=True)
+class ChartValues:
+    """One chart's own values as Helm loads it: its values.yaml (None: it has none), the values keys of
+    its subcharts, and the tables it imports from them (`import-values`), in its Chart.yaml's order."""
+
+    own: ValuesSource | None
+    subcharts: frozenset[str] = frozenset()
+    imports: tuple[Imported, ...] = ()
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A table imported from the subchart under `key`: its table at `child` lands at `parent`."""
+
+    key: str
+    child: FieldPath
+    parent: FieldPath
+    values: ChartValues
+
+
+def effective_tree(chart: ChartValues) -> dict[str, Any]:
+    """The chart's values.yaml as Helm renders with it: what it imports below its own keys."""
+    own = _mapping(chart.own.tree if chart.own is not None else None)
+    imported: dict[str, Any] = {}
+    for item in chart.imports:
+        found_here, here = value_at(own, (item.key, *item.child))
+        found_there, there = value_at(effective_tree(item.values), item.child)
+        if found_here and not isinstance(here, dict):
+            continue  # Helm imports tables only; the parent's own non-table value is the one it reads
+        table = merge_tables(here if found_here else {}, there if found_there and isinstance(there, dict) else {})
+        if not (found_here or (found_there and isinstance(there, dict))):
+            continue
+        imported = merge_tables(imported, _under(item.parent, table))
+    return merge_tables(own, imported)
+
+
+def _defaults_layers(chart: ChartValues) -> list[Layer]:
+    """The layers of one chart's effective values.yaml, lowest first: an earlier import wins over a later
+    one, and the chart's own values.yaml over all of them."""
+    layers: list[Layer] = []
+    for item in reversed(chart.imports):
+        if item.values.own is not None:
+            layers.append(Layer(item.values.own, at=item.parent, into=item.child))
+        if chart.own is not None:
+            layers.append(Layer(chart.own, at=item.parent, into=(item.key, *item.child)))
+    if chart.own is not None:
+        layers.append(Layer(chart.own))
+    return layers
+
+
 @dataclass
 class TargetValues:
-    """The values of one target: each source with its lines, and the composed result Helm renders with."""
+    """The values of one chart of a target: each source as that chart sees it, and the composed result
+    its templates render with."""
 
-    sources: list[ValuesSource]
+    #: The sources of a path outside `global:`, lowest first.
+    layers: list[Layer]
+    #: The sources of a path under `global:`, lowest first.
+    global_layers: list[Layer]
     merged: Any
-    #: `--set` paths in order, or None when one could not be read (then no values location at all).
-    sets: list[tuple[FieldPath, Any]] | None
+    #: False when a `--set` could not be read: then no values location at all.
+    readable: bool = True
+    #: Every source, for counting what was read.
+    sources: list[ValuesSource] = field(default_factory=list)
 
     def kind_of(self, path: FieldPath) -> str:
         """ "seq" when the composed values hold a list at `path`, else "map"."""
@@ -62,63 +150,114 @@ class TargetValues:
         With `extend` (something is missing under `path`) any map at `path` is a place to add it: the
         last source that has one is the one that decides for this environment.
         """
-        if self.sets is None:
+        if not self.readable:
             return None
         found, merged = value_at(self.merged, path)
         if not found or (extend and not isinstance(merged, dict)):
             return None
         winner: Location | None = None
         winner_value: Any = None
-        for source in self.sources:
-            for end in range(1, len(path) + 1):
-                hit, value = value_at(source.tree, path[:end])
-                if not hit:
-                    break
-                if end == len(path):
-                    line = source.lines.get(path)
-                    winner = Location("values", source.file, line) if line else None
-                    winner_value = value
-                elif not isinstance(value, (dict, list)):
-                    winner = None
-                    break
-        for set_path, _value in self.sets:
-            common = min(len(set_path), len(path))
-            if set_path[:common] == path[:common]:
-                if extend and len(set_path) > len(path):
+        for layer in self.global_layers if path[:1] == (GLOBAL,) else self.layers:
+            where = layer.path_of(path)
+            if where is None:
+                continue
+            state, value = _lookup(layer.source.tree, where, len(where) - layer.own_parts(path))
+            if state == "absent":
+                continue
+            if state == "replaced":
+                winner = None
+                continue
+            if layer.source.file == SET_FILE:
+                if extend and isinstance(value, dict):
                     continue  # --set added a key beside the missing one; the file's map is still the place
-                winner = Location("values", SET_FILE, None) if len(set_path) >= len(path) else None
-                winner_value = merged if len(set_path) == len(path) else None
+                winner = Location("values", SET_FILE, None)
+            else:
+                line = layer.source.lines.get(where)
+                winner = Location("values", layer.source.file, line) if line else None
+            winner_value = value
         if winner is None:
             return None
         if extend:
-            return winner if isinstance(winner_value, dict) or winner.file == SET_FILE else None
+            return winner if isinstance(winner_value, dict) and winner.file != SET_FILE else None
         return winner if winner_value == merged else None
 
 
+def _lookup(tree: Any, where: FieldPath, fixed: int) -> tuple[str, Any]:
+    """("found", value) at `where`; ("absent", None) when the source does not reach it; ("replaced", None)
+    when, below its first `fixed` parts, the source holds something else that replaces the whole branch."""
+    for depth, part in enumerate(where):
+        if isinstance(part, str) and isinstance(tree, Mapping):
+            if part not in tree:
+                return "absent", None
+            tree = tree[part]
+        elif isinstance(part, int) and isinstance(tree, list):
+            if not 0 <= part < len(tree):
+                return "absent", None
+            tree = tree[part]
+        else:
+            return ("replaced" if depth > fixed else "absent"), None
+    return "found", tree
+
+
 def compose(defaults: ValuesSource | None, files: Sequence[ValuesSource], set_values: Sequence[str]) -> TargetValues:
-    """A target's values: `files` and `set_values` (the user-supplied values) over the chart's `defaults`."""
+    """A chart's values: `files` and `set_values` (the user-supplied values) over the chart's `defaults`."""
+    return compose_chain([ChartValues(defaults)], (), files, set_values)
+
+
+def compose_chain(
+    charts: Sequence[ChartValues], keys: Sequence[str], files: Sequence[ValuesSource], set_values: Sequence[str]
+) -> TargetValues:
+    """The values of the last of `charts`: the top chart first, each next one its parent's subchart under
+    `keys[k]`; `files` and `set_values` are the user-supplied values, given to the top chart."""
     supplied: dict[str, Any] = {}
     for source in files:
         supplied = merge_maps(supplied, _mapping(source.tree))
-    sets: list[tuple[FieldPath, Any]] | None = []
+    readable = True
+    sets: dict[str, Any] = {}
     try:
         for expression in set_values:
             for path, value in parse_set(expression):
                 tree = _set_tree(path, value)
                 if tree is None:
                     raise UnknownSet(expression)
-                supplied = merge_maps(supplied, tree)
-                assert sets is not None
-                sets.append((path, value))
+                sets = merge_maps(sets, tree)
     except UnknownSet:
-        sets = None
-    merged = coalesce_values(_mapping(defaults.tree) if defaults is not None else {}, supplied)
-    return TargetValues([*([defaults] if defaults is not None else []), *files], merged, sets)
+        readable = False
+    supplied = merge_maps(supplied, sets)
+    merged = coalesce_chain([effective_tree(c) for c in charts], [c.subcharts for c in charts], keys, supplied)
+    supplied_sources = [*files, ValuesSource(SET_FILE, sets, {})]
+    levels = [_level_layers(charts[: depth + 1], keys[:depth], supplied_sources) for depth in range(len(charts))]
+    own = [c.own for c in charts if c.own is not None]
+    return TargetValues(
+        layers=levels[-1],
+        global_layers=[layer for level in reversed(levels) for layer in level],
+        merged=merged if merged is not None else {},
+        readable=readable and merged is not None,
+        sources=[*own, *files],
+    )
+
+
+def _level_layers(charts: Sequence[ChartValues], keys: Sequence[str], supplied: Sequence[ValuesSource]) -> list[Layer]:
+    """The sources of the last of `charts`' own values, lowest first: its values.yaml, each parent's under
+    its key, then what the user supplied under it."""
+    layers: list[Layer] = []
+    for depth in range(len(charts) - 1, -1, -1):
+        layers.extend(layer.shifted(tuple(keys[depth:])) for layer in _defaults_layers(charts[depth]))
+    layers.extend(Layer(source, tuple(keys)) for source in supplied)
+    return layers
 
 
 def _mapping(tree: Any) -> dict[str, Any]:
     """A values file's tree as Helm merges it: a file that holds no mapping adds nothing."""
     return tree if isinstance(tree, dict) else {}
+
+
+def _under(path: FieldPath, table: dict[str, Any]) -> dict[str, Any]:
+    """`table` placed at `path` (Helm's `pathToMap`)."""
+    out: dict[str, Any] = table
+    for part in reversed(path):
+        out = {str(part): out}
+    return out
 
 
 def _set_tree(path: FieldPath, value: Any) -> dict[str, Any] | None:
@@ -131,10 +270,12 @@ def _set_tree(path: FieldPath, value: Any) -> dict[str, Any] | None:
     return tree if isinstance(tree, dict) else None
 
 
-def load_values(file: str) -> ValuesSource | None:
-    """The values file `file` with the line of each path, or None when it cannot be read or parsed."""
+def load_values(file: str, text: str | None = None) -> ValuesSource | None:
+    """The values file `file` (its `text` when given) with the line of each path, or None when it cannot
+    be read or parsed."""
     try:
-        text = Path(file).read_text(encoding="utf-8-sig")
+        if text is None:
+            text = Path(file).read_text(encoding="utf-8-sig")
         node = yaml.compose(text, Loader=Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
         return None
@@ -148,4 +289,15 @@ def load_values(file: str) -> ValuesSource | None:
     return ValuesSource(file, tree, walker.lines)
 
 
-__all__ = ["TargetValues", "ValuesSource", "compose", "load_values", "value_at"]
+__all__ = [
+    "ChartValues",
+    "Imported",
+    "Layer",
+    "TargetValues",
+    "ValuesSource",
+    "compose",
+    "compose_chain",
+    "effective_tree",
+    "load_values",
+    "value_at",
+]
