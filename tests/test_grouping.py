@@ -321,20 +321,25 @@ def test_a_rendered_line_is_never_given_as_a_line_of_the_template() -> None:
         "spec.x", "bad", "c/templates/d.yaml", 31, (rendered, template), None, ("dev",),
     )  # fmt: skip
     assert describe(rendered) == "rendered Deployment/c-dev line 31"
-    # JSON keeps the line; the first location's object says it counts in the rendered Deployment.
-    assert (finding_dict(finding, "f")["file"], finding_dict(finding, "f")["line"]) == ("c/templates/d.yaml", 31)
+    # JSON keeps the line and names the rendered Deployment it counts in, never the template.
+    assert (finding_dict(finding, "f")["file"], finding_dict(finding, "f")["line"]) == ("Deployment/c-dev", 31)
     assert finding_dict(finding, "f")["locations"][0] == {
-        "kind": "rendered", "file": "c/templates/d.yaml", "line": 31, "object": "Deployment/c-dev"
+        "kind": "rendered", "file": "Deployment/c-dev", "line": 31, "object": "Deployment/c-dev"
     }  # fmt: skip
-    assert place(finding) == "c/templates/d.yaml"
-    assert command(finding).startswith("::error file=c/templates/d.yaml,title=TL010 schema-invalid::")
+    assert place(finding) == "Deployment/c-dev:31:1"
+    # GitHub: no file holds the line, so the annotation names none and says which line it is.
+    assert command(finding) == (
+        "::error title=TL010 schema-invalid::c [dev] Deployment/c-dev spec.x: bad "
+        "(rendered Deployment/c-dev line 31: no values or template line found)"
+    )
     from todolint.report.sarif import result_object
 
     sarif = result_object(finding, {}, fingerprint="f", linted={}, root=str(ROOT))
-    assert sarif["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "c/templates/d.yaml", "uriBaseId": "%SRCROOT%"}
+    assert "physicalLocation" not in sarif["locations"][0]
+    assert sarif["locations"][0]["message"] == {
+        "text": "rendered Deployment/c-dev line 31: no values or template line found (rendered from c/templates/d.yaml)"
     }
-    assert sarif["relatedLocations"][0] == {"id": 1, "message": {"text": "rendered Deployment/c-dev line 31"}}
+    assert sarif["relatedLocations"] == [{"id": 1, "message": {"text": "rendered Deployment/c-dev line 31"}}]
 
 
 def _hit(env: str, path: str, message: str, line: int = 7, suppressed: str | None = None) -> Finding:

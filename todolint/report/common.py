@@ -29,11 +29,32 @@ def where(location: Location) -> str:
 def describe(location: Location) -> str:
     """A location named as what it is: `template charts/x/templates/a.yaml:3`, `values x/values.yaml:2`,
     and for a line of a chart's rendered output `rendered Deployment/x line 31` (never `file:line`: that
-    line is no line of the template file)."""
+    line is no line of the template file). A file inside a packaged chart says that nobody can edit it."""
     if location.object is None:
-        return f"{location.kind} {where(location)}"
-    what = location.object or f"output of {location.file}"
-    return f"rendered {what}" + (f" line {location.line}" if location.line else "")
+        archive = packaged(location)
+        return f"{location.kind} {where(location)}" + (f" ({PACKAGED})" if archive else "")
+    return f"rendered {shown_file(location)}" + (f" line {location.line}" if location.line else "")
+
+
+#: What a location inside a packaged chart (`charts/x-1.0.0.tgz:x/values.yaml`) adds to its name.
+PACKAGED = "in a packaged chart: nobody can edit it in place"
+
+
+def shown_file(location: Location) -> str:
+    """The file a report names for `location`: for a line of a chart's rendered output, the rendered object
+    it counts in (`Deployment/x`), never the template whose line it is not; else the file itself."""
+    if location.object is None:
+        return location.file
+    return location.object or f"output of {location.file}"
+
+
+def packaged(location: Location) -> str | None:
+    """The packaged chart (`charts/backend-0.1.0.tgz`) whose file `location` names, or None: such a file is
+    a member of an archive, named `<archive>:<member>`, and exists in no folder."""
+    if location.object is not None:
+        return None
+    ends = [at + len(mark) - 1 for mark in (".tgz:", ".tar.gz:") if (at := location.file.rfind(mark)) >= 0]
+    return location.file[: max(ends)] if ends else None
 
 
 def is_file_line(location: Location) -> bool:
@@ -76,11 +97,14 @@ def target_inputs(target: Target) -> str:
 
 
 __all__ = [
+    "PACKAGED",
     "describe",
     "headline",
     "is_file_line",
+    "packaged",
     "repository_path",
     "repository_root",
+    "shown_file",
     "subject",
     "target_inputs",
     "where",

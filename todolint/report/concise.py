@@ -1,8 +1,9 @@
 """`--format concise`: one line per finding, `file:line:col: CODE [envs] subject field: message`, as ruff
 and flake8 print them, for editors' quickfix lists and for grep.
 
-The place is the finding's most editable location; a finding with no line of a file (a rendered line of
-a chart render, a chart-wide problem) gives the file alone. Suppressed findings are left out; nothing
+The place is the finding's most editable location; a finding placed only by a line of a chart's rendered
+output names the rendered object in the file's place (`Deployment/x:31:1`, no file of the chart), and a
+chart-wide problem with no line gives the file alone. Suppressed findings are left out; nothing
 else is printed (`--statistics` prints its counts instead).
 """
 
@@ -13,17 +14,18 @@ from typing import TextIO
 from todolint.group import chart_environments
 from todolint.models import Finding, Result
 from todolint.report import ReportOptions
-from todolint.report.common import headline, is_file_line
+from todolint.report.common import headline, is_file_line, shown_file
 
 
 def place(finding: Finding) -> str:
-    """`file:line:col`, or `file` when no line of it is known."""
+    """`file:line:col`, or `file` when no line of it is known; for a finding placed only by a line of a
+    chart's rendered output, the rendered object in the file's place (`Deployment/x:31:1`)."""
     primary = finding.locations[0] if finding.locations else None
     if primary is None:
         return finding.file or "-"
-    if primary.line is None or not is_file_line(primary):
+    if primary.line is None or (primary.object is None and not is_file_line(primary)):
         return primary.file or "-"
-    return f"{primary.file}:{primary.line}:{primary.column or 1}"
+    return f"{shown_file(primary)}:{primary.line}:{primary.column or 1}"
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:

@@ -2,7 +2,8 @@
 
 `::error file=F,line=L,title=T::chart [envs] subject: message` per finding that counts, once for all its
 environments (warning → `::warning`, info → `::notice`); suppressed findings are left out. A line of a
-chart's rendered output is no line of the file: such a finding is annotated on the file alone. Files are
+chart's rendered output is no line of any file: a finding placed only by one names no file, and its
+message says which rendered line it is (`rendered Deployment/x line 31`). Files are
 named from the repository root (the folder holding `.git`), as GitHub expects, from any working
 directory. Values are escaped as the runner expects, names like every other rendered text.
 """
@@ -16,7 +17,15 @@ from typing import TextIO
 from todolint.group import chart_environments
 from todolint.models import Finding, Result, Severity, printable
 from todolint.report import ReportOptions
-from todolint.report.common import headline, is_file_line, repository_path, repository_root
+from todolint.report.common import (
+    PACKAGED,
+    describe,
+    headline,
+    is_file_line,
+    packaged,
+    repository_path,
+    repository_root,
+)
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -35,7 +44,8 @@ def command(finding: Finding, linted: Mapping[str, tuple[str, ...]] | None = Non
     props = []
     primary = finding.locations[0] if finding.locations else None
     file = printable(finding.file)
-    if file and file not in ("-", "<stdin>", "--set"):
+    rendered = primary is not None and primary.object is not None
+    if file and file not in ("-", "<stdin>", "--set") and not rendered:
         if root is not None:
             file = repository_path(file, root) or file
         props.append(f"file={_escape_property(file)}")
@@ -43,6 +53,10 @@ def command(finding: Finding, linted: Mapping[str, tuple[str, ...]] | None = Non
             props.append(f"line={finding.line}")
     props.append(f"title={_escape_property(f'{finding.code} {finding.name}')}")
     message = f"{finding.chart} {headline(finding, linted or {})}"
+    if primary is not None and rendered:
+        message += f" ({describe(primary)}: no values or template line found)"
+    elif primary is not None and packaged(primary):
+        message += f" ({PACKAGED})"
     return f"::{COMMANDS[finding.severity]} {','.join(props)}::{_escape_data(message)}"
 
 

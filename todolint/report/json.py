@@ -15,7 +15,7 @@ from todolint.baseline import fingerprints
 from todolint.group import set_keys
 from todolint.models import Edit, Finding, Location, Result, Severity, TargetResult, printable
 from todolint.report import ReportOptions
-from todolint.report.common import also_list
+from todolint.report.common import also_list, shown_file
 from todolint.version import __version__
 
 #: Bump when a field changes meaning or disappears; adding a field keeps the version.
@@ -23,8 +23,14 @@ JSON_VERSION = 2
 
 
 def location_dict(location: Location) -> dict[str, Any]:
-    """A location as the JSON report writes it: `object` null when `line` is a line of `file`."""
-    return {"kind": location.kind, "file": printable(location.file), "line": location.line, "object": location.object}
+    """A location as the JSON report writes it: `object` null when `line` is a line of `file`; a line of a
+    chart's rendered output names the rendered object as its `file` too, never the template."""
+    return {
+        "kind": location.kind,
+        "file": printable(shown_file(location)),
+        "line": location.line,
+        "object": location.object,
+    }
 
 
 def fix_dict(edit: Edit) -> dict[str, Any]:
@@ -38,6 +44,12 @@ def fix_dict(edit: Edit) -> dict[str, Any]:
         "end_column": edit.end_column,
         "replacement": edit.text,
     }
+
+
+def _primary_file(finding: Finding) -> str:
+    """The finding's `file`: its first location's, as `location_dict` names it."""
+    primary = finding.locations[0] if finding.locations else None
+    return shown_file(primary) if primary is not None and primary.object is not None else finding.file
 
 
 def finding_dict(finding: Finding, fingerprint: str, fix: Edit | None = None) -> dict[str, Any]:
@@ -54,7 +66,7 @@ def finding_dict(finding: Finding, fingerprint: str, fix: Edit | None = None) ->
         "object": finding.object,
         "path": finding.path,
         "message": finding.message,
-        "file": printable(finding.file),
+        "file": printable(_primary_file(finding)),
         "line": finding.line,
         "locations": [location_dict(loc) for loc in finding.locations],
         "fingerprint": fingerprint,

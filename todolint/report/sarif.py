@@ -5,9 +5,10 @@ default level; no helpUri: todolint has no web site, and a link that leads nowhe
 One result per root cause (todolint.group), its environments in the message and properties. A result points at the
 file and line of its most editable location; the other locations become `relatedLocations`. A line of
 a chart's rendered output is no line of the template file, so it is never a physical location: it is a
-related location with a message (`rendered Deployment/x line 31`), and the result keeps the template
-file without a region. URIs are relative to the repository root (`%SRCROOT%`: the folder holding `.git`
-above the working directory, else the working directory), so the report is the same from any folder.
+related location with a message (`rendered Deployment/x line 31`), and a result placed only by one names
+no file (its location is the object, with that message). URIs are relative to the repository root
+(`%SRCROOT%`: the folder holding `.git` above the working directory, else the working directory), so the
+report is the same from any folder.
 `partialFingerprints` hash what a finding is about, never its line, and are unique within a run, so
 that a viewer tracks each alert across runs. Suppressed findings are kept, with `suppressions`.
 """
@@ -24,7 +25,16 @@ from todolint.baseline import fingerprints
 from todolint.group import chart_environments
 from todolint.models import Edit, Finding, Location, Result, Severity, printable
 from todolint.report import ReportOptions
-from todolint.report.common import also_list, describe, headline, is_file_line, repository_path, repository_root
+from todolint.report.common import (
+    PACKAGED,
+    also_list,
+    describe,
+    headline,
+    is_file_line,
+    packaged,
+    repository_path,
+    repository_root,
+)
 from todolint.rules.base import Rule
 from todolint.rules.docs import explain_text
 from todolint.version import __version__
@@ -107,11 +117,8 @@ def fix_object(edit: Edit, root: str) -> dict[str, Any]:
 def _related(location: Location, index: int, root: str) -> dict[str, Any]:
     if location.object is not None:  # a line of rendered output: named, never a file position
         return {"id": index, "message": {"text": describe(location)}}
-    return {
-        "id": index,
-        "physicalLocation": _physical(location, root),
-        "message": {"text": f"{location.kind} location"},
-    }
+    words = f"{location.kind} location" + (f" {PACKAGED}" if packaged(location) else "")
+    return {"id": index, "physicalLocation": _physical(location, root), "message": {"text": words}}
 
 
 def result_object(
@@ -124,10 +131,17 @@ def result_object(
     fix: Edit | None = None,
 ) -> dict[str, Any]:
     """One SARIF `result`. Its physical location is the file and line of the first location (for a rendered
-    line, the file alone, and the line in words as a related location); a logical location names each object
-    it is found in. `rule_index`: code → index in `tool.driver.rules`; `linted`: chart → environments linted."""
+    line, none: the location says the line in words, and so does a related location); a logical location
+    names each object it is found in. `rule_index`: code → index in `tool.driver.rules`; `linted`: chart →
+    environments linted."""
     primary = finding.locations[0] if finding.locations else Location("template", finding.file, finding.line)
-    location: dict[str, Any] = {"physicalLocation": _physical(primary, root)}
+    location: dict[str, Any] = {}
+    if primary.object is None:
+        location["physicalLocation"] = _physical(primary, root)
+        if packaged(primary):
+            location["message"] = {"text": f"{primary.kind} location {PACKAGED}"}
+    else:  # only a rendered line: no file holds it, so the result names none
+        location["message"] = {"text": f"{describe(primary)}: no values or template line found"}
     if finding.kind:
         # One line of source may give the finding in several objects (todolint.group): each is a
         # logical location of the one physical line.
@@ -136,8 +150,14 @@ def result_object(
             {"name": name, "fullyQualifiedName": f"{finding.chart}/{kind}/{name}", "kind": "object"}
             for kind, name in objects
         ]
-    # The primary location, when it is a rendered line, is said in words too: the physical one has no line.
-    related = list(finding.locations[1:] if primary.object is None else finding.locations)
+    # The primary location, when it is a rendered line, is said in words too: it has no physical one; nor
+    # does the template no line of which could be traced (the words name it), so the result names no file.
+    related = list(finding.locations[1:])
+    if primary.object is not None:
+        related = [primary, *(loc for loc in related if loc.object is not None or loc.line is not None)]
+        templates = [loc.file for loc in finding.locations if loc.kind == "template" and loc.line is None]
+        if templates:
+            location["message"]["text"] += f" (rendered from {printable(templates[0])})"
     out: dict[str, Any] = {
         "ruleId": finding.code,
         "level": LEVELS[finding.severity],

@@ -15,7 +15,7 @@ from typing import TextIO
 from todolint.group import chart_environments, env_label
 from todolint.models import Edit, Finding, Result, Severity, printable
 from todolint.report import ReportOptions
-from todolint.report.common import describe, target_inputs, where
+from todolint.report.common import describe, packaged, target_inputs, where
 from todolint.version import __version__
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -165,6 +165,9 @@ def _finding(
     )
     field = f"{finding.path}: " if finding.path else ""
     out.line((f"      {field}{finding.message}", ""))
+    archive = packaged(primary) if primary is not None else None
+    if archive:
+        out.line((f"      {archive} is a packaged chart: nobody can edit its files in place", ""), style="dim")
     from todolint.report.frames import code_frame, frame_location  # only for a finding: a clean run needs neither
 
     frame_at = frame_location(finding)
