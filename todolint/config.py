@@ -174,6 +174,9 @@ def _validate(raw: Any, where: str) -> None:
     error = errors[0]
     at = _where(list(error.absolute_path))
     prefix = f"{where}: {at}: " if at else f"{where}: "
+    if "propertyNames" in error.schema_path:  # a key, not a value, is wrong: say what a key may be
+        rule = schema()["$defs"]["chart-key"]["description"]
+        raise ConfigError(f"{prefix}{error.instance!r}: not a chart key ({rule[0].lower()}{rule[1:].rstrip('.')})")
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         unknown = sorted(k for k in error.instance if k not in allowed)[0]
@@ -185,7 +188,7 @@ def _validate(raw: Any, where: str) -> None:
     raise ConfigError(f"{prefix}{error.message}")
 
 
-def _set_expression(key: str, value: object) -> str:
+def set_expression(key: str, value: object) -> str:
     """`key=value` as Helm's --set reads it: booleans in YAML's spelling, commas escaped."""
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return f"{key}={text.replace(chr(92), chr(92) * 2).replace(',', chr(92) + ',')}"
@@ -214,17 +217,41 @@ def _chart_layout(raw: Mapping[str, Any], where: str) -> ChartLayout:
         values=groups,
         set_values=None
         if sets is None
-        else {env: tuple(_set_expression(k, v) for k, v in pairs.items()) for env, pairs in sets.items()},
+        else {env: tuple(set_expression(k, v) for k, v in pairs.items()) for env, pairs in sets.items()},
     )
 
 
-def _layout(raw: Mapping[str, Any], where: str, shown: str) -> Layout:
+def is_folder_key(key: str) -> bool:
+    """Whether a `charts:` key names a chart folder (it has a `/`: `helm/todo-app`, `./chart`) rather
+    than a chart's name (Chart.yaml's `name`, which has none)."""
+    return "/" in key
+
+
+def _chart_folder(key: str, base: Path, where: str) -> str:
+    """A `charts:` folder key → the folder, resolved against the config file's folder."""
+    if key.startswith("/") or "\\" in key or re.match(r"^[A-Za-z]:", key):
+        raise ConfigError(
+            f"{where}: charts.{key}: a chart folder is written relative to the config file, with `/` "
+            "between folders (`helm/todo-app`, `./chart`)"
+        )
+    return (base / key).resolve().as_posix()
+
+
+def _layout(raw: Mapping[str, Any], where: str, shown: str, base: Path) -> Layout:
+    charts = raw.get("charts", {})
     try:
         return Layout(
             source=shown,
             every=_chart_layout(raw, f"{where}: "),
             charts={
-                name: _chart_layout(entry, f"{where}: charts.{name}.") for name, entry in raw.get("charts", {}).items()
+                name: _chart_layout(entry, f"{where}: charts.{name}.")
+                for name, entry in charts.items()
+                if not is_folder_key(name)
+            },
+            folders={
+                key: (_chart_folder(key, base, where), _chart_layout(entry, f"{where}: charts.{key}."))
+                for key, entry in charts.items()
+                if is_folder_key(key)
             },
         )
     except PatternError as exc:
@@ -272,7 +299,7 @@ def load_config(path: Path) -> Config:
         policies=None if policies is None else tuple(rel(p) for p in policies),
         baseline=rel(raw["baseline"]) if "baseline" in raw else None,
         exemptions=exemptions,
-        layout=_layout(raw, where, shown),
+        layout=_layout(raw, where, shown, base),
     )
 
 
@@ -334,9 +361,11 @@ __all__ = [
     "check_selectors",
     "find_config",
     "has_todolint_table",
+    "is_folder_key",
     "load_config",
     "resolve_config",
     "schema",
     "schema_path",
+    "set_expression",
     "severities_for",
 ]

@@ -35,6 +35,18 @@ class ChartRef:
 
     path: str
     name: str
+    #: How the matrix and the reports name it: `name (path)` when another chart found has its name, else "".
+    label: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The chart's name in the matrix, findings and reports: its label, else its name."""
+        return self.label or self.name
+
+
+def chart_label(name: str, path: str) -> str:
+    """`todo-app (helm-chart)`: how a chart is told apart from another of its name, by its folder."""
+    return f"{name} ({path})"
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,10 @@ def discover(paths: Sequence[str], *, only_charts: bool = False) -> Inputs:
             f"{libraries[0]}: a library chart; Helm renders it only through the charts that depend on it"
         )
     ordered = sorted(charts.values(), key=lambda c: (c.path, c.name))
+    names = [chart.name for chart in ordered]
+    ordered = [
+        dataclasses.replace(c, label=chart_label(c.name, c.path)) if names.count(c.name) > 1 else c for c in ordered
+    ]
     return Inputs(charts=tuple(ordered), manifests=tuple(manifests))
 
 
@@ -232,6 +248,9 @@ class Layout:
     source: str = ""
     every: ChartLayout = field(default_factory=ChartLayout)
     charts: Mapping[str, ChartLayout] = field(default_factory=dict)
+    #: Per-chart settings by chart folder (a `charts:` key with a `/`): the key as written → (the folder,
+    #: resolved, and its settings); they win over an entry by name.
+    folders: Mapping[str, tuple[str, ChartLayout]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -268,11 +287,18 @@ class MatrixRow:
 COMMAND_LINE = "command line"
 
 
-def _layers(chart: str, layout: Layout) -> list[tuple[ChartLayout, str]]:
-    """The config's settings for `chart`, most specific first, each with how to name where it was said."""
+def _layers(chart: ChartRef, layout: Layout) -> list[tuple[ChartLayout, str]]:
+    """The config's settings for `chart`, most specific first (its folder's entry, its name's, the top
+    level), each with how to name where it was said."""
     layers: list[tuple[ChartLayout, str]] = []
-    if chart in layout.charts:
-        layers.append((layout.charts[chart], f"{layout.source} charts.{chart}"))
+    if layout.folders:
+        folder = Path(chart.path).resolve().as_posix()
+        for key, (where, entry) in layout.folders.items():
+            if where == folder:
+                layers.append((entry, f"{layout.source} charts.{key}"))
+                break
+    if chart.name in layout.charts:
+        layers.append((layout.charts[chart.name], f"{layout.source} charts.{chart.name}"))
     layers.append((layout.every, layout.source))
     return layers
 
@@ -295,7 +321,7 @@ def _by_env(mapping: Mapping[str, tuple[Any, ...]], env: str) -> tuple[Any, ...]
 def resolve_target(chart: ChartRef, env: str, contract: Contract, options: MatrixOptions) -> MatrixRow:
     """One chart × environment: the command line over the config's chart entry over the config over the
     contract; values files and --set from the config come first, the command line's after them."""
-    layers = _layers(chart.name, options.layout)
+    layers = _layers(chart, options.layout)
     release, release_from = _pattern("release", options.release, layers, contract)
     namespace, namespace_from = _pattern("namespace", options.namespace, layers, contract)
     groups: tuple[tuple[str, ...], ...] = contract.values_files
@@ -315,7 +341,7 @@ def resolve_target(chart: ChartRef, env: str, contract: Contract, options: Matri
     if options.set_values:
         set_from.append(COMMAND_LINE)
     target = Target(
-        chart=chart.name,
+        chart=chart.shown,
         chart_path=chart.path,
         env=env,
         release=fill(release, chart=chart.name, env=env),
@@ -392,8 +418,24 @@ def effective_contract(
         environments=matrix,
         release_pattern=_pattern("release", None, every, contract)[0],
         namespace_pattern=_pattern("namespace", None, every, contract)[0],
-        chart_patterns=per_chart,
+        chart_patterns=_folder_patterns(layout, contract) + per_chart,
     )
+
+
+def _folder_patterns(layout: Layout, contract: Contract) -> tuple[tuple[str, str, str], ...]:
+    """The rules' per-chart patterns of the `charts:` entries by folder, under the name the chart is shown
+    by when another has its name (`todo-app (helm-chart)`) and under its own name when no entry by name
+    and no other folder's entry says it; `{chart}` filled with the chart's name, which the label is not."""
+    out: list[tuple[str, str, str]] = []
+    names = [(chart_name(Path(folder)), folder, entry) for folder, entry in layout.folders.values()]
+    for name, folder, entry in names:
+        layers = [(entry, ""), *([(layout.charts[name], "")] if name in layout.charts else []), (layout.every, "")]
+        release = _pattern("release", None, layers, contract)[0].replace("{chart}", name)
+        namespace = _pattern("namespace", None, layers, contract)[0].replace("{chart}", name)
+        out.append((chart_label(name, display_path(Path(folder))), release, namespace))
+        if name not in layout.charts and [n for n, _, _ in names].count(name) == 1:
+            out.append((name, release, namespace))
+    return tuple(out)
 
 
 def _envs_beyond(
@@ -420,7 +462,8 @@ def _envs_beyond(
 
 def _check_env_keys(layout: Layout, matrix: Sequence[str]) -> None:
     """`values` and `set` keyed by an environment outside the matrix are typos, not settings."""
-    for name, layer in [("", layout.every), *((f"charts.{c}.", chart) for c, chart in sorted(layout.charts.items()))]:
+    entries = [*sorted(layout.charts.items()), *((key, entry) for key, (_, entry) in sorted(layout.folders.items()))]
+    for name, layer in [("", layout.every), *((f"charts.{c}.", chart) for c, chart in entries)]:
         for key, mapping in (("values", layer.values), ("set", layer.set_values)):
             for env in sorted(mapping or {}):
                 if env != EVERY_ENV and env not in matrix:

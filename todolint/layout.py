@@ -1,134 +1,29 @@
-"""Adopting todolint on a repository: `todolint init` guesses the layout and writes `.todolint.yaml`;
-`todolint config` shows the matrix the settings give.
-
-The guesses come from the files only: environments and the values-file naming from the values files'
-names (`values-{env}.yaml`, `values.{env}.yaml`, `values/{env}.yaml`, `env/{env}/values.yaml`), the
-namespace from a `namespace:` (or `global.namespace:`) the values set, and the release from the chart's
-shape (an umbrella chart is one release, `{chart}`; other charts one per environment, `{chart}-{env}`).
+"""Adopting todolint on a repository: `todolint init` writes `.todolint.yaml` from what the charts' files
+and the repository's install commands say (`todolint.layout_guess`, `todolint.adopt`); `todolint config`
+shows the matrix the settings give and where each setting comes from, down to the install command that
+gives the same value (`deploy.sh:12`).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import yaml
-
+from todolint.adopt import chart_installs
+from todolint.adopt.envs import DEFAULT_ENV, ordered
 from todolint.config import PYPROJECT, YAML_NAMES, has_todolint_table, schema_path
 from todolint.contract import Contract
-from todolint.discover import ChartRef, MatrixRow, chart_meta, discover
+from todolint.discover import EVERY_ENV, ChartRef, Layout, MatrixRow, discover
+from todolint.layout_guess import PER_ENV_RELEASE, ChartGuess, command_origins, guess_chart
 
-#: The usual order of environments, so that a guessed matrix reads as people write it.
-ENV_ORDER = ("dev", "development", "test", "qa", "staging", "stage", "uat", "preprod", "prod", "production")
-#: The values-file namings todolint recognises, the most common first.
-NAMINGS = (
-    "values-{env}.yaml",
-    "values.{env}.yaml",
-    "values/{env}.yaml",
-    "env/{env}/values.yaml",
-    "environments/{env}/values.yaml",
-    "values-{env}.yml",
-    "values.{env}.yml",
-    "values/{env}.yml",
-)
-UMBRELLA_RELEASE = "{chart}"
-PER_ENV_RELEASE = "{chart}-{env}"
+#: Setting → origins of one chart × environment, by (chart path, env): what `todolint config` adds.
+Commands = Mapping[tuple[str, str], Mapping[str, str]]
 
 
 class LayoutError(Exception):
     """`todolint init` cannot write the file; the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class ChartGuess:
-    """What the files of one chart say about its layout."""
-
-    chart: ChartRef
-    naming: str | None
-    environments: tuple[str, ...]
-    release: str
-    namespace: str | None
-    why_release: str
-
-
-def _envs_named(chart_dir: Path, naming: str) -> list[str]:
-    """The environments that have a values file of this naming in the chart."""
-    prefix, suffix = naming.split("{env}")
-    found = []
-    for path in sorted(chart_dir.glob(f"{prefix}*{suffix}")):
-        env = path.relative_to(chart_dir).as_posix()[len(prefix) : -len(suffix)]
-        if path.is_file() and env and "/" not in env and "." not in env:
-            found.append(env)
-    return found
-
-
-def _values_namespace(path: Path) -> str | None:
-    """The namespace a values file sets: `namespace:` or `global.namespace:` (a non-empty string)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    shared = data.get("global")
-    for value in (data.get("namespace"), shared.get("namespace") if isinstance(shared, dict) else None):
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def _namespace_pattern(chart_dir: Path, naming: str | None, envs: Sequence[str]) -> str | None:
-    """One namespace for every environment, a pattern with {env}, or None when the values say nothing."""
-    base = _values_namespace(chart_dir / "values.yaml")
-    if not envs or naming is None:
-        return base
-    by_env = {env: _values_namespace(chart_dir / naming.format(env=env)) or base for env in envs}
-    names = set(by_env.values())
-    if None in names:
-        return None
-    if len(names) == 1:
-        return names.pop()
-    patterns = {str(ns).replace(env, "{env}") for env, ns in by_env.items()}
-    every_env_named = all(env in str(ns) for env, ns in by_env.items())
-    return patterns.pop() if len(patterns) == 1 and every_env_named else None
-
-
-def _is_umbrella(chart_dir: Path) -> bool:
-    """A chart that holds or depends on local subcharts: the whole app as one release."""
-    subcharts = chart_dir / "charts"
-    if subcharts.is_dir() and any((sub / "Chart.yaml").is_file() for sub in subcharts.iterdir()):
-        return True
-    deps = chart_meta(chart_dir).get("dependencies")
-    return isinstance(deps, list) and any(
-        isinstance(d, dict) and str(d.get("repository", "")).startswith("file://") for d in deps
-    )
-
-
-def guess_chart(chart: ChartRef) -> ChartGuess:
-    """What the chart's files say: the values-file naming that names the most environments (of equals, the
-    first in NAMINGS; None when no file has one), those environments, the release pattern (`{chart}` for an
-    umbrella chart, else `{chart}-{env}`) and the namespace the values set."""
-    chart_dir = Path(chart.path)
-    found = [(len(_envs_named(chart_dir, n)), -i, n) for i, n in enumerate(NAMINGS)]
-    count, _, naming = max(found)
-    envs = tuple(_envs_named(chart_dir, naming)) if count else ()
-    umbrella = _is_umbrella(chart_dir)
-    return ChartGuess(
-        chart=chart,
-        naming=naming if count else None,
-        environments=envs,
-        release=UMBRELLA_RELEASE if umbrella else PER_ENV_RELEASE,
-        namespace=_namespace_pattern(chart_dir, naming if count else None, envs),
-        why_release="an umbrella chart: one release for the whole app" if umbrella else "",
-    )
-
-
-def _ordered(envs: set[str]) -> list[str]:
-    known = [env for env in ENV_ORDER if env in envs]
-    return known + sorted(envs - set(known))
 
 
 def _agreed(values: Sequence[str | None], default: str | None) -> str | None:
@@ -158,58 +53,140 @@ def _schema_line(folder: Path) -> str:
     )
 
 
+def _key(mapping: Mapping[str, tuple[object, ...]] | None) -> tuple[object, ...] | None:
+    return None if mapping is None else tuple(sorted(mapping.items()))
+
+
+def _note(origin: str | None) -> str:
+    return f"  # {origin}" if origin else ""
+
+
+def _values_lines(values: Mapping[str, tuple[str, ...]], indent: str, note: str) -> list[str]:
+    if list(values) == [EVERY_ENV]:
+        return [f"{indent}values: [{', '.join(_q(v) for v in values[EVERY_ENV])}]{note}"]
+    return [f"{indent}values:{note}"] + [
+        f"{indent}  {_q(env)}: [{', '.join(_q(v) for v in values[env])}]" for env in ordered(values)
+    ]
+
+
+def _set_lines(sets: Mapping[str, tuple[tuple[str, str], ...]], indent: str, note: str) -> list[str]:
+    envs = [EVERY_ENV, *ordered(e for e in sets if e != EVERY_ENV)] if EVERY_ENV in sets else ordered(sets)
+    pairs = {env: ", ".join(f"{_q(k)}: {_q(v)}" for k, v in sets[env]) for env in envs}
+    return [f"{indent}set:{note}"] + [f"{indent}  {_q(env)}: {{{pairs[env]}}}" for env in envs]
+
+
+def _all_said(guesses: Sequence[ChartGuess], setting: str) -> str | None:
+    """The commands that give every chart this setting, or None when one chart's comes from elsewhere."""
+    said = [g.said.get(setting) for g in guesses]
+    if not said or None in said:
+        return None
+    return ", ".join(dict.fromkeys(o for s in said if s for o in s.split(", ")))
+
+
+def _envs_from(guesses: Sequence[ChartGuess], envs: Sequence[str]) -> str:
+    installed = any(g.installs for g in guesses)
+    named = any(g.naming for g in guesses)
+    if not installed:
+        return "found in the values files' names" if named else "the contract's: no values-<env> file found"
+    said = "found in the install commands" + (" and the values files' names" if named else "")
+    if DEFAULT_ENV in envs:
+        said += f"; {_q(DEFAULT_ENV)}: one that names no environment, with the chart's values.yaml alone"
+    return said
+
+
 def config_text(root: Path, guesses: Sequence[ChartGuess], contract: Contract) -> str:
     """The commented `.todolint.yaml` for these guesses."""
-    envs = _ordered({env for g in guesses for env in g.environments}) or list(contract.environments)
-    namings = [g.naming for g in guesses]
-    values = _agreed(namings, None)
+    envs = ordered({env for g in guesses for env in g.environments}) or list(contract.environments)
+    values_keys = [_key(g.values) for g in guesses]
+    values_key = values_keys[0] if values_keys and values_keys[0] is not None and len(set(values_keys)) == 1 else None
+    values = guesses[0].values if values_key is not None else None
+    set_keys = [_key(g.set_values) for g in guesses]
+    sets = guesses[0].set_values if set_keys and set_keys[0] is not None and len(set(set_keys)) == 1 else None
     release = _agreed([g.release for g in guesses], PER_ENV_RELEASE) or PER_ENV_RELEASE
     namespace = _agreed([g.namespace for g in guesses], contract.namespace_pattern) or contract.namespace_pattern
-    found_envs = "found in the values files' names" if any(namings) else "the contract's: no values-<env> file found"
+    agreed_release = len({g.release for g in guesses}) == 1
+    agreed_namespace = len({g.namespace for g in guesses}) == 1
     lines = [
         _schema_line(root),
         "# todolint's configuration, written by `todolint init` from the charts it found. Check the guesses,",
         "# run `todolint config` to see the chart × environment matrix they give, then commit this file.",
         "",
-        f"# The environments to lint ({found_envs}).",
+        f"# The environments to lint ({_envs_from(guesses, envs)}).",
         f"environments: [{', '.join(_q(env) for env in envs)}]",
         "",
         "# Helm release name and namespace of a chart in an environment; placeholders: {chart}, {env}.",
-        f"release: {_q(release)}",
-        f"namespace: {_q(namespace)}",
+        f"release: {_q(release)}{_note(_all_said(guesses, 'release') if agreed_release else None)}",
+        f"namespace: {_q(namespace)}{_note(_all_said(guesses, 'namespace') if agreed_namespace else None)}",
     ]
     if values:
         lines += [
             "",
             "# Values files read after the chart's values.yaml, relative to the chart folder ({chart}, {env}).",
-            f"values: [{_q(values)}]",
+            *_values_lines(values, "", _note(_all_said(guesses, "values"))),
         ]
-    lines += _chart_entries(guesses, release=release, namespace=namespace, values=values)
+    if sets:
+        lines += [
+            "",
+            '# Helm --set values per environment ("*": every one); non-secret values only: this file is committed.',
+            *_set_lines(sets, "", _note(_all_said(guesses, "set"))),
+        ]
+    lines += _chart_entries(guesses, release=release, namespace=namespace, values=values, sets=sets)
+    lines += _secrets_left_out(guesses)
     return "\n".join(lines) + "\n"
 
 
-def _chart_entries(guesses: Sequence[ChartGuess], *, release: str, namespace: str, values: str | None) -> list[str]:
+def _chart_entries(
+    guesses: Sequence[ChartGuess],
+    *,
+    release: str,
+    namespace: str,
+    values: Mapping[str, tuple[str, ...]] | None,
+    sets: Mapping[str, tuple[tuple[str, str], ...]] | None,
+) -> list[str]:
     """`charts:` entries for the charts that differ from the settings above."""
     entries: list[str] = []
-    for guess in sorted(guesses, key=lambda g: g.chart.name):
+    for guess in sorted(guesses, key=lambda g: (g.key, g.chart.path)):
         own: list[str] = []
         if guess.release != release:
-            note = f"  # {guess.why_release}" if guess.why_release else ""
-            own.append(f"    release: {_q(guess.release)}{note}")
+            own.append(f"    release: {_q(guess.release)}{_note(guess.said.get('release') or guess.why_release)}")
         if guess.namespace is not None and guess.namespace != namespace:
-            own.append(f"    namespace: {_q(guess.namespace)}  # from its values files")
-        if guess.naming is not None and guess.naming != values:
-            own.append(f"    values: [{_q(guess.naming)}]")
+            note = guess.said.get("namespace") or "from its values files"
+            own.append(f"    namespace: {_q(guess.namespace)}{_note(note)}")
+        if guess.values is not None and _key(guess.values) != _key(values):
+            own += _values_lines(guess.values, "    ", _note(guess.said.get("values")))
+        if guess.set_values is not None and _key(guess.set_values) != _key(sets):
+            own += _set_lines(guess.set_values, "    ", _note(guess.said.get("set")))
         if own:
-            entries += [f"  {_q(guess.chart.name)}:  # {guess.chart.path}", *own]
+            where = guess.chart.name if guess.key != guess.chart.name else guess.chart.path
+            entries += [f"  {_q(guess.key)}:  # {where}", *own]
     if not entries:
         return []
-    return ["", "# Charts that differ from the settings above (by the name in Chart.yaml).", "charts:", *entries]
+    by = "by the name in Chart.yaml"
+    if any(g.key != g.chart.name for g in guesses):
+        by += ", or by folder where two charts share one"
+    return ["", f"# Charts that differ from the settings above ({by}).", "charts:", *entries]
+
+
+def _secrets_left_out(guesses: Sequence[ChartGuess]) -> list[str]:
+    left = [(key, origin) for g in guesses if g.installs for key, origin in g.installs.secrets]
+    if not left:
+        return []
+    lines = ["", "# Left out, as this file is committed: --set keys that look like a secret's."]
+    return lines + [f"#   {key} ({origin})" for key, origin in dict.fromkeys(left)]
+
+
+def _folder_key(root: Path, chart: ChartRef) -> str:
+    """A chart's folder as a `charts:` key: relative to the config's folder, with a `/` in it."""
+    try:
+        rel = Path(chart.path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = Path(chart.path).as_posix()
+    return rel if "/" in rel else f"{rel}/" if rel != "." else "./"
 
 
 def init(root: Path, contract: Contract, *, force: bool) -> tuple[Path, tuple[ChartGuess, ...]]:
-    """Write `root/.todolint.yaml` from what the charts below `root` say; refuse to overwrite a config
-    (or to shadow `[tool.todolint]` in pyproject.toml) without `force`."""
+    """Write `root/.todolint.yaml` from what the charts below `root` and the commands that install them
+    say; refuse to overwrite a config (or to shadow `[tool.todolint]` in pyproject.toml) without `force`."""
     target = root / YAML_NAMES[0]
     if not force:
         for name in YAML_NAMES:
@@ -221,7 +198,10 @@ def init(root: Path, contract: Contract, *, force: bool) -> tuple[Path, tuple[Ch
                 "which wins over it"
             )
     charts = discover([str(root)]).charts
-    guesses = tuple(guess_chart(chart) for chart in charts)
+    installs = chart_installs(root, charts, contract)
+    guesses = tuple(
+        guess_chart(c, contract, installs.get(c.path), key=_folder_key(root, c) if c.label else c.name) for c in charts
+    )
     text = config_text(root, guesses, contract)
     try:
         target.write_text(text, encoding="utf-8")
@@ -230,19 +210,58 @@ def init(root: Path, contract: Contract, *, force: bool) -> tuple[Path, tuple[Ch
     return target, guesses
 
 
-def unmatched_entries(entries: Iterable[str], found: Sequence[str]) -> list[str]:
-    """One note per `charts.<name>` entry that names none of the charts found, with the closest name."""
+def install_origins(root: Path, rows: Sequence[MatrixRow], charts: Sequence[ChartRef], contract: Contract) -> Commands:
+    """For `todolint config`: each row's settings that an install command below `root` gives alike."""
+    return command_origins(rows, chart_installs(root, charts, contract)) if rows else {}
+
+
+def unmatched_entries(layout: Layout, charts: Sequence[ChartRef]) -> list[str]:
+    """One note per `charts:` entry that names none of the charts found: by name with the closest name,
+    by folder with the folders found."""
+    found = sorted({chart.name for chart in charts})
     notes = []
-    for name in sorted(entries):
+    for name in sorted(layout.charts):
         if name not in found:
             close = difflib.get_close_matches(name, found, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"found: {', '.join(found) or 'none'}"
             notes.append(f"charts.{name}: names no chart found here ({hint})")
+    folders = {Path(chart.path).resolve().as_posix() for chart in charts}
+    for key, (folder, _entry) in sorted(layout.folders.items()):
+        if folder not in folders:
+            shown = ", ".join(sorted(chart.path for chart in charts)) or "none"
+            notes.append(f"charts.{key}: names no chart folder found here (found: {shown})")
     return notes
 
 
-def matrix_text(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str, unmatched: Sequence[str] = ()) -> str:
-    """`todolint config`: the chart × environment table, then where each chart's settings come from."""
+_SETTINGS = ("release", "namespace", "values", "set")
+
+
+def _from(base: str, refs: Sequence[str]) -> str:
+    """An origin with the install commands that give the same value: `.todolint.yaml (deploy.sh:12)`."""
+    shown = ", ".join(dict.fromkeys(refs))
+    return f"{base} ({shown})" if shown else base
+
+
+def _row_origins(row: MatrixRow, commands: Commands) -> tuple[str, str, str, str]:
+    said = commands.get((row.target.chart_path, row.target.env), {})
+    o = row.origins
+    bases = (o.release, o.namespace, o.values, o.set_values)
+    release, namespace, values, sets = (
+        _from(b, [said[s]] if s in said else []) for b, s in zip(bases, _SETTINGS, strict=True)
+    )
+    return release, namespace, values, sets
+
+
+def matrix_text(
+    rows: Sequence[MatrixRow],
+    *,
+    config_file: str | None,
+    kube: str,
+    unmatched: Sequence[str] = (),
+    commands: Commands | None = None,
+) -> str:
+    """`todolint config`: the chart × environment table, then where each chart's settings come from (with
+    the install commands that give the same values, `commands`)."""
     header = ("chart", "env", "release", "namespace", "values files", "set")
     table = [header] + [
         (
@@ -255,25 +274,40 @@ def matrix_text(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str
         )
         for r in rows
     ]
-    origins: dict[str, tuple[str, ...]] = {}
+    bases: dict[str, tuple[str, ...]] = {}
+    refs: dict[str, list[list[str]]] = {}
     for r in rows:
         o = r.origins
-        origins.setdefault(r.target.chart_path, (r.target.chart_path, o.release, o.namespace, o.values, o.set_values))
-    sources = [("chart folder", "release from", "namespace from", "values from", "set from"), *origins.values()]
+        bases.setdefault(r.target.chart_path, (o.release, o.namespace, o.values, o.set_values))
+        said = (commands or {}).get((r.target.chart_path, r.target.env), {})
+        found = refs.setdefault(r.target.chart_path, [[], [], [], []])
+        for i, setting in enumerate(_SETTINGS):
+            if setting in said:
+                found[i].append(said[setting])
+    sources: list[tuple[str, ...]] = [("chart folder", "release from", "namespace from", "values from", "set from")]
+    for path, base in bases.items():
+        sources.append((path, *(_from(b, refs[path][i]) for i, b in enumerate(base))))
     lines = [f"config: {config_file or '(none: the contract defaults)'}", f"Kubernetes schemas: {kube}", ""]
     notes = [f"note: {config_file}: {note}" for note in unmatched]
     return "\n".join([*lines, *_columns(table), "", *_columns(sources), *(["", *notes] if notes else [])]) + "\n"
 
 
-def matrix_json(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str, unmatched: Sequence[str] = ()) -> str:
+def matrix_json(
+    rows: Sequence[MatrixRow],
+    *,
+    config_file: str | None,
+    kube: str,
+    unmatched: Sequence[str] = (),
+    commands: Commands | None = None,
+) -> str:
     """`todolint config --format json`: each chart × environment with its release, namespace, values files
-    and `--set` expressions, and where each of them comes from (`from`), with the config file, the Kubernetes
-    version and the notes on unmatched `charts.<name>` entries."""
-    data = {
-        "config": config_file,
-        "kube_version": kube,
-        "notes": list(unmatched),
-        "targets": [
+    and `--set` expressions, and where each of them comes from (`from`, with the install command that
+    gives the same value), with the config file, the Kubernetes version and the notes on unmatched
+    `charts:` entries."""
+    targets = []
+    for r in rows:
+        release, namespace, values, sets = _row_origins(r, commands or {})
+        targets.append(
             {
                 "chart": r.target.chart,
                 "chart_path": r.target.chart_path,
@@ -282,16 +316,10 @@ def matrix_json(rows: Sequence[MatrixRow], *, config_file: str | None, kube: str
                 "namespace": r.target.namespace,
                 "values": list(r.target.values_files),
                 "set": list(r.target.set_values),
-                "from": {
-                    "release": r.origins.release,
-                    "namespace": r.origins.namespace,
-                    "values": r.origins.values,
-                    "set": r.origins.set_values,
-                },
+                "from": {"release": release, "namespace": namespace, "values": values, "set": sets},
             }
-            for r in rows
-        ],
-    }
+        )
+    data = {"config": config_file, "kube_version": kube, "notes": list(unmatched), "targets": targets}
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -301,6 +329,13 @@ def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def summary(path: Path, guesses: Sequence[ChartGuess]) -> str:
-    """What `todolint init` tells the user it did."""
-    charts = ", ".join(f"{g.chart.name} ({g.naming or 'values.yaml only'})" for g in guesses) or "no chart"
+    """What `todolint init` tells the user it did: each chart's values-file naming, and the files whose
+    install commands it read."""
+    described = []
+    for g in guesses:
+        files = ", ".join(dict.fromkeys(o.rsplit(":", 1)[0] for o in g.installs.origins)) if g.installs else ""
+        described.append(
+            f"{g.chart.shown} ({g.naming or 'values.yaml only'}{f'; installed by {files}' if files else ''})"
+        )
+    charts = ", ".join(described) or "no chart"
     return f"wrote {path}: {len(guesses)} chart{'s' if len(guesses) != 1 else ''}: {charts}\n"

@@ -57,10 +57,12 @@ def show_matrix(request: Request, output_format: str = "text") -> str:
     rows = matrix_rows(found.charts, settings.contract, dataclasses.replace(settings.matrix, kube_version=kube))
     # An entry for no chart found is a likely typo, said as a note when the whole tree was searched
     # (never an error: the hook and a path argument name only some charts).
-    names = sorted({chart.name for chart in found.charts})
-    unmatched = [] if request.paths else layout.unmatched_entries(settings.matrix.layout.charts, names)
+    unmatched = [] if request.paths else layout.unmatched_entries(settings.matrix.layout, found.charts)
+    # The install commands are read from the repository the config describes (its folder), else from here.
+    root = Path(settings.config.file).parent if settings.config.file else Path()
+    commands = layout.install_origins(root, rows, found.charts, settings.contract)
     render = layout.matrix_json if output_format == "json" else layout.matrix_text
-    return render(rows, config_file=settings.config.file, kube=kube, unmatched=unmatched)
+    return render(rows, config_file=settings.config.file, kube=kube, unmatched=unmatched, commands=commands)
 
 
 def config_schema() -> str:
