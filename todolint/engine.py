@@ -27,6 +27,7 @@ from todolint.parse import ParseProblem, parse_template
 from todolint.prerendered import STDIN_NAME, StreamContext, Unreadable, read_streams
 from todolint.render import Renderer, RenderError
 from todolint.render_targets import chart_file, render_targets
+from todolint.rules.apps import recognise_app
 from todolint.rules.base import EnvContext, Rule
 from todolint.stamp import Settings, Stamper, format_path
 from todolint.suppress import Suppressor
@@ -63,6 +64,8 @@ class _Collected:
     hits: list[tuple[str, Hit]] = field(default_factory=list)
     broken: dict[Target, str] = field(default_factory=dict)
     objects: dict[Target, list[str]] = field(default_factory=dict)
+    #: id(manifest) → the contract app it was recognised as, for the objects hits name.
+    apps: dict[int, str] = field(default_factory=dict)
 
 
 class Engine:
@@ -74,7 +77,7 @@ class Engine:
         self.kube_version = plan.kube_version or schema.newest_version()
         self.found = _Collected()
         self._locator: Locator | None = None
-        self.stamper = Stamper(self.rules, plan.settings, self.locator)
+        self.stamper = Stamper(self.rules, plan.settings, self.locator, lambda m: self.found.apps.get(id(m), ""))
 
     def locator(self) -> Locator:
         """The run's Locator, made on first use: chart files are read only when a finding needs a
@@ -187,6 +190,15 @@ class Engine:
                 self.found.hits[start:] = one_finding_each(
                     self.found.hits[start:], rules=self.rules, counted=self.stamper.counted
                 )
+            self._recognise(full, self.found.hits[start:])
+
+    def _recognise(self, ctx: EnvContext, hits: Sequence[tuple[str, Hit]]) -> None:
+        """The app of each object a hit names, as the rules recognised it (a fix reads its contract values)."""
+        apps = self.found.apps
+        for _code, hit in hits:
+            manifest = hit.manifest
+            if manifest is not None and id(manifest) not in apps:
+                apps[id(manifest)] = recognise_app(ctx, manifest) or ""
 
     def _contexts(
         self, env: str, objects: list[Manifest], charts: Mapping[str, ChartFacts]

@@ -160,10 +160,18 @@ def _field_of(path: str) -> str:
 
 def _contract_value(finding: Finding, fix: Fix, field: str, contract: Contract) -> Any:
     probe = next((kind for key, kind in _PROBES.items() if f".{key}." in f".{finding.path}."), "")
-    names = {"app": finding.chart if finding.chart in contract.apps else "", "probe": probe, "field": field}
+    # The app the object was recognised as (an umbrella's backend Deployment is the backend's, whatever the
+    # chart is called); a finding of no recognised object falls back on a chart named after an app.
+    app = finding.app or (finding.chart if finding.chart in contract.apps else "")
+    names = {"app": app, "probe": probe, "field": field}
     node: Any = contract.data
     for part in fix.contract:
         key = part.format(**names) if "{" in part else part
+        if not key and "{app}" in part:
+            raise _ByHand(
+                f"{finding.kind or 'the object'} {finding.object} is not recognised as one of the contract's apps "
+                "(docs/apps.md), so the contract gives no value to set"
+            )
         if not key or not isinstance(node, Mapping) or key not in node:
             raise _ByHand(f"the contract holds no value for {field} here ({'.'.join(fix.contract)})")
         node = node[key]

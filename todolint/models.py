@@ -243,6 +243,9 @@ class Finding:
     environments: tuple[str, ...] = ()
     #: The other (kind, object, field) places the same line of source gives this finding in (todolint.group).
     also: tuple[tuple[str, str, str], ...] = ()
+    #: The contract app the object was recognised as (docs/apps.md), "" for none: what a fix sets comes
+    #: from this app's contract values, whatever the chart is called.
+    app: str = ""
 
     def __init__(
         self,
@@ -264,6 +267,7 @@ class Finding:
         suppressed: str | None = None,
         environments: tuple[str, ...] = (),
         also: tuple[tuple[str, str, str], ...] = (),
+        app: str = "",
     ) -> None:
         self.__dict__.update(
             code=code,
@@ -284,6 +288,7 @@ class Finding:
             suppressed=suppressed,
             environments=environments,
             also=also,
+            app=app,
         )
 
     def replaced(self, **changes: Any) -> Finding:

@@ -156,6 +156,7 @@ _FINDING_TEXT = (
     "path",
     "message",
     "file",
+    "app",
 )
 
 

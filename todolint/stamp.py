@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from todolint.models import FieldPath, Finding, Hit, Location, Severity, Target, printable
+from todolint.models import FieldPath, Finding, Hit, Location, Manifest, Severity, Target, printable
 from todolint.rules.base import Rule
 from todolint.suppress import Exemption, rule_matches
 
@@ -73,13 +73,21 @@ def format_path(path: FieldPath) -> str:
 class Stamper:
     """Makes the hits of one run findings: per rule code its severity, or that its findings do not count.
 
-    `locator` is called on the first hit that needs a location, so that a clean run reads no chart file.
+    `locator` is called on the first hit that needs a location, so that a clean run reads no chart file;
+    `app_of` names the contract app an object was recognised as ("" for none).
     """
 
-    def __init__(self, rules: Mapping[str, Rule], settings: Settings, locator: Callable[[], Locator]) -> None:
+    def __init__(
+        self,
+        rules: Mapping[str, Rule],
+        settings: Settings,
+        locator: Callable[[], Locator],
+        app_of: Callable[[Manifest], str] = lambda manifest: "",
+    ) -> None:
         self.rules = rules
         self.settings = settings
         self.locator = locator
+        self.app_of = app_of
         #: Per rule code: the rule and its severity, or None when its findings do not count.
         self._stamps: dict[str, tuple[Rule, Severity] | None] = {}
         #: Field path → its printable text: a run stamps tens of thousands of findings on a few paths.
@@ -138,10 +146,11 @@ class Stamper:
             target = manifest.target
             locations: tuple[Location, ...] = self.locator().locate(manifest, hit.path)
             kind, name = manifest.kind, manifest.name
+            app = self.app_of(manifest)
         else:
             target = hit.target or Target(chart="-", chart_path="", env="-", release="", namespace="")
             locations = (hit.location,) if hit.location is not None else ()
-            kind, name = "", ""
+            kind, name, app = "", "", ""
         primary = locations[0] if locations else Location("rendered", target.chart_path or "-")
         # Positional: with 15 keywords the call alone costs more than building the finding.
         return Finding(
@@ -160,6 +169,10 @@ class Stamper:
             primary.file,
             primary.line,
             locations,
+            None,
+            (),
+            (),
+            app,
         )
 
     def stamp_all(self, hits: Iterable[tuple[str, Hit]]) -> list[Finding]:
