@@ -226,8 +226,7 @@ def test_cli_refuses_a_contract_without_probes(run_cli: RunCli, tmp_path: Path) 
 
 def test_loading_the_contract_stays_on_the_floor() -> None:
     """todolint.contract imports no other todolint module but the wording of its problems, and its
-    validator is jsonschema-rs (compiled,
-    a few ms), never Python's jsonschema (~50 ms of imports)."""
+    validator is jsonschema-rs (compiled, a few ms), never Python's jsonschema (~50 ms of imports)."""
     code = (
         "import sys\nfrom todolint.contract import load_contract\nload_contract()\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('todolint', 'jsonschema')))))"
