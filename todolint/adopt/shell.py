@@ -8,6 +8,7 @@ one that holds the environment (`ENV=${1:-dev}`, docs/configuration.md) becomes 
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ class Interpreter:
         self.installs: list[Install] = []
         self.steps = 0
         self.depth = 0
+        #: The `local` names of each function call in progress.
+        self.locals: list[set[str]] = []
 
     def run(self, nodes: Sequence[Node], worlds: list[World]) -> list[World]:
         """Each node in every world, in order."""
@@ -142,8 +145,14 @@ class Interpreter:
 
     def branches(self, node: Branches, world: World) -> list[World]:
         """`if` or `case`: each arm followed on its own; the worlds after every arm (and after none, when
-        no arm must run)."""
+        no arm must run). A `case` whose word is known takes the arm that matches it, as the shell does."""
         subject = node.subject.parts[0] if node.subject is not None and len(node.subject.parts) == 1 else None
+        known = self.expand(node.subject, world) if node.subject is not None else None
+        if known is not None and known != ENV:
+            for patterns, body in node.arms:
+                if any(p.literal is not None and fnmatch.fnmatchcase(known, p.literal) for p in patterns):
+                    return self.run(body, [world])
+            return [world]
         out: list[World] = [] if node.exhaustive else [world]
         for patterns, body in node.arms:
             arm = world.copy()
@@ -191,7 +200,10 @@ class Interpreter:
             command = self.expand(words[0], world)
         if command in _DECLARE:
             for word in words[1:]:
-                if _assignment(word) is not None:
+                found = _assignment(word)
+                if command == "local" and self.locals:
+                    self.locals[-1].add(found[0] if found is not None else (word.literal or ""))
+                if found is not None:
                     self.assign(word, world)
             return [world]
         if command in ("cd", "pushd"):
@@ -232,15 +244,24 @@ class Interpreter:
         return world
 
     def call(self, name: str, args: Sequence[Word], world: World) -> list[World]:
-        """A call of a function the script defined, with its arguments as `$1`, `$2`, ..."""
+        """A call of a function the script defined, with its arguments as `$1`, `$2`, ...; its `local`
+        variables are gone after it."""
         saved = world.positional
+        before = dict(world.vars)
         world.positional = tuple(self.expand(arg, world) for arg in args)
         self.depth += 1
+        self.locals.append(set())
         worlds = self.run(self.functions[name], [world])
+        declared = self.locals.pop()
         self.depth -= 1
         for w in worlds:
             w.positional = saved
-        return worlds
+            for local in declared:
+                if local in before:
+                    w.vars[local] = before[local]
+                else:
+                    w.vars.pop(local, None)
+        return _unique(worlds)
 
     def expand(self, word: Word, world: World, *, partial: bool = False) -> str | None:
         """The word's text in this world; None when any part of it cannot be known (`partial`: that part
@@ -307,21 +328,21 @@ class Interpreter:
         names = [name for name in [*world.used, *sorted(world.env_vars), *sorted(world.vars)] if world.holds_env(name)]
         envs = [world.vars.get(name) for name in names]
         env = next((e for e in envs if e is not None and e != ENV and is_env_word(e)), self.script.env)
-        self.installs.append(
-            Install(
-                file=self.script.file,
-                line=words[0].line,
-                source=self.script.source,
-                chart=call.chart,
-                bases=world.cwd,
-                release=call.release,
-                namespace=call.namespace,
-                values=call.values,
-                sets=call.sets,
-                env=env,
-                env_choices=tuple(sorted(world.choices)),
-            )
+        install = Install(
+            file=self.script.file,
+            line=words[0].line,
+            source=self.script.source,
+            chart=call.chart,
+            bases=world.cwd,
+            release=call.release,
+            namespace=call.namespace,
+            values=call.values,
+            sets=call.sets,
+            env=env,
+            env_choices=tuple(sorted(world.choices)),
         )
+        if install not in self.installs:  # two paths through the script that reach it alike
+            self.installs.append(install)
 
 
 def _inside(path: str) -> list[str]:
