@@ -106,6 +106,11 @@ helm upgrade --install $Release ./chart -n "todo-$Environment" --set "image.tag=
         (10, "todo", "./chart", f"todo-{ENV}", (), (("debug", "true"),), None),
     ]
     assert installs[2].env_choices == ("dev",)
+    joined = read_powershell(
+        '$Chart = Join-Path $PSScriptRoot "helm/todo-app"\nhelm upgrade --install todo $Chart -n todo\n',
+        Script(file="ops/deploy.ps1", source="script", folder="ops", bases=("", "ops")),
+    )
+    assert joined[0].chart == f"{ROOT_ANCHOR}ops/helm/todo-app"
 
 
 def test_makefile_variables_targets_and_the_environment_make_is_given() -> None:

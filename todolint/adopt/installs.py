@@ -155,10 +155,11 @@ def _pattern_envs(chart_dir: Path, values: Sequence[str], install: Install) -> t
         if ENV not in value or value.count(ENV) != 1:
             continue
         prefix, suffix = value.split(ENV)
-        for path in chart_dir.glob(f"{prefix}*{suffix}"):
-            env = path.relative_to(chart_dir).as_posix()[
-                len(prefix) : len(path.relative_to(chart_dir).as_posix()) - len(suffix)
-            ]
+        if ".." in prefix.split("/"):
+            continue  # a file outside the chart: its environments are not looked for
+        for path in sorted(chart_dir.glob(f"{prefix}*{suffix}")):
+            rel = path.relative_to(chart_dir).as_posix()
+            env = rel[len(prefix) : len(rel) - len(suffix)]
             if path.is_file() and is_env_word(env) and "/" not in env:
                 found.add(env)
     return tuple(ordered(found))

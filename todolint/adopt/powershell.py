@@ -320,6 +320,10 @@ class _Reader:
         if any(isinstance(t, Op) and t.text in "(," for t in value):
             self.state.lists[var.name] = [self.expand(w) for w in words]
             return
+        if len(words) == 3 and (words[0].literal or "").lower() == "join-path":
+            parent, child = self.expand(words[1]), self.expand(words[2])
+            self.state.values[var.name] = None if parent is None or child is None else f"{parent}/{child}"
+            return
         self.state.values[var.name] = self.expand(words[0]) if len(words) == 1 else None
 
     def command(self, words: list[Word]) -> None:

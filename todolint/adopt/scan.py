@@ -73,18 +73,16 @@ def _files(root: Path) -> Iterator[tuple[str, str, bytes]]:
             path = Path(dirpath) / filename
             rel = PurePosixPath(path.relative_to(root).as_posix())
             kind = _kind(rel)
+            if kind == "maybe-script":  # a file with no extension is a script only by its first line
+                kind = "script" if _SHEBANG.match(_read(path, root, limit=128) or b"") else None
             content = _read(path, root) if kind is not None else None
-            if content is None or kind is None:
-                continue
-            if kind == "maybe-script":
-                if not _SHEBANG.match(content):
-                    continue
-                kind = "script"
-            yield kind, rel.as_posix(), content
+            if content is not None and kind is not None:
+                yield kind, rel.as_posix(), content
 
 
-def _read(path: Path, root: Path) -> bytes | None:
-    """The file's bytes, unless it leaves the repository, is no regular file, is too big or is binary."""
+def _read(path: Path, root: Path, *, limit: int = MAX_FILE_BYTES) -> bytes | None:
+    """The file's bytes (its first `limit` when fewer than the file's), unless it leaves the repository,
+    is no regular file, is over MAX_FILE_BYTES or is binary."""
     try:
         real = path.resolve()
         if not real.is_relative_to(root):
@@ -93,7 +91,7 @@ def _read(path: Path, root: Path) -> bytes | None:
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             return None
         with real.open("rb") as handle:
-            content = handle.read(MAX_FILE_BYTES + 1)
+            content = handle.read(min(limit, MAX_FILE_BYTES + 1))
     except (OSError, ValueError):
         return None
     return None if len(content) > MAX_FILE_BYTES or b"\0" in content else content
