@@ -86,6 +86,7 @@ def test_codes_are_grouped_by_family() -> None:
         "TL35": {"api-url"},
         "TL36": {"references"},
         "TL37": {"chart"},
+        "TL38": {"network"},
         "TL50": {"images"},
         "TL51": {"resources"},
         "TL52": {"security"},

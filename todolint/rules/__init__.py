@@ -275,6 +275,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         labels,
         names,
         namespaces,
+        network,
         probes,
         references,
         releases,
@@ -300,6 +301,7 @@ def _contract_rules(contract: Contract, policy_dirs: Sequence[Path] = ()) -> lis
         references,
         releases,
         chart,
+        network,
         generic,
     )
     rules: list[Rule] = load_policies([policies_dir(), *policy_dirs], contract)
