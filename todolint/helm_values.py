@@ -6,7 +6,7 @@ into the result. A null stays a null there: it is a request to delete, which the
 out. Then the chart's own `values.yaml` is coalesced under them (`coalesce_values`, Helm's
 `CoalesceValues`): a user-supplied null deletes the key from the chart's defaults, and maps merge key by
 key. A subchart's templates see what the chart above holds under the subchart's key (its name or
-alias), with that chart's `global:` copied in, over the subchart's own values.yaml (`coalesce_chain`,
+alias), with that chart's `global:` copied in, over the subchart's own values.yaml (`coalesce_release`,
 Helm's `coalesceDeps` and `coalesceGlobals`). The locator does all of this to know what Helm rendered
 from; the embedded SDK's worker does the first step and lets Helm do the rest.
 
@@ -16,7 +16,7 @@ library's lightest modules.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 #: How a `--set` value is named as a location's file.
@@ -42,30 +42,26 @@ def merge_maps(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str,
     return merged
 
 
-def coalesce_values(
-    defaults: Mapping[str, Any], supplied: Mapping[str, Any], *, subcharts: Collection[str] = ()
-) -> dict[str, Any]:
+def coalesce_values(defaults: Mapping[str, Any], supplied: Mapping[str, Any]) -> dict[str, Any]:
     """Helm's `CoalesceValues` for one chart: the user-`supplied` values over its `defaults` (values.yaml).
 
     The supplied value wins, whatever its type, except that maps on both sides merge key by key; a
     supplied null deletes the key from the defaults, and a supplied null with no default under it stays
-    a null. The defaults' own nulls are dropped, as Helm 4 does (Helm 3 keeps them as nulls). Under the
-    key of one of the chart's `subcharts` both sides' nulls are kept (`merge_tables`): they are meant for
-    the subchart, whose defaults they delete (`coalesce_chain`). Neither argument is changed.
+    a null (under a subchart's key it deletes the subchart's default, `coalesce_release`). The defaults'
+    own nulls are dropped, as Helm 4 does (Helm 3 keeps them as nulls, and so deletes a subchart's
+    default with a null in its parent's values.yaml). Neither argument is changed.
     """
     out = dict(supplied)
     for key, default in defaults.items():
         if key not in out:
-            if key in subcharts:
-                out[key] = default
-            elif default is not None:
+            if default is not None:
                 out[key] = _without_nulls(default)
             continue
         value = out[key]
         if value is None:
             del out[key]
         elif isinstance(value, Mapping) and isinstance(default, Mapping):
-            out[key] = merge_tables(value, default) if key in subcharts else coalesce_values(default, value)
+            out[key] = coalesce_values(default, value)
     return out
 
 
@@ -101,26 +97,27 @@ def coalesce_globals(subchart: Mapping[str, Any], parent: Mapping[str, Any]) -> 
     return {**subchart, GLOBAL: merged}
 
 
-def coalesce_chain(
-    defaults: Sequence[Mapping[str, Any]],
-    subcharts: Sequence[Collection[str]],
-    keys: Sequence[str],
-    supplied: Mapping[str, Any],
-) -> dict[str, Any] | None:
-    """What the templates of a subchart see as `.Values` (Helm's `coalesce` and `coalesceDeps`).
+class ChartDefaults(NamedTuple):
+    """A chart's values.yaml (with what it imports) and its subcharts by values key (name or alias)."""
 
-    `defaults[0]` and `subcharts[0]` are the top chart's values.yaml and the keys of its subcharts;
-    `keys[k]` names chart k+1 under chart k (its name or alias), whose values.yaml and subchart keys are
-    `defaults[k+1]` and `subcharts[k+1]`. The user-`supplied` values are coalesced over the top chart's;
-    each subchart then gets what its parent holds under its key, with the parent's globals, over its own
-    values.yaml. None when a parent holds something other than a map there (Helm refuses to render).
-    """
-    values = coalesce_values(defaults[0], supplied, subcharts=subcharts[0])
-    for level, key in enumerate(keys, start=1):
+    values: Mapping[str, Any]
+    subcharts: Mapping[str, ChartDefaults]
+
+
+def coalesce_release(chart: ChartDefaults, supplied: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the templates of a release see as `.Values` (Helm's `coalesce` and `coalesceDeps`): the
+    user-`supplied` values over the top chart's, then under each subchart's key what the chart above holds
+    there, with that chart's globals copied in, over the subchart's own values.yaml, and so on down.
+    None when a chart holds something other than a map under a subchart's key (Helm refuses to render)."""
+    values = coalesce_values(chart.values, supplied)
+    for key, subchart in chart.subcharts.items():
         below = values.get(key, {})
         if not isinstance(below, Mapping):
             return None
-        values = coalesce_values(defaults[level], coalesce_globals(below, values), subcharts=subcharts[level])
+        inner = coalesce_release(subchart, coalesce_globals(below, values))
+        if inner is None:
+            return None
+        values[key] = inner
     return values
 
 
@@ -239,10 +236,11 @@ def set_scalar(text: str) -> Any:
 __all__ = [
     "GLOBAL",
     "SET_FILE",
+    "ChartDefaults",
     "SetPart",
     "UnknownSet",
-    "coalesce_chain",
     "coalesce_globals",
+    "coalesce_release",
     "coalesce_values",
     "merge_maps",
     "merge_tables",

@@ -7,7 +7,10 @@ way a person would, in steps that each have a module:
 - `skeletons`: each template (and each helper body) as YAML nodes carrying the template's own lines;
   a line that only emits a block (`include ... | nindent 4`) becomes a placeholder key.
 - `terms`: what `.Values.a.b`, `.x`, `$` and `$var` stand for inside `with` and `range` blocks.
-- `values`: a target's values files and `--set`, composed as Helm composes them, with every key's line.
+- `charts`: the charts of a render (subcharts in folders or `.tgz` archives, aliases, `import-values`)
+  and which of them rendered a template.
+- `values`: a target's values files and `--set`, composed as Helm composes them for the top chart and
+  each subchart, with every key's line.
 - `walk`: a rendered field path walked down a skeleton (into helpers from `_helpers.tpl`, into values for
   `toYaml` blocks) to its template line and the `.Values` path that fed it.
 - `locator`: `Locator`, the entry point: a finding's field → its values, template and rendered lines.

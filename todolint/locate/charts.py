@@ -47,11 +47,14 @@ class Import:
 @dataclass(frozen=True)
 class Dependency:
     """A dependency as the parent's Chart.yaml declares it: the chart's name, the key its values and
-    templates go by (its alias, else its name), and what the parent imports from it."""
+    templates go by (its alias, else its name), what the parent imports from it, and what enables it
+    (`condition` paths, `tags`)."""
 
     name: str
     key: str
     imports: tuple[Import, ...] = ()
+    conditions: tuple[FieldPath, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,8 +288,13 @@ def _dependency(entry: Any) -> Dependency | None:
         return None
     alias = entry.get("alias")
     key = alias if isinstance(alias, str) and alias else entry["name"]
-    imports = tuple(i for i in map(_import, entry.get("import-values") or []) if i is not None)
-    return Dependency(entry["name"], key, imports)
+    listed = entry.get("import-values")
+    imports = tuple(i for i in map(_import, listed if isinstance(listed, list) else []) if i is not None)
+    condition = entry.get("condition")
+    paths = condition.split(",") if isinstance(condition, str) else []
+    conditions = tuple(tuple(path.strip().split(".")) for path in paths if path.strip())
+    tags = entry.get("tags")
+    return Dependency(entry["name"], key, imports, conditions, tuple(t for t in tags or () if isinstance(t, str)))
 
 
 def _import(entry: Any) -> Import | None:

@@ -18,9 +18,10 @@ from todolint.locate.terms import TermBindings, is_values_path, resolve_term
 from todolint.locate.values import (
     ChartValues,
     Imported,
+    Subchart,
     TargetValues,
     ValuesSource,
-    compose_chain,
+    compose_release,
     load_values,
     value_at,
 )
@@ -38,7 +39,7 @@ class Locator:
 
     def __init__(self) -> None:
         self._charts = ChartFiles()
-        self._values: dict[tuple[Target, tuple[str, ...]], TargetValues | None] = {}
+        self._values: dict[Target, TargetValues | None] = {}
         self._chart_values: dict[str, ChartValues | None] = {}
         self._skeletons: dict[tuple[Target, tuple[str, ...]], Skeletons] = {}
         self._files: dict[str, TemplateFile | None] = {}
@@ -55,9 +56,10 @@ class Locator:
     def values(self, target: Target, keys: tuple[str, ...] = ()) -> TargetValues | None:
         """The values of the target's chart (of its subchart under `keys`, top down) with their lines, or
         None when one of its values files cannot be read."""
-        if (target, keys) not in self._values:
-            self._values[(target, keys)] = self._load(target, keys)
-        return self._values[(target, keys)]
+        if target not in self._values:
+            self._values[target] = self._load(target)
+        top = self._values[target]
+        return top.child(keys) if top is not None else None
 
     def _source(self, file: str) -> ValuesSource | None:
         if file not in self._sources:
@@ -65,40 +67,42 @@ class Locator:
             self._sources[file] = load_values(file, text) if text is not None else None
         return self._sources[file]
 
-    def _own_values(self, file: str) -> tuple[bool, ValuesSource | None]:
-        """(readable, source) of a chart's values.yaml: a chart without one is readable, with no source."""
-        source = self._source(file)
-        return (source is not None or self._charts.read_bytes(file) is None), source
-
     def _chart(self, root: str, depth: int = 0) -> ChartValues | None:
-        """A chart's own values with what it imports from its subcharts; None when a values.yaml of them
-        cannot be read."""
+        """A chart's own values, its subcharts' and what it imports from them; None when a values.yaml of
+        them cannot be read."""
         if root in self._chart_values:
             return self._chart_values[root]
         self._chart_values[root] = None  # a chart that packs itself must not recurse forever
         node = self._charts.node(root)
-        readable, own = self._own_values(node.values_file if node else f"{root}/values.yaml")
+        file = node.values_file if node is not None else f"{root}/values.yaml"
+        own = self._source(file)
+        if own is None and self._charts.read_bytes(file) is not None:
+            return None
+        subcharts: list[Subchart] = []
         imports: list[Imported] = []
-        for dep in node.dependencies if node is not None and depth < _MAX_DEPTH else ():
-            if not dep.imports:
-                continue
-            child_root = node.child_root(dep.key) if node is not None else None
+        if node is None or depth >= _MAX_DEPTH:
+            chart = self._chart_values[root] = ChartValues(own)
+            return chart
+        declared = {dep.name for dep in node.dependencies}
+        keys = [dep.key for dep in node.dependencies] + [name for name, _ in node.packed if name not in declared]
+        for key in dict.fromkeys(keys):
+            child_root = node.child_root(key)
             child = self._chart(child_root, depth + 1) if child_root is not None else None
+            dep = node.dependency(key)
             if child is None:
-                readable = False  # what it imports is unknown: no values line is certain
+                if dep is not None and dep.imports:
+                    return None  # what it imports is unknown: no values line is certain
                 continue
-            imports.extend(Imported(dep.key, i.child, i.parent, child) for i in dep.imports)
-        keys = node.keys if node is not None else frozenset()
-        chart = ChartValues(own, keys, tuple(imports)) if readable else None
+            subcharts.append(Subchart(key, child, dep.conditions if dep else (), dep.tags if dep else ()))
+            imports.extend(Imported(key, i.child, i.parent) for i in (dep.imports if dep else ()))
+        chart = ChartValues(own, tuple(subcharts), tuple(imports))
         self._chart_values[root] = chart
         return chart
 
-    def _load(self, target: Target, keys: tuple[str, ...]) -> TargetValues | None:
-        nodes = self._charts.nodes(target.chart_path, keys)
-        if nodes is None and keys:
+    def _load(self, target: Target) -> TargetValues | None:
+        top = self._chart(target.chart_path)
+        if top is None:
             return None
-        roots = [n.root for n in nodes] if nodes is not None else [target.chart_path]
-        charts = [self._chart(root) for root in roots]
         files: list[ValuesSource] = []
         chart_values = f"{target.chart_path}/values.yaml"
         for file in target.values_files:
@@ -108,9 +112,7 @@ class Locator:
                     continue
                 return None
             files.append(source)
-        if any(chart is None for chart in charts):
-            return None
-        return compose_chain([c for c in charts if c is not None], keys, files, target.set_values)
+        return compose_release(top, files, target.set_values)
 
     def skeletons(self, target: Target, keys: tuple[str, ...] = ()) -> Skeletons:
         """The skeletons of the render's templates as the values of the chart under `keys` shape them."""

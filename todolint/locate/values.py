@@ -1,11 +1,12 @@
-"""The values of one chart of a target, as Helm composes them, with the line of every key of every values file.
+"""The values of each chart of a target, as Helm composes them, with the line of every key of every values file.
 
 For the top chart: its values.yaml (with what it imports from its subcharts below it), then each values
 file in order, then `--set`. For a subchart, in Helm's order from the lowest: its own values.yaml, each
 parent's values.yaml under the subchart's key (its name or alias), the values files and `--set` under it;
 for a `global.x` path each of those levels' `global:` in turn, the top chart's winning
-(`todolint.helm_values` says how Helm puts them together). `TargetValues.locate` finds the last source
-that supplied a values path, checked against the composed result.
+(`todolint.helm_values` says how Helm puts them together). Subcharts a `condition` or `tags` disable are
+left out, as Helm leaves them out. `TargetValues.locate` finds the last source that supplied a values
+path, checked against the composed result.
 """
 
 from __future__ import annotations
@@ -17,9 +18,21 @@ from typing import Any
 
 import yaml
 
-from todolint.helm_values import GLOBAL, SET_FILE, UnknownSet, coalesce_chain, merge_maps, merge_tables, parse_set
+from todolint.helm_values import (
+    GLOBAL,
+    SET_FILE,
+    ChartDefaults,
+    UnknownSet,
+    coalesce_release,
+    merge_maps,
+    merge_tables,
+    parse_set,
+)
 from todolint.models import FieldPath, Location
 from todolint.parse import Loader, NodeWalker
+
+#: How deep charts may hold subcharts before the rest is not followed.
+_MAX_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -76,12 +89,27 @@ class Layer:
 
 @dataclass(frozen=True)
 class ChartValues:
-    """One chart's own values as Helm loads it: its values.yaml (None: it has none), the values keys of
-    its subcharts, and the tables it imports from them (`import-values`), in its Chart.yaml's order."""
+    """One chart's own values as Helm loads it: its values.yaml (None: it has none), its subcharts, and the
+    tables it imports from them (`import-values`), in its Chart.yaml's order."""
 
     own: ValuesSource | None
-    subcharts: frozenset[str] = frozenset()
+    subcharts: tuple[Subchart, ...] = ()
     imports: tuple[Imported, ...] = ()
+
+    def subchart(self, key: str) -> Subchart | None:
+        """The subchart under values key `key`, if any."""
+        return next((sub for sub in self.subcharts if sub.key == key), None)
+
+
+@dataclass(frozen=True)
+class Subchart:
+    """A subchart under its values key (its name or alias), with what enables it: the `condition` paths
+    (from its parent's values) and the `tags` its parent's Chart.yaml gives it."""
+
+    key: str
+    values: ChartValues
+    conditions: tuple[FieldPath, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,7 +119,6 @@ class Imported:
     key: str
     child: FieldPath
     parent: FieldPath
-    values: ChartValues
 
 
 def effective_tree(chart: ChartValues) -> dict[str, Any]:
@@ -99,15 +126,43 @@ def effective_tree(chart: ChartValues) -> dict[str, Any]:
     own = _mapping(chart.own.tree if chart.own is not None else None)
     imported: dict[str, Any] = {}
     for item in chart.imports:
+        sub = chart.subchart(item.key)
+        if sub is None:
+            continue  # a disabled subchart: Helm imports nothing from it
         found_here, here = value_at(own, (item.key, *item.child))
-        found_there, there = value_at(effective_tree(item.values), item.child)
-        if found_here and not isinstance(here, dict):
-            continue  # Helm imports tables only; the parent's own non-table value is the one it reads
-        table = merge_tables(here if found_here else {}, there if found_there and isinstance(there, dict) else {})
-        if not (found_here or (found_there and isinstance(there, dict))):
-            continue
+        found_there, there = value_at(effective_tree(sub.values), item.child)
+        there_table = found_there and isinstance(there, dict)
+        if (found_here and not isinstance(here, dict)) or not (found_here or there_table):
+            continue  # Helm imports tables only
+        table = merge_tables(here if found_here else {}, there if there_table else {})
         imported = merge_tables(imported, _under(item.parent, table))
     return merge_tables(own, imported)
+
+
+def _defaults(chart: ChartValues, *, imports: bool) -> ChartDefaults:
+    """The chart and its subcharts as `coalesce_release` takes them (with what they import, or without)."""
+    values = effective_tree(chart) if imports else _mapping(chart.own.tree if chart.own is not None else None)
+    return ChartDefaults(values, {sub.key: _defaults(sub.values, imports=imports) for sub in chart.subcharts})
+
+
+def _enabled(chart: ChartValues, values: Mapping[str, Any], prefix: FieldPath) -> ChartValues:
+    """`chart` without the subcharts that Helm disables (`processDependencyEnabled`): their tags, then the
+    first of their `condition` paths that holds a boolean in the release's `values`, decide."""
+    found = values.get("tags")
+    tags: Mapping[str, Any] = found if isinstance(found, dict) else {}
+    kept: list[Subchart] = []
+    for sub in chart.subcharts:
+        marks = [tags[tag] for tag in sub.tags if isinstance(tags.get(tag), bool)]
+        enabled = any(marks) or not marks
+        for condition in sub.conditions:
+            found, value = value_at(values, (*prefix, *condition))
+            if found and isinstance(value, bool):
+                enabled = value
+                break
+        if enabled:
+            inner = _enabled(sub.values, values, (*prefix, sub.key))
+            kept.append(Subchart(sub.key, inner, sub.conditions, sub.tags))
+    return ChartValues(chart.own, tuple(kept), chart.imports)
 
 
 def _defaults_layers(chart: ChartValues) -> list[Layer]:
@@ -115,9 +170,10 @@ def _defaults_layers(chart: ChartValues) -> list[Layer]:
     one, and the chart's own values.yaml over all of them."""
     layers: list[Layer] = []
     for item in reversed(chart.imports):
-        if item.values.own is not None:
-            layers.append(Layer(item.values.own, at=item.parent, into=item.child))
-        if chart.own is not None:
+        sub = chart.subchart(item.key)
+        if sub is not None and sub.values.own is not None:
+            layers.append(Layer(sub.values.own, at=item.parent, into=item.child))
+        if sub is not None and chart.own is not None:
             layers.append(Layer(chart.own, at=item.parent, into=(item.key, *item.child)))
     if chart.own is not None:
         layers.append(Layer(chart.own))
@@ -126,8 +182,8 @@ def _defaults_layers(chart: ChartValues) -> list[Layer]:
 
 @dataclass
 class TargetValues:
-    """The values of one chart of a target: each source as that chart sees it, and the composed result
-    its templates render with."""
+    """The values of one chart of a target: each source as that chart sees it, the composed result its
+    templates render with, and the same for each subchart Helm renders."""
 
     #: The sources of a path outside `global:`, lowest first.
     layers: list[Layer]
@@ -136,20 +192,30 @@ class TargetValues:
     merged: Any
     #: False when a `--set` could not be read: then no values location at all.
     readable: bool = True
-    #: Every source, for counting what was read.
-    sources: list[ValuesSource] = field(default_factory=list)
+    #: Each enabled subchart's values, by its values key.
+    children: dict[str, TargetValues] = field(default_factory=dict)
 
     def kind_of(self, path: FieldPath) -> str:
         """ "seq" when the composed values hold a list at `path`, else "map"."""
         found, value = value_at(self.merged, path)
         return "seq" if found and isinstance(value, list) else "map"
 
+    def child(self, keys: Sequence[str]) -> TargetValues | None:
+        """The values of the subchart under `keys` (each a values key, top down)."""
+        values: TargetValues | None = self
+        for key in keys:
+            values = values.children.get(key) if values is not None else None
+        return values
+
     def locate(self, path: FieldPath, *, extend: bool = False) -> Location | None:
         """The last source that sets `path`, checked against the merged value.
 
         With `extend` (something is missing under `path`) any map at `path` is a place to add it: the
-        last source that has one is the one that decides for this environment.
+        last source that has one is the one that decides for this environment. A path under a
+        subchart's key is that subchart's values (Helm coalesces them into the parent's).
         """
+        if path and path[0] in self.children and path[0] != GLOBAL:
+            return self.children[str(path[0])].locate(path[1:], extend=extend)
         if not self.readable:
             return None
         found, merged = value_at(self.merged, path)
@@ -201,14 +267,12 @@ def _lookup(tree: Any, where: FieldPath, fixed: int) -> tuple[str, Any]:
 
 def compose(defaults: ValuesSource | None, files: Sequence[ValuesSource], set_values: Sequence[str]) -> TargetValues:
     """A chart's values: `files` and `set_values` (the user-supplied values) over the chart's `defaults`."""
-    return compose_chain([ChartValues(defaults)], (), files, set_values)
+    return compose_release(ChartValues(defaults), files, set_values)
 
 
-def compose_chain(
-    charts: Sequence[ChartValues], keys: Sequence[str], files: Sequence[ValuesSource], set_values: Sequence[str]
-) -> TargetValues:
-    """The values of the last of `charts`: the top chart first, each next one its parent's subchart under
-    `keys[k]`; `files` and `set_values` are the user-supplied values, given to the top chart."""
+def compose_release(top: ChartValues, files: Sequence[ValuesSource], set_values: Sequence[str]) -> TargetValues:
+    """The values of a release's top chart and of every subchart Helm renders (`TargetValues.child`):
+    `files` and `set_values` are the user-supplied values, given to the top chart."""
     supplied: dict[str, Any] = {}
     for source in files:
         supplied = merge_maps(supplied, _mapping(source.tree))
@@ -224,17 +288,30 @@ def compose_chain(
     except UnknownSet:
         readable = False
     supplied = merge_maps(supplied, sets)
-    merged = coalesce_chain([effective_tree(c) for c in charts], [c.subcharts for c in charts], keys, supplied)
-    supplied_sources = [*files, ValuesSource(SET_FILE, sets, {})]
-    levels = [_level_layers(charts[: depth + 1], keys[:depth], supplied_sources) for depth in range(len(charts))]
-    own = [c.own for c in charts if c.own is not None]
-    return TargetValues(
+    # As Helm: which subcharts are enabled is decided on the values without imports, then imports apply.
+    enabled = _enabled(top, coalesce_release(_defaults(top, imports=False), supplied) or {}, ())
+    merged = coalesce_release(_defaults(enabled, imports=True), supplied)
+    sources = [*files, ValuesSource(SET_FILE, sets, {})]
+    return _tree_values([enabled], (), sources, merged or {}, readable and merged is not None)
+
+
+def _tree_values(
+    charts: Sequence[ChartValues], keys: tuple[str, ...], supplied: Sequence[ValuesSource], merged: Any, readable: bool
+) -> TargetValues:
+    """The values of the last of `charts` (the top chart first, each next one under `keys`), and of its
+    subcharts; `merged` is the whole release's."""
+    levels = [_level_layers(charts[: depth + 1], keys[:depth], supplied) for depth in range(len(charts))]
+    here = value_at(merged, keys)[1] if keys else merged
+    values = TargetValues(
         layers=levels[-1],
         global_layers=[layer for level in reversed(levels) for layer in level],
-        merged=merged if merged is not None else {},
-        readable=readable and merged is not None,
-        sources=[*own, *files],
+        merged=here if isinstance(here, dict) else {},
+        readable=readable,
     )
+    if len(charts) <= _MAX_DEPTH:
+        for sub in charts[-1].subcharts:
+            values.children[sub.key] = _tree_values([*charts, sub.values], (*keys, sub.key), supplied, merged, readable)
+    return values
 
 
 def _level_layers(charts: Sequence[ChartValues], keys: Sequence[str], supplied: Sequence[ValuesSource]) -> list[Layer]:
@@ -293,10 +370,11 @@ __all__ = [
     "ChartValues",
     "Imported",
     "Layer",
+    "Subchart",
     "TargetValues",
     "ValuesSource",
     "compose",
-    "compose_chain",
+    "compose_release",
     "effective_tree",
     "load_values",
     "value_at",
