@@ -189,6 +189,16 @@ class PathWalker:
         if fixed and len(items) == len(value):
             chosen = items[index]
             return self.walk(doc, chosen, item_value, path[1:], line_of(chosen), bindings)
+        expanded = None if fixed else self.expand(doc, items, line, bindings)
+        if expanded is not None and len(expanded) == len(value):
+            chosen, block, element = expanded[index]
+            if not self.consistent(doc, chosen, item_value, line_of(chosen)):
+                return []
+            inner = bindings
+            if block is not None and element is not None:
+                elements = {**bindings.elements, block.line: element}
+                inner = TermBindings(bindings.dot, bindings.dollar, bindings.variables, elements)
+            return self.walk(doc, chosen, item_value, path[1:], line_of(chosen), inner)
         candidates = [item for item in items if self.consistent(doc, item, item_value, line_of(item))]
         if len(candidates) != 1:
             return []
@@ -199,11 +209,92 @@ class PathWalker:
                 return self.produce(doc, doc.actions[tokens[0]], value, path, bindings, line_of(chosen))
         inner = bindings
         block = self.ranged(doc, line, line_of(chosen))
-        if block is not None and len(items) == 1:
+        element = self.iteration(doc, block, index, bindings) if block is not None and len(items) == 1 else None
+        if block is not None and element is not None:
             inner = TermBindings(
-                bindings.dot, bindings.dollar, bindings.variables, {**bindings.elements, block.line: index}
+                bindings.dot, bindings.dollar, bindings.variables, {**bindings.elements, block.line: element}
             )
         return self.walk(doc, chosen, item_value, path[1:], line_of(chosen), inner)
+
+    def expand(
+        self, doc: TemplateDoc, items: list[Node], line: int, bindings: TermBindings
+    ) -> list[tuple[Node, Block | None, str | int | None]] | None:
+        """Each item a list with `if` and `range` blocks rendered, in order: (its skeleton item, the range
+        it repeats in and its element there), when the values decide every block; else None."""
+        out: list[tuple[Node, Block | None, str | int | None]] = []
+        outer = doc.stack(line)
+        for item in items:
+            if isinstance(item, ScalarNode) and TOKEN.fullmatch(item.value.strip() or "-") is not None:
+                return None  # a block (include, toYaml) of unknown length
+            inner = [b for b in doc.stack(line_of(item)) if b not in outer and b.kind in ("if", "with", "range")]
+            ranges = [n for n, b in enumerate(inner) if b.kind == "range"]
+            if len(ranges) > 1 or (ranges and ranges[0] != len(inner) - 1):
+                return None  # an `if` inside a range depends on the iteration
+            decided = [self.taken(doc, b, line_of(item), bindings) for b in inner if b.kind != "range"]
+            if None in decided:
+                return None
+            if not all(decided):
+                continue
+            if not ranges:
+                out.append((item, None, None))
+                continue
+            block = inner[-1]
+            elements = self.elements(doc, block, bindings)
+            if elements is None:
+                return None
+            # Items of one range body repeat together: the first of them starts each iteration's run.
+            if out and out[-1][1] is block:
+                continue
+            body = [i for i in items if block in doc.stack(line_of(i)) and doc.stack(line_of(i))[-1] is block]
+            out.extend((i, block, element) for element in elements for i in body)
+        return out
+
+    def taken(self, doc: TemplateDoc, block: Block, line: int, bindings: TermBindings) -> bool | None:
+        """Whether `line` renders, as far as `if`/`with` `block` decides: its condition (`.Values.x`,
+        `not .Values.x`) read in the values, the `else` branch the opposite; None when not known."""
+        elses = [a.line for a in doc.actions if a.kind == "else" and doc.stack(a.line)[-1:] == (block,)]
+        if len(elses) > 1 or block.line in elses:
+            return None
+        words = block.action.arg.split()
+        negate = len(words) == 2 and words[0] == "not" and block.kind == "if"
+        if len(words) != 1 + negate or self.values is None:
+            return None
+        base = bind(resolve_term(words[-1], bindings, doc.stack(block.line)), bindings.elements)
+        if base is None:
+            return None
+        found, value = value_at(self.values.merged, base)
+        truthy = found and value not in (None, False, 0, "") and value != {} and value != []
+        in_else = bool(elses) and line > elses[0]
+        return (truthy != negate) != in_else
+
+    def elements(self, doc: TemplateDoc, block: Block, bindings: TermBindings) -> list[str | int] | None:
+        """What `range` `block` iterates over, in Go's order (a map's keys sorted); None when not known."""
+        if any(a.kind == "else" and doc.stack(a.line)[-1:] == (block,) for a in doc.actions):
+            return None
+        words = block.action.arg.split()
+        base = bind(resolve_term(words[0], bindings, doc.stack(block.line)), bindings.elements) if words else None
+        if base is None or len(words) != 1 or self.values is None:
+            return None
+        found, ranged = value_at(self.values.merged, base)
+        if not found or ranged is None:
+            return []
+        if isinstance(ranged, Mapping):
+            return sorted(str(key) for key in ranged)
+        return list(range(len(ranged))) if isinstance(ranged, list) else None
+
+    def iteration(self, doc: TemplateDoc, block: Block, index: int, bindings: TermBindings) -> str | int | None:
+        """The element of `range` `block` whose one list item rendered at `index`: the index itself over a
+        list, the index-th key over a map (Go ranges over a map's keys in sorted order); None when the
+        ranged values are not known."""
+        words = block.action.arg.split()
+        base = bind(resolve_term(words[0], bindings, doc.stack(block.line)), bindings.elements) if words else None
+        if base is None or len(words) != 1 or self.values is None:
+            return index
+        found, ranged = value_at(self.values.merged, base)
+        if found and isinstance(ranged, Mapping):
+            keys = sorted(str(key) for key in ranged)
+            return keys[index] if index < len(keys) else None
+        return index
 
     def produce(
         self, doc: TemplateDoc, action: Action, value: Any, path: FieldPath, bindings: TermBindings, line: int
