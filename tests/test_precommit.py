@@ -276,8 +276,8 @@ UMBRELLA_FINDINGS = sorted(
             ("TL350", "ConfigMap", "todo-app-config", "data.NEXT_PUBLIC_API_URL"),
         ]
     ]
-    # one-release-per-app: a warning about the release as a whole, the same in every environment
-    + [("TL125", ENVS, "", "", "")]
+    # one-release-per-app: one error per app, on its Deployment (both are todo-app), the same in every environment
+    + [("TL125", ENVS, "Deployment", "todo-app", "metadata.name")] * 2
 )
 FINDINGS = {"two-charts": [], "umbrella": UMBRELLA_FINDINGS, "deploy-helm": []}
 

@@ -84,14 +84,14 @@ def _umbrella(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("renderer", ["embedded", "helm"])
 def test_umbrella_chart_recognises_both_apps(run_cli: RunCli, tmp_path: Path, renderer: str, helm4: str) -> None:
     """Both subcharts name their objects `{release}`: they collide, and the frontend URL names another release;
-    the one release renders both apps (said once, on the chart)."""
+    the one release renders both apps (said once per app, on its Deployment: both are todo-dev)."""
     umbrella = _umbrella(tmp_path)
     done = run_cli(
         "--renderer", renderer, "--env", "dev", "--format", "json", "--ignore", "TL5", str(umbrella), helm=helm4
     )
     assert done.code == 1, done.stderr
     assert findings(done) == {
-        ("TL125", "", "", ""),
+        ("TL125", "Deployment", "todo-dev", "metadata.name"),
         ("TL123", "ConfigMap", "todo-dev-config", "metadata.name"),
         ("TL123", "Deployment", "todo-dev", "metadata.name"),
         ("TL123", "Service", "todo-dev", "metadata.name"),
@@ -106,7 +106,7 @@ def test_umbrella_chart_recognises_both_apps(run_cli: RunCli, tmp_path: Path, re
 
 def test_umbrella_with_other_subchart_names_is_recognised(run_cli: RunCli, tmp_path: Path) -> None:
     """Subcharts `api` and `web`: words of the apps (`apps.<app>.match`), so every object of each is the app's;
-    the app-name label and selector are checked against the app, and the one release is said once."""
+    the app-name label and selector are checked against the app, and the one release is said once per app."""
     umbrella = tmp_path / "todo-app"
     for chart, alias in (("todo-backend", "api"), ("todo-frontend", "web")):
         shutil.copytree(CHARTS / chart, umbrella / "charts" / alias)
@@ -119,7 +119,8 @@ def test_umbrella_with_other_subchart_names_is_recognised(run_cli: RunCli, tmp_p
     name = '["app.kubernetes.io/name"]'
     expected = {
         ("TL350", "charts/web/templates/configmap.yaml", "data.NEXT_PUBLIC_API_URL"),
-        ("TL125", "Chart.yaml", ""),
+        ("TL125", "charts/api/templates/deployment.yaml", "metadata.name"),
+        ("TL125", "charts/web/templates/deployment.yaml", "metadata.name"),
     }
     for alias in ("api", "web"):
         templates = f"charts/{alias}/templates"

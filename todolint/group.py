@@ -7,7 +7,9 @@ and namespace are set aside) into one finding that lists its environments, in th
 runs after suppression and before the baseline, so that both work on the grouped form; a finding
 suppressed in one environment and not in another stays two findings. Last, the findings of one rule
 that one line of a values or template file gives in several objects or fields (a labels helper) become
-one, which names the other places.
+one, which names the other places; so do the findings of a rule that reports one root cause per app
+(`BY_APP`: a release that renders both apps names none of their objects as the contract does), one per
+app and chart, led by the app's workload, whatever the environment.
 
 It also makes findings presentable in every format: file names are escaped like all rendered text, and
 a rendered location of a chart render says which object its line counts in.
@@ -27,6 +29,12 @@ from todolint.models import Finding, Location, Result, printable
 #: Placeholders that stand for an environment's own release and namespace in a grouped text.
 RELEASE = "{release}"
 NAMESPACE = "{namespace}"
+#: Rules whose findings on the objects of one app in one chart are one root cause in every environment
+#: (TL125 one-release-per-app: the release renders both apps, and no name of theirs follows the contract).
+BY_APP = frozenset({"TL125"})
+#: The kinds a finding of `BY_APP` is led by, the app's long-running workloads (todolint.rules.kinds
+#: LONG_RUNNING, which grouping does not load: an unchanged run loads no rule).
+_APP_LEADS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
 def env_order(known: Sequence[str], present: Iterable[str]) -> tuple[str, ...]:
@@ -105,8 +113,11 @@ def _block_key(finding: Finding) -> tuple[Any, ...]:
 
 
 def _env_key(finding: Finding) -> tuple[Any, ...]:
-    """The same finding in another environment: equal once release and namespace are set aside."""
+    """The same finding in another environment: equal once release and namespace are set aside (for
+    `BY_APP`, whatever its message and place: the name an app's own release gives names the environment)."""
     release, namespace = finding.release, finding.namespace
+    if finding.code in BY_APP and finding.app:
+        return (*root_cause(finding), finding.app, finding.category, finding.severity, finding.suppressed)
     return (
         *root_cause(finding),
         set_aside(finding.message, release, namespace),
@@ -166,8 +177,8 @@ def _grouped(pairs: Iterable[tuple[Finding, Finding]], rank: Mapping[str, int]) 
         merged = _merge([joined for joined, _ in group_], rank)
         by_env[merged] = tuple(original for _, originals in group_ for original in originals)
     members: Members = {}
-    for same_line in _by_source_line(sorted(by_env, key=lambda f: sort_key(f, rank))):
-        members[_across_objects(same_line)] = tuple(original for f in same_line for original in by_env[f])
+    for same_cause in _by_source_line(sorted(by_env, key=lambda f: sort_key(f, rank))):
+        members[_across_objects(same_cause)] = tuple(original for f in same_cause for original in by_env[f])
     return sorted(members, key=lambda f: sort_key(f, rank)), members
 
 
@@ -182,12 +193,26 @@ def _source_key(finding: Finding) -> tuple[Any, ...] | None:
             first.file, first.line, first.column, finding.suppressed)  # fmt: skip
 
 
+def _app_key(finding: Finding) -> tuple[Any, ...] | None:
+    """A rule of `BY_APP` on the objects of one app in one chart, in the same environments: one root cause."""
+    if finding.code not in BY_APP or not finding.app or not finding.object:
+        return None
+    return ("app", finding.code, finding.severity, finding.category, finding.chart, finding.envs, finding.app,
+            finding.suppressed)  # fmt: skip
+
+
 def _by_source_line(findings: Sequence[Finding]) -> list[list[Finding]]:
-    """`findings` (in report order) gathered by `_source_key`, each gathering in report order."""
+    """`findings` (in report order) gathered by `_app_key` or `_source_key`, each gathering in report
+    order, an app's led by its workload."""
     gathered: dict[Any, list[Finding]] = {}
     for n, finding in enumerate(findings):
-        gathered.setdefault(_source_key(finding) or n, []).append(finding)
-    return list(gathered.values())
+        gathered.setdefault(_app_key(finding) or _source_key(finding) or n, []).append(finding)
+    return [_led(same) for same in gathered.values()]
+
+
+def _led(same: list[Finding]) -> list[Finding]:
+    """An app's findings (`_app_key`) led by its workload; one line's as they are."""
+    return sorted(same, key=lambda f: f.kind not in _APP_LEADS) if _app_key(same[0]) else same
 
 
 #: How many of the other places a finding of one line lists by name (the rest are counted).
@@ -195,19 +220,22 @@ MORE_SHOWN = 3
 
 
 def _across_objects(findings: Sequence[Finding]) -> Finding:
-    """One finding for the findings one line gives in several objects or fields: the first's, saying
-    where else the line gives it, with their locations after its own."""
+    """One finding for the findings one line (or one app's release, `BY_APP`) gives in several objects or
+    fields: the first's, saying where else it is, with their locations after its own."""
     first = findings[0]
     if len(findings) == 1:
         return first
     places = list(dict.fromkeys(_subject(f, first) for f in findings[1:]))
     more = len(places) - MORE_SHOWN
     shown = ", ".join(places[:MORE_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    by_app = _app_key(first) is not None
     locations = list(first.locations)
     for finding in findings[1:]:
-        locations += [loc for loc in finding.locations[1:] if loc not in locations]
+        # One line's others share its first location; an app's others are each at a line of their own.
+        locations += [loc for loc in finding.locations[0 if by_app else 1 :] if loc not in locations]
     also = tuple(dict.fromkeys((f.kind, f.object, f.path) for f in findings[1:]))
-    message = f"{first.message}; the same line gives it in {shown}"
+    where = f"the same holds for {first.app}'s" if by_app else "the same line gives it in"
+    message = f"{first.message}; {where} {shown}"
     return first.replaced(message=message, locations=tuple(locations), also=also)
 
 

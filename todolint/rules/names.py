@@ -17,7 +17,7 @@ def check_object_names(ctx: EnvContext) -> Iterator[Hit]:
     """TL120: every object whose name is not the contract's name for its kind, app and release."""
     for manifest, app in app_objects(ctx, *RENDERED_NAMED_KINDS):
         if not name_names_app(ctx.contract, manifest.kind) and len(release_apps(ctx, manifest.target)) > 1:
-            continue  # one name for both apps' objects: one-release-per-app says so, once, on the chart
+            continue  # no name fits both apps' objects: one-release-per-app reports each app's, once
         expected = name_in(ctx, manifest.kind, manifest.target.release, app)
         if expected is not None and manifest.name != expected:
             yield Hit(

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from todolint.models import Hit, Location, Manifest, Severity, Target
+from todolint.models import Hit, Manifest, Severity
 from todolint.rules.apps import (
     RECOGNITION_ORDER,
-    app_workloads,
+    app_objects,
     is_database_workload,
+    name_in,
     recognise_app,
     release_apps,
 )
 from todolint.rules.base import EnvContext, Rule
 from todolint.rules.kinds import LONG_RUNNING
+from todolint.rules.names import RENDERED_NAMED_KINDS
 
 
 def check_unknown_workload(ctx: EnvContext) -> Iterator[Hit]:
@@ -70,49 +72,63 @@ spec:
 )
 
 
-def _on_chart(ctx: EnvContext, target: Target, first: Manifest, message: str) -> Hit:
-    """A finding on Chart.yaml's `name` line; for pre-rendered input (no chart), on the first app workload."""
-    if not target.chart_path:
-        return Hit(message, manifest=first, path=("metadata", "name"))
-    facts = ctx.charts.get(target.chart_path)
-    line = facts.lines.get(("name",)) if facts is not None else None
-    location = Location("template", f"{target.chart_path}/Chart.yaml", line)
-    return Hit(message, target=target, location=location)
+#: The kinds whose names one-release-per-app checks: the app's long-running workloads, and the kinds the
+#: contract names that a chart renders.
+RELEASE_NAMED_KINDS = tuple(dict.fromkeys((*LONG_RUNNING.kinds, *RENDERED_NAMED_KINDS)))
 
 
 def check_one_release_per_app(ctx: EnvContext) -> Iterator[Hit]:
-    """TL125: every release that renders more than one app, once, on its Chart.yaml."""
-    firsts: dict[Target, dict[str, Manifest]] = {}
-    for manifest, app in app_workloads(ctx):
-        firsts.setdefault(manifest.target, {}).setdefault(app, manifest)
-    for target, by_app in firsts.items():
-        apps = release_apps(ctx, target)
+    """TL125: every object of an app, in a release that renders more than one app, not named as the app's
+    own release names it; the grouping makes one finding of each app's (todolint.group.BY_APP)."""
+    for manifest, app in app_objects(ctx, *RELEASE_NAMED_KINDS):
+        if manifest.kind in LONG_RUNNING.kinds and "helm.sh/hook" in manifest.annotations:
+            continue
+        apps = release_apps(ctx, manifest.target)
         if len(apps) < 2:
             continue
-        shown = " and ".join(f"{app} ({by_app[app].kind} {by_app[app].name})" for app in apps)
-        yield _on_chart(
-            ctx,
-            target,
-            by_app[apps[0]],
-            f"release {target.release or target.chart} renders {shown}: expected one chart and release per app; "
-            "to keep one release, name the apps apart with {app} in the contract's `names`",
-        )
+        yield Hit(_shared_release(ctx, manifest, app, apps), manifest=manifest, path=("metadata", "name"))
+
+
+def _shared_release(ctx: EnvContext, manifest: Manifest, app: str, apps: tuple[str, ...]) -> str:
+    """What one-release-per-app says of one object: the name the app's own release gives it (the release
+    pattern with the app as the chart), and why this release cannot."""
+    target = manifest.target
+    release = target.release or target.chart
+    both = "both apps'" if len(apps) == 2 else f"{len(apps)} apps'"
+    shared = f"release {release} renders {both} objects ({' and '.join(apps)})"
+    own = ctx.contract.release_for(app, target.env) if target.env not in ("", "-") else ""
+    expected = name_in(ctx, manifest.kind, own, app) if own else None
+    if expected is None or expected == manifest.name:
+        own_release = f"{app}'s own release" + (f" {own!r}" if own else "")
+        return f"{manifest.kind} {manifest.name!r}: expected in {own_release}, found in {shared}"
+    named = f"{app}'s own release in {target.env}" + (f", {own!r}" if own != expected else "")
+    return (
+        f"{manifest.kind} name: expected {expected!r} ({named}), found {manifest.name!r}: one release cannot "
+        f"give it, since {shared}"
+    )
 
 
 ONE_RELEASE_PER_APP = Rule(
     code="TL125",
     name="one-release-per-app",
     category="names",
-    severity=Severity.WARNING,
-    summary="One release renders one app: the frontend and the backend have a chart and a release each.",
+    severity=Severity.ERROR,
+    summary=(
+        "One release renders one app, whose objects then have the names its own release gives them "
+        "({{ contract.release }} with the app as the chart)."
+    ),
     rationale=(
-        "The contract (§1, §2) installs {{ contract.apps | and }} as a release each, so that each is upgraded "
-        "and rolled back alone. An umbrella release that renders both cannot name both apps' objects "
-        "{release}; the name rules then stay silent for it rather than ask for two objects of one name."
+        "The contract (§1, §2) installs {{ contract.apps | and }} as a chart and a release each, so that each "
+        "is upgraded and rolled back alone, and names every object after its release (Deployment "
+        "{{ contract.names.Deployment }}, ConfigMap {{ contract.names.ConfigMap }}). An umbrella release that "
+        "renders both apps cannot give both apps those names. Each app's objects are one finding, on its "
+        "workload, listing the others (`also`); object-names asks nothing of them while the patterns cannot "
+        "tell the apps apart."
     ),
     remediation=(
-        "Split the chart into one chart per app, or keep the umbrella and set the `names` patterns in "
-        'contract.yaml to tell the apps apart (`Deployment: "{release}-{app}"`).'
+        "Split the chart into one chart per app, each installed as its own release. To keep the umbrella on "
+        'purpose, tell the apps apart in the contract\'s `names` with {app} (`Deployment: "{release}-{app}"`), '
+        "which object-names then checks, and exempt this rule for the chart with the reason (docs/apps.md)."
     ),
     example="""\
 # todolint: env=dev release=todo-dev namespace=todo-dev
@@ -137,7 +153,7 @@ spec:
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: todo-dev-todo-frontend
+  name: todo-dev-todo-frontend   # expect: TL125
 spec:
   selector:
     matchLabels: {app.kubernetes.io/name: todo-frontend, app.kubernetes.io/instance: todo-dev}
