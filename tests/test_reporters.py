@@ -88,7 +88,18 @@ def test_golden_reports_validate_and_say_what_they_should(monkeypatch: pytest.Mo
     sarif_validator().validate(sarif)
     run_ = sarif["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["TL001", "TL002", "TL003", "TL004", "TL010", "TL011", "TL090", "TL091", "TL092"]
+    assert [r["id"] for r in rules] == [
+        "TL001",
+        "TL002",
+        "TL003",
+        "TL004",
+        "TL010",
+        "TL011",
+        "TL012",
+        "TL090",
+        "TL091",
+        "TL092",
+    ]
     assert rules[4]["help"]["text"].startswith("TL010 ")
     assert "https://" not in json.dumps(sarif["runs"][0]["tool"]["driver"]["rules"])  # no made-up web site
     assert rules[5]["defaultConfiguration"] == {"level": "warning"}
