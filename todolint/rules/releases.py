@@ -95,16 +95,18 @@ def _shared_release(ctx: EnvContext, manifest: Manifest, app: str, apps: tuple[s
     target = manifest.target
     release = target.release or target.chart
     both = "both apps'" if len(apps) == 2 else f"{len(apps)} apps'"
-    shared = f"release {release} renders {both} objects ({' and '.join(apps)})"
+    renders = f"renders {both} objects ({' and '.join(apps)})"
     own = ctx.contract.release_for(app, target.env) if target.env not in ("", "-") else ""
     expected = name_in(ctx, manifest.kind, own, app) if own else None
     if expected is None or expected == manifest.name:
         own_release = f"{app}'s own release" + (f" {own!r}" if own else "")
-        return f"{manifest.kind} {manifest.name!r}: expected in {own_release}, found in {shared}"
+        return (
+            f"{manifest.kind} {manifest.name!r}: expected in {own_release}, found in release {release}, which {renders}"
+        )
     named = f"{app}'s own release in {target.env}" + (f", {own!r}" if own != expected else "")
     return (
         f"{manifest.kind} name: expected {expected!r} ({named}), found {manifest.name!r}: one release cannot "
-        f"give it, since {shared}"
+        f"give it, since release {release} {renders}"
     )
 
 
