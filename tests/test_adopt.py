@@ -342,3 +342,24 @@ def test_commands_for_other_charts_or_from_nowhere_are_not_matched(tmp_path: Pat
     )
     found = chart_installs(tmp_path, [chart], load_contract(None))[chart.path]
     assert found.origins == ("deploy.sh:3",)
+
+
+def test_hostile_scripts_cost_little_and_break_nothing(tmp_path: Path) -> None:
+    doubling = "A=x\n" + "A=$A$A\n" * 60 + 'helm install "$A" ./chart -n todo\n'
+    (tmp_path / "double.sh").write_text(doubling)
+    (tmp_path / "nested.sh").write_text("helm install ${a:-" * 20_000 + "x" + "}" * 20_000 + " ./chart\n")
+    (tmp_path / "Makefile").write_text("A = $(A)$(A)\nB = $(B)\nx:\n\thelm install $(A) ./chart -n $(B)\n")
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "loop.yml").write_text(
+        "env: {A: '${{ env.B }}', B: '${{ env.A }}'}\njobs:\n  x:\n    steps:\n"
+        "      - run: helm install todo ./chart -n ${{ env.A }}\n"
+    )
+    (tmp_path / "helmfile.yaml").write_text("a: &a [*a, *a]\nreleases: *a\n")
+    installs = find_installs(tmp_path)
+    assert sorted((i.file, i.release, i.namespace) for i in installs) == [
+        (".github/workflows/loop.yml", "todo", None),
+        ("Makefile", None, None),
+        ("double.sh", None, "todo"),
+        ("nested.sh", None, None),
+    ]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from todolint.adopt.envs import env_like, env_word_in, is_env_word
-from todolint.adopt.model import ENV, Install
+from todolint.adopt.model import ENV, MAX_WORD, Install
 from todolint.adopt.shell import Script, read_script
 
 _ASSIGN = re.compile(r"^(?:(?:export|override)\s+)*([A-Za-z_][A-Za-z0-9_.-]*)\s*(\?=|::=|:=|\+=|!=|=)\s*(.*)$")
@@ -69,7 +69,8 @@ class _Make:
             return self.variable(name.strip(), local, target, depth)
 
         text = text.replace("$$", "\x01")
-        return _REFERENCE.sub(one, text).replace("\x01", "$")
+        expanded = _REFERENCE.sub(one, text).replace("\x01", "$")
+        return expanded if len(expanded) <= MAX_WORD * 4 else _UNKNOWN
 
     def variable(self, name: str, local: Mapping[str, tuple[str, str]], target: str, depth: int) -> str:
         found = local.get(name) or self.vars.get(name)

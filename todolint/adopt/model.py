@@ -14,6 +14,10 @@ ROOT_ANCHOR = "\x00/"
 #: the known rest (the `--set` key) stays readable.
 UNKNOWN_PART = "\x01"
 
+#: Longer words are unknown: no release, path or value is this long, and `A=$A$A` lines must not
+#: grow a word without bound.
+MAX_WORD = 4096
+
 #: The kinds of file a command is read from, the most trustworthy first: declared releases and CI
 #: install for real; a Makefile or script is run by hand; docs show an example that may have aged.
 SOURCES = ("helmfile", "skaffold", "workflow", "makefile", "script", "docs")

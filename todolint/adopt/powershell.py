@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from todolint.adopt.envs import ENV_ORDER, env_like, is_env_word
 from todolint.adopt.helm_args import is_helm, read_helm
-from todolint.adopt.model import ENV, ROOT_ANCHOR, Install
+from todolint.adopt.model import ENV, MAX_WORD, ROOT_ANCHOR, Install
 from todolint.adopt.shell import MAX_STEPS, Script
 from todolint.adopt.shell_words import Lit, Op, Part, ScriptDir, Token, Unknown, Var, Word, is_op
 
@@ -192,7 +192,8 @@ class _Reader:
                 out.append(value)
             else:
                 return None
-        return "".join(out)
+        joined = "".join(out)
+        return joined if len(joined) <= MAX_WORD else None
 
     def statements(self, start: int, end: int) -> None:
         """Read tokens[start:end] as statements."""

@@ -179,5 +179,8 @@ def find_installs(root: Path) -> list[Install]:
         if "helm" not in text and "chartPath" not in text:
             continue
         parent = PurePosixPath(rel).parent.as_posix()
-        installs += _installs_of(kind, text, rel, "" if parent == "." else parent)
+        try:
+            installs += _installs_of(kind, text, rel, "" if parent == "." else parent)
+        except RecursionError:
+            continue  # nested past any script a person writes (`${a:-${a:-...}}`): nothing to learn from it
     return installs

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from todolint.adopt.envs import ENV_ORDER, env_like, is_env_word
 from todolint.adopt.helm_args import is_helm, read_helm
-from todolint.adopt.model import ENV, ROOT_ANCHOR, UNKNOWN_PART, Install
+from todolint.adopt.model import ENV, MAX_WORD, ROOT_ANCHOR, UNKNOWN_PART, Install
 from todolint.adopt.shell_parse import ArrayAssign, Branches, Function, Loop, Node, Simple, parse
 from todolint.adopt.shell_words import Lit, ScriptDir, Token, Unknown, Var, Word, WorkDir, lex
 
@@ -272,7 +272,8 @@ class Interpreter:
             if text is None and not partial:
                 return None
             out.append(UNKNOWN_PART if text is None else text)
-        return "".join(out)
+        joined = "".join(out)
+        return joined if len(joined) <= MAX_WORD else None
 
     def part(self, part: Lit | Var | Unknown | ScriptDir | WorkDir, world: World) -> str | None:
         """One part of a word in this world; None when it cannot be known."""

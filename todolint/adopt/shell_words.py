@@ -67,6 +67,11 @@ class Op:
 
 
 Token = Word | Op
+#: The characters `_balanced` stops at inside `$(...)` and inside `${...}`.
+_IN_PARENS = re.compile(r"['\"\\()]")
+_IN_BRACES = re.compile(r"['\"\\{}]")
+#: Defaults nested deeper than this (`${a:-${b:-${c:-...}}}`) are unknown: no script nests so deep.
+MAX_NESTING = 8
 
 
 def is_op(token: Token | None, *texts: str) -> bool:
@@ -99,12 +104,14 @@ def _substitution(body: str) -> Part:
 class _Lexer:
     """One pass over the text; `tokens()` is the whole job."""
 
-    def __init__(self, text: str, first_line: int) -> None:
+    def __init__(self, text: str, first_line: int, depth: int = 0) -> None:
         self.text = text
         self.pos = 0
         self.line = first_line
         self.out: list[Token] = []
         self.heredocs: list[tuple[str, bool]] = []
+        #: How deep in `${a:-${b:-...}}` defaults this lexer reads: each level reads the text again.
+        self.depth = depth
 
     def peek(self, offset: int = 0) -> str:
         i = self.pos + offset
@@ -277,7 +284,9 @@ class _Lexer:
         text = self.text
         i = self.pos + 2
         depth = 1
-        while i < len(text) and depth:
+        special = _IN_PARENS if opening == "(" else _IN_BRACES
+        while depth and (found := special.search(text, i)) is not None:
+            i = found.start()
             c = text[i]
             if c in "'\"":
                 end = text.find(c, i + 1)
@@ -286,9 +295,11 @@ class _Lexer:
                 i += 1
             elif c == opening:
                 depth += 1
-            elif c == closing:
+            else:
                 depth -= 1
             i += 1
+        if depth:
+            i = len(text)
         body = text[self.pos + 2 : i - 1 if depth == 0 else i]
         self.line += body.count("\n")
         self.pos = i
@@ -304,7 +315,9 @@ class _Lexer:
         rest = body[found.end() :]
         if not op:
             return Var(name, quoted=quoted) if not rest else Unknown()
-        inner = _Lexer(rest, self.line)
+        if self.depth >= MAX_NESTING:
+            return Unknown()
+        inner = _Lexer(rest, self.line, self.depth + 1)
         arg = Word(tuple(_joined(inner._double_quoted_all())), self.line)
         return Var(name, op, arg, quoted)
 

@@ -42,7 +42,7 @@ class _Context:
         self.inputs = inputs
         self.choices: set[str] = set()
 
-    def lookup(self, expression: str) -> str | None:
+    def lookup(self, expression: str, depth: int = 0) -> str | None:
         """The value of a simple expression (`matrix.env`, `env.NAMESPACE`, `inputs.environment`);
         ENV for an input that holds the environment; None for anything else."""
         found = re.fullmatch(r"(matrix|env|inputs|github\.event\.inputs)\.([A-Za-z_][A-Za-z0-9_-]*)", expression)
@@ -54,7 +54,8 @@ class _Context:
             return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
         if scope == "env":
             raw = self.env.get(name)
-            return self.fill(raw) if isinstance(raw, str) else None
+            # An env value may name another (`NS: todo-${{ env.STAGE }}`), never without end.
+            return self.fill(raw, depth + 1) if isinstance(raw, str) and depth < 8 else None
         spec = _mapping(self.inputs.get(name))
         if env_like(name):
             for option in [*(spec.get("options") or []), spec.get("default")]:
@@ -64,13 +65,13 @@ class _Context:
         default = spec.get("default")
         return str(default) if isinstance(default, (str, int)) and not isinstance(default, bool) else None
 
-    def fill(self, text: str) -> str | None:
+    def fill(self, text: str, depth: int = 0) -> str | None:
         """A value with its expressions filled in; None when one of them is unknown."""
         unknown = False
 
         def one(found: re.Match[str]) -> str:
             nonlocal unknown
-            value = self.lookup(found.group(1))
+            value = self.lookup(found.group(1), depth)
             unknown = unknown or value is None
             return value or ""
 
