@@ -93,9 +93,11 @@ class PathWalker:
         if isinstance(node, MappingNode):
             if not isinstance(value, Mapping):
                 return False
-            for key, child in node.value:
+            # Of a key written twice, YAML readers keep the last (the parser reports the duplicate).
+            last = {key.value: n for n, (key, _) in enumerate(node.value) if _literal(key)}
+            for n, (key, child) in enumerate(node.value):
                 # A key under an `if`/`with`/`range` of its own may or may not be what Helm wrote.
-                if not _literal(key) or self.conditional(doc, line, line_of(key)):
+                if not _literal(key) or self.conditional(doc, line, line_of(key)) or last[key.value] != n:
                     continue
                 if key.value not in value:
                     return False

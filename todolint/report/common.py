@@ -42,8 +42,9 @@ PACKAGED = "in a packaged chart: nobody can edit it in place"
 
 def shown_file(location: Location) -> str:
     """The file a report names for `location`: for a line of a chart's rendered output, the rendered object
-    it counts in (`Deployment/x`), never the template whose line it is not; else the file itself."""
-    if location.object is None:
+    it counts in (`Deployment/x`, or `output of <template>` for a template's whole output), never the
+    template whose line it is not; else the file itself."""
+    if location.object is None or location.line is None:
         return location.file
     return location.object or f"output of {location.file}"
 
