@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-HEAVY = ("helm_python", "jsonschema_rs", "jsonschema", "kubernetes_validate", "rich")
+HEAVY = ("helm_python", "jsonschema_rs", "jsonschema", "kubernetes_validate", "rich", "pygls", "lsprotocol")
 
 PROBE = """
 import json, os, sys

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from todolint import lsp as language_server
 from todolint.app import EXIT_ERROR, EXIT_OK, Request, UsageError
 from todolint.report import FORMATS
 
@@ -215,6 +216,11 @@ def _print(text: str) -> int:
 
     to_stdout(lambda stream: click.echo(text, file=stream, nl=False))
     return EXIT_OK
+
+
+main.command("lsp", help="Serve editors the findings as they type: LSP on stdio (docs/editors.md).")(
+    lambda: sys.exit(_guard(language_server.serve))
+)
 
 
 @main.command("config")
