@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """todolint's benchmarks: every figure and its peer measured in one run, on one machine, as medians.
 
-    python benchmarks/run.py [--runs 5] [--helm PATH] [--checkov PATH] [--skip-checkov] [--json FILE]
+    python benchmarks/run.py [--runs 5] [--helm PATH] [--checkov PATH] [--skip-checkov] [--json FILE] [--lsp]
 
 A  todolint charts/ cold (new process, empty render cache): embedded renderer, and helm CLI renderer
 B  the floors: the same 6 renders with plain `helm template`; the embedded SDK rendering them in a bare
@@ -13,6 +13,7 @@ D  a pre-rendered stream of 10,000 objects (the project charts' objects with var
 E  generated trees of 25, 50 and 100 charts × 3 environments: time per chart, peak RSS, and the CPU
    cores used with the helm CLI renderer
 F  a warm re-run (render cache filled, nothing changed), and `todolint --version`
+L  `todolint lsp`: a didChange on values-prod.yaml to its publishDiagnostics, warm, against a warm re-run
 
 Targets are ratios where a peer exists, so that the load of a shared machine cancels; everything is
 printed with PASS/FAIL. Child processes run with bytecode caching on (as after `pip install`) in a
@@ -620,6 +621,108 @@ def bench_trees(b: Bench) -> None:
     b.data["E"] = {"rows": rows, "fixed": fixed, "per_chart": slope, "net": net}
 
 
+# --- L: the language server -------------------------------------------------------------------
+
+
+class LspClient:
+    """A minimal editor: JSON-RPC over the server's stdin and stdout, messages read on a thread."""
+
+    def __init__(self, cmd: Sequence[str], *, env: dict[str, str], cwd: Path) -> None:
+        import queue
+        import threading
+
+        self.proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        stream = self.proc.stdout
+        assert stream is not None
+        while True:
+            length = 0
+            while (line := stream.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            if not line:
+                return
+            self.messages.put(json.loads(stream.read(length)))
+
+    def send(self, method: str, params: Any, *, request: bool = False) -> int | None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+        if request:
+            self._id += 1
+            message["id"] = self._id
+        body = json.dumps(message).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self.proc.stdin.flush()
+        return message.get("id")
+
+    def wait(self, wanted: Callable[[dict[str, Any]], bool], timeout: float = 300) -> dict[str, Any]:
+        deadline = time.perf_counter() + timeout
+        while True:
+            message = self.messages.get(timeout=max(deadline - time.perf_counter(), 0.001))
+            if wanted(message):
+                return message
+
+
+def bench_lsp(b: Bench) -> None:
+    """didChange on values-prod.yaml (a replicaCount never linted before) → its publishDiagnostics, in a
+    warm server, against a warm `todolint charts/` (nothing changed: the stored result answers), one of
+    each per round."""
+    print("L: todolint lsp, didChange → publishDiagnostics (warm) vs a warm todolint charts/", flush=True)
+    repo = b.work / "lsp-repo"
+    shutil.copytree(CHARTS, repo / "charts")
+    (repo / ".git").mkdir()
+    env = b.env(helm=False, cache=b.fresh_cache())
+    cli = b.todolint("charts", "-q")
+    run_process(cli, env=env, cwd=repo)  # bytecode, renders and the result cached
+    values = repo / "charts" / "todo-backend" / "values-prod.yaml"
+    uri, text = values.as_uri(), values.read_text()
+    client = LspClient(b.todolint("lsp"), env=env, cwd=repo)
+    ident = client.send("initialize", {"processId": None, "rootUri": repo.as_uri(), "capabilities": {}}, request=True)
+    client.wait(lambda m: m.get("id") == ident)
+    client.send("initialized", {})
+    client.send(
+        "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}
+    )
+
+    def published(found: str) -> Callable[[dict[str, Any]], bool]:
+        def match(m: dict[str, Any]) -> bool:
+            if m.get("method") != "textDocument/publishDiagnostics" or m["params"]["uri"] != uri:
+                return False
+            return any(found in d["message"] for d in m["params"]["diagnostics"]) if found else True
+
+        return match
+
+    client.wait(published(""))
+    latencies: list[float] = []
+    warm: list[Sample] = []
+    for version, replicas in enumerate(range(4, 4 + b.runs + 2), start=2):
+        time.sleep(0.5)  # a quiet moment, as between two edits: the server lints at once
+        change = {"range": {"start": {"line": 0, "character": 14}, "end": {"line": 0, "character": 15}}}
+        sent = time.perf_counter()
+        client.send(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{**change, "text": str(replicas)}]},
+        )
+        client.wait(published(f"found {replicas} ["))
+        if version > 3:  # the first two changes warm what a new value needs (the worker started early)
+            latencies.append(time.perf_counter() - sent)
+            warm.append(run_process(cli, env=env, cwd=repo))
+    ident = client.send("shutdown", None, request=True)
+    client.wait(lambda m: m.get("id") == ident)
+    client.send("exit", None)
+    code = client.proc.wait(timeout=60)
+    lsp, plain = statistics.median(latencies), median(warm)
+    b.figure("L", "lsp: didChange → publishDiagnostics, warm", f"{lsp:.3f} s wall (exit code {code})")
+    b.figure("L", "todolint charts/ warm, same rounds", fmt(warm))
+    b.data["L"] = {"lsp": lsp, "warm": plain, "exit_code": code}
+
+
 # --- targets -------------------------------------------------------------------------------------
 
 
@@ -659,6 +762,9 @@ def judge(b: Bench) -> None:
     b.target("E2", "helm CLI renderer, CPU cores used (100 charts)", cores, "> 1.6", cores > 1.6)
     rss = e["rows"][TREE_SIZES[-1]]["embedded_rss"]
     b.target("E3", "peak memory at 100 charts, MiB (embedded)", rss, "≤ 150", rss <= 150)
+    if "L" in d:
+        ratio = d["L"]["lsp"] / d["L"]["warm"]
+        b.target("L1", "lsp didChange → publishDiagnostics / warm todolint charts/", ratio, "≤ 1.0", ratio <= 1.0)
     f = d["F"]
     b.target("F1", "warm re-run, s wall", f["warm"], "≤ 0.25", f["warm"] <= 0.25)
     b.target("F2", "todolint --version, s wall", f["version"], "≤ 0.15", f["version"] <= 0.15)
@@ -714,6 +820,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-checkov", action="store_true")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--tricks", action="store_true", help="only T: each start-up trick removed alone")
+    parser.add_argument("--lsp", action="store_true", help="only L: the language server's latency")
     parser.add_argument("--inner-embedded-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--inner-stream", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -739,7 +846,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.tricks:
             bench_tricks(b)
             return 0
+        if args.lsp:
+            bench_lsp(b)
+            ratio = b.data["L"]["lsp"] / b.data["L"]["warm"]
+            print(f"L1 lsp / warm todolint charts/: {ratio:.3f} (target ≤ 1.0): {'PASS' if ratio <= 1.0 else 'FAIL'}")
+            return 0
         bench_project(b)
+        bench_lsp(b)
         bench_checkov(b)
         bench_stream(b)
         bench_trees(b)

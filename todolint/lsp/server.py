@@ -1,8 +1,9 @@
 """The language server: the editor's documents in, diagnostics, code actions and hovers out.
 
 A change to a file of a chart (values, template, helper, Chart.yaml) marks that chart; a change to the
-config file marks every chart. After a pause with no newer change (`debounce` seconds) the marked charts
-are linted one by one on a single worker thread, so that the editor is never kept waiting; a newer change
+config file marks every chart. The marked charts are linted one by one on a single worker thread, so
+that the editor is never kept waiting: at once after a quiet moment, and while the person types (changes
+less than `debounce` seconds apart) only once `debounce` seconds pass with no newer change. A newer change
 cancels the lint under way (its result is dropped and its charts are marked again). Each chart's
 diagnostics replace what that chart published before, and a file that no longer holds a finding is sent
 an empty list.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +26,8 @@ from pygls.uris import from_fs_path, to_fs_path
 from todolint.lsp.diagnostics import FileReport
 from todolint.lsp.linting import Linted, Linter
 
-#: Seconds without a newer change before a lint starts (the editor sends one change per keystroke).
+#: Seconds without a newer change before a lint starts while the person types (the editor sends one
+#: change per keystroke).
 DEBOUNCE = 0.2
 
 
@@ -47,6 +50,7 @@ class Session:
         self.uris: dict[Path, str] = {}
         self.explained: dict[str, str] = {}
         self.shut_down = False
+        self.last_change = float("-inf")
 
     # --- documents ------------------------------------------------------------------------------
 
@@ -93,13 +97,15 @@ class Session:
         if not charts:
             return
         self.waiting.update(charts)
+        now = time.monotonic()
+        typing, self.last_change = now - self.last_change < self.debounce, now
         if self.pending is not None:
             self.pending.cancel()
-        self.pending = asyncio.get_running_loop().create_task(self._lint_waiting())
+        self.pending = asyncio.get_running_loop().create_task(self._lint_waiting(self.debounce if typing else 0.0))
 
-    async def _lint_waiting(self) -> None:
-        """After the pause, lint each marked chart on the worker thread and publish what it found."""
-        await asyncio.sleep(self.debounce)
+    async def _lint_waiting(self, pause: float) -> None:
+        """After `pause` seconds, lint each marked chart on the worker thread and publish what it found."""
+        await asyncio.sleep(pause)
         linter = self.linter
         if linter is None:
             return
