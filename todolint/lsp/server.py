@@ -131,7 +131,8 @@ class Session:
         except asyncio.CancelledError:
             self.waiting.update(todo)  # superseded: the newer lint takes these charts too
             raise
-        await loop.run_in_executor(self.executor, linter.prepare_next)
+        if not self.shut_down:
+            await loop.run_in_executor(self.executor, linter.prepare_next)
 
     def publish(self, chart: Path, linted: Linted, buffers: dict[Path, str]) -> None:
         """Replace `chart`'s diagnostics: every file it holds findings in, and every file it held them in
