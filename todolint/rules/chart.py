@@ -55,12 +55,12 @@ CHART_TEMPLATES = Rule(
     code="TL370",
     name="chart-templates",
     category="chart",
-    severity=Severity.WARNING,
+    severity=Severity.INFO,
     summary="An app's chart has the template files the contract lists for it (`apps.<app>.templates`).",
     rationale=(
         "The spec (§2.1, §2.2) maps each object to one template file ({{ contract.apps.*.templates }}); "
         "reviewers and the runbook find things there, and `NOTES.txt` tells the installer to pre-create the "
-        "Secret."
+        "Secret. File names describe the reference chart, not what the cluster runs: a note, not a fault."
     ),
     remediation="Add the missing files under templates/ (`apps.<app>.templates` in contract.yaml).",
     example="""\
