@@ -126,19 +126,6 @@ def _backend_words(ctx: EnvContext, backend: str) -> list[tuple[str, ...]]:
     return [tuple(w.split("-")) for w in sorted(words(backend) - others)]
 
 
-def _names_backend(url: Url, link: _Link) -> bool:
-    """Whether a URL is meant for the backend: its port, one of its Services, or a word of it in a cluster name."""
-    if url.port is not None and url.port == link.port:
-        return True
-    if not url.in_cluster(link.namespaces):
-        return False  # a public name (`api.openai.com`) is no address of the backend
-    first = url.host.split(".", 1)[0]
-    if first in link.service_names:
-        return True
-    parts = tuple(first.split("-"))
-    return any(parts[i : i + len(word)] == word for word in link.words for i in range(len(parts) - len(word) + 1))
-
-
 @dataclass(frozen=True)
 class _Link:
     """What one environment's frontend URLs are checked against."""
@@ -157,6 +144,19 @@ class _Link:
     format: str
 
 
+def _names_backend(url: Url, link: _Link) -> bool:
+    """Whether a URL is meant for the backend: its port, one of its Services, or a word of it in a cluster name."""
+    if url.port is not None and url.port == link.port:
+        return True
+    if not url.in_cluster(link.namespaces):
+        return False  # a public name (`api.openai.com`) is no address of the backend
+    first = url.host.split(".", 1)[0]
+    if first in link.service_names:
+        return True
+    parts = tuple(first.split("-"))
+    return any(parts[i : i + len(word)] == word for word in link.words for i in range(len(parts) - len(word) + 1))
+
+
 def _link(ctx: EnvContext) -> _Link:
     """The link of this environment, worked out once (both rules read it)."""
     found: _Link | None = ctx.memo.get(("api-url-link",))
@@ -170,12 +170,15 @@ def _link(ctx: EnvContext) -> _Link:
             }
         )
         namespaces = {ns for _, ns in services if ns}
+        charts = set()
         for manifest in ctx.manifests:
             namespace = manifest.metadata.get("namespace") or manifest.target.namespace
             if isinstance(namespace, str) and namespace:
                 namespaces.add(namespace)
-            for env in ctx.contract.environments:
-                namespaces.add(ctx.contract.namespace_for(manifest.target.chart, env))
+            charts.add(manifest.target.chart)
+        namespaces.update(
+            ctx.contract.namespace_for(chart, env) for chart in charts for env in ctx.contract.environments
+        )
         found = ctx.memo[("api-url-link",)] = _Link(
             key=link.key,
             backend=link.to_app,
