@@ -3,7 +3,7 @@
 Each folder under tests/fixes/ is one case: `case.yaml` says how the charts are mutated (text
 replacements), which rules it is about (`select`), whether the fix repairs them (`fixed`) and any extra
 arguments; `expected.diff` is the unified diff `--diff` must print and `--fix` must make, byte for byte
-(context lines show what code frames show: a values file's strings are `***`).
+(a patch: no secret value in it, and none in these cases' context lines).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _texts(root: Path) -> dict[str, str]:
 
 
 def _diff(before: dict[str, str], after: dict[str, str]) -> str:
-    """What --fix changed, shown as --diff shows it (context lines masked as code frames mask them)."""
+    """What --fix changed, shown as --diff shows it (secret values on changed lines masked)."""
     parts: list[str] = []
     for name in sorted(before):
         if before[name] != after[name]:
@@ -168,7 +168,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
         "+replicaCount: 1\n"
         " \n"
         " config:\n"
-        "   BACKEND_ENV: ***\n"
+        "   BACKEND_ENV: production\n"
         "--- a/charts/todo-backend/values-staging.yaml\n"
         "+++ b/charts/todo-backend/values-staging.yaml\n"
         "@@ -1,4 +1,4 @@\n"
@@ -176,7 +176,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
         "+replicaCount: 1\n"
         " \n"
         " config:\n"
-        "   BACKEND_ENV: ***\n"
+        "   BACKEND_ENV: staging\n"
         "--- a/charts/todo-frontend/values-prod.yaml\n"
         "+++ b/charts/todo-frontend/values-prod.yaml\n"
         "@@ -1,4 +1,4 @@\n"
@@ -184,7 +184,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
         "+replicaCount: 1\n"
         " \n"
         " config:\n"
-        "   NODE_ENV: ***\n"
+        "   NODE_ENV: production\n"
         "--- a/charts/todo-frontend/values-staging.yaml\n"
         "+++ b/charts/todo-frontend/values-staging.yaml\n"
         "@@ -1,4 +1,4 @@\n"
@@ -192,7 +192,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path, run_cli: RunCli) -> None:
         "+replicaCount: 1\n"
         " \n"
         " config:\n"
-        "   NODE_ENV: ***\n"
+        "   NODE_ENV: production\n"
     )
 
 

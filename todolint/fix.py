@@ -8,14 +8,14 @@ output other objects share) or a `--set` value: those findings are left for a pe
 
 An edit replaces exactly the characters of one scalar (the span its YAML node covers), so comments, key
 order, quoting, indentation and flow style stay as they were, byte for byte. A `drop-object` fix (a
-rendered Secret) removes the template lines that write the object instead, and never shows them. `apply_verified` writes
-the edits atomically and keeps them only when a new lint run shows their findings gone and nothing new
+rendered Secret) removes the template lines that write the object instead, its `---` with it. `diff`
+shows the edits as a patch (`todolint.patch`), no secret value in it. `apply_verified` writes the edits
+atomically and keeps them only when a new lint run shows their findings gone and nothing new
 in any environment; otherwise they are rolled back and reported as not fixable automatically.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -30,7 +30,8 @@ import yaml
 from todolint.contract import Contract
 from todolint.helm_values import SET_FILE
 from todolint.models import Edit, Finding, Location, Result
-from todolint.redact import masked_line
+from todolint.patch import Diff, file_patch
+from todolint.redact import SecretNames
 from todolint.rules.base import Fix, Rule
 
 _LAST_FIELD = re.compile(r"([^.\[\]]+)(?:\[\d+\])*$")
@@ -146,11 +147,22 @@ def _drop_object(finding: Finding, fix: Fix, texts: dict[str, list[str]]) -> tup
     first, last = content[0], content[-1]
     if any(_CONTROL.search(lines[n]) for n in range(first, last + 1)):
         raise _ByHand(f"{location.file}:{first + 1}: template control lines wrap parts of the {finding.kind}")
+    # Its `---` goes with it (the one before, else the one after): no empty document is left behind.
+    if start > 0 and _only_separator(lines, start - 1, first):
+        first = start - 1
+    elif end < len(lines) and _only_separator(lines, last + 1, end + 1):
+        last = end
     note = (
         f"{location.file}:{first + 1}-{last + 1}: removed the {finding.kind} the chart rendered ({finding.code}); "
         "what it held is no longer in the chart (git history still has it): create it outside Helm"
     )
     return Edit(location.file, first + 1, 1, last + 2, 1, "", fix.safety), note
+
+
+def _only_separator(lines: Sequence[str], start: int, stop: int) -> bool:
+    """Whether lines[start:stop] are one plain `---` and blank or comment lines, nothing a template needs."""
+    texts = [lines[n].strip() for n in range(start, stop)]
+    return texts.count("---") == 1 and all(not t or t == "---" or t.startswith("#") for t in texts)
 
 
 def _field_of(path: str) -> str:
@@ -340,37 +352,31 @@ def _edited(text: str, edits: Sequence[Edit]) -> str:
     return after
 
 
-def diff(edits: Iterable[Edit]) -> str:
-    """A unified diff of the edits (`a/FILE`, `b/FILE`), files in order. Context lines are shown as code
-    frames show them (no string of a values file, no secret-looking value of a template): only the edited
-    lines are shown whole, and their old value is the one the finding's message already names."""
-    parts: list[str] = []
+def diff(edits: Iterable[Edit], *, names: SecretNames) -> Diff:
+    """A unified diff of the edits (`a/FILE`, `b/FILE`), files in order. No secret value is printed
+    (`todolint.redact`, with the contract's secret-like `names`): a hunk's context stops short of a line
+    that holds one, and a changed line shows one as `***` (the edited scalar itself is shown)."""
+    edits = tuple(edits)
+    lines: list[str] = []
+    notes: list[str] = []
     for file, (before, after) in edited_texts(edits).items():
-        parts.extend(file_diff(file, before, after))
-    return "".join(parts)
+        shown, said = file_patch(file, before, after, [e for e in edits if e.file == file], names)
+        lines.extend(shown)
+        notes.extend(said)
+    return Diff("".join(lines), tuple(notes))
 
 
-def file_diff(file: str, before: str, after: str) -> list[str]:
-    """One file's part of `diff`. When edits remove lines rather than change them (a rendered Secret's),
-    the removed lines are masked like a values file's: what they held is never printed."""
-    values_file = "templates" not in Path(file).parts
-    lines = list(
-        difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{file}", f"b/{file}"
-        )
-    )
-    body_lines = lines[2:]
-    mask_removed = sum(1 for ln in body_lines if ln.startswith("-")) > sum(1 for ln in body_lines if ln.startswith("+"))
-    previous = ""
-    for index, line in enumerate(lines):
-        if line.startswith(" ") or (mask_removed and line.startswith("-") and not line.startswith("---")):
-            body = line[1:].rstrip("\r\n")
-            ending = line[1 + len(body) :]
-            masked = masked_line(body, values_file=values_file or line.startswith("-"), previous=previous)
-            lines[index] = line[0] + masked + ending
-        if not line.startswith(("---", "+++", "@@")):
-            previous = line[1:]
-    return lines
+def file_diff(
+    file: str, before: str, after: str, *, edits: Sequence[Edit] = (), names: SecretNames | None = None
+) -> list[str]:
+    """One file's part of `diff`, as lines. Without `edits`, every secret value on a changed line is
+    masked; `names` None: the built-in contract's secret-like names."""
+    if names is None:
+        from todolint.contract import load_contract
+
+        contract = load_contract()
+        names = SecretNames(contract.secret_name_patterns, contract.secret_name_settings)
+    return file_patch(file, before, after, edits, names)[0]
 
 
 def write(texts: Mapping[str, str]) -> None:

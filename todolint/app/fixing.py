@@ -11,6 +11,7 @@ from todolint.app.plan import LintRun, relint
 from todolint.app.request import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Outcome, Request, fail
 from todolint.app.settings import RunSettings
 from todolint.group import error_lines, group_members
+from todolint.redact import SecretNames
 
 if TYPE_CHECKING:
     from todolint.models import Edit, Finding, Result
@@ -23,8 +24,9 @@ def show_fixes(run: LintRun, result: Result) -> Outcome:
 
     settings = run.settings
     proposals = fix.propose(result, settings.rulebook.rules(), settings.contract, unsafe=run.request.unsafe_fixes)
+    names = SecretNames(settings.contract.secret_name_patterns, settings.contract.secret_name_settings)
     try:
-        text = fix.diff(fix.edits_of(proposals))
+        text, unapplied = fix.diff(fix.edits_of(proposals), names=names)
     except OSError as exc:
         fail(f"{exc.filename}: cannot read: {exc.strerror}")
 
@@ -33,7 +35,7 @@ def show_fixes(run: LintRun, result: Result) -> Outcome:
 
     to_stdout(show)
     errors = error_lines(result, settings.contract.environments)
-    notes = (*fix.by_hand(proposals), *(f"error: {line}" for line in errors))
+    notes = (*unapplied, *fix.by_hand(proposals), *(f"error: {line}" for line in errors))
     return Outcome(result, EXIT_ERROR if result.errors else EXIT_FINDINGS if text else EXIT_OK, notes)
 
 

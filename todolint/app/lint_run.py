@@ -18,6 +18,7 @@ from todolint.app.request import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Outcome, Re
 from todolint.app.settings import RunSettings, resolve_settings
 from todolint.app.targets import find_inputs
 from todolint.group import error_lines, group_members
+from todolint.redact import SecretNames
 
 if TYPE_CHECKING:
     from todolint.cache import RenderCache
@@ -54,7 +55,9 @@ def run(request: Request) -> Outcome:
     result, members = group_members(result, settings.contract.environments)
     result = _baseline(request, settings, result, notes)
     notes.extend(f"error: {line}" for line in error_lines(result, settings.contract.environments))
-    write_reports(request, result, grouped_fixes(result, members, fixes))
+    contract = settings.contract
+    names = SecretNames(contract.secret_name_patterns, contract.secret_name_settings)
+    write_reports(request, result, grouped_fixes(result, members, fixes), secret_names=names)
     return Outcome(result, _exit_code(request, result, lint_run.fail_level), tuple(notes))
 
 

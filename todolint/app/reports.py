@@ -12,6 +12,7 @@ from todolint.output import OutputError, to_stdout, write_atomic
 
 if TYPE_CHECKING:
     from todolint.models import Edit, Finding, Result
+    from todolint.redact import SecretNames
 
 
 def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None]]:
@@ -44,8 +45,11 @@ def pair_reports(order: Sequence[tuple[str, str]]) -> list[tuple[str, str | None
     return [(str(fmt), out) for fmt, out in reports]
 
 
-def write_reports(request: Request, result: Result, fixes: Mapping[Finding, Edit]) -> None:
-    """Every report the request asks for, each to its file or to stdout."""
+def write_reports(
+    request: Request, result: Result, fixes: Mapping[Finding, Edit], *, secret_names: SecretNames | None = None
+) -> None:
+    """Every report the request asks for, each to its file or to stdout; code frames mask the values
+    `secret_names` (the contract's) make secret."""
     from todolint.report import ReportOptions, reporters
 
     options = ReportOptions(
@@ -53,6 +57,7 @@ def write_reports(request: Request, result: Result, fixes: Mapping[Finding, Edit
         quiet=request.quiet,
         statistics=request.statistics,
         fixes=fixes,
+        secret_names=secret_names,
     )
     available = reporters()
     for output_format, output in request.reports:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from todolint.models import Edit, Finding, Result
+from todolint.redact import SecretNames
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class ReportOptions:
     statistics: bool = False
     #: The edit `--fix` (or `--unsafe-fixes`) would make for each fixable finding.
     fixes: Mapping[Finding, Edit] = field(default_factory=dict)
+    #: The run's contract's secret-like names, for what code frames mask (None: the built-in contract's).
+    secret_names: SecretNames | None = None
 
 
 Reporter = Callable[[Result, TextIO, ReportOptions], None]

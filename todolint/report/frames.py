@@ -1,17 +1,36 @@
-"""Code frames for the text report: the lines around a finding's primary location, secrets masked.
+"""Code frames for the text report: the lines around a finding's primary location, secret values masked.
 
 A frame is read from the file a person edits (a values file, a template, a pre-rendered input), never
-from Helm's rendered text, whose line numbers name no file on disk. What may be shown of each line is
-`todolint.redact`'s to say.
+from Helm's rendered text, whose line numbers name no file on disk. What is secret on a line is
+`todolint.redact`'s to say, from the whole file (a Secret's `data`, the `value:` of an env entry whose
+name is secret-like), with the run's contract's secret-like names.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import NamedTuple
 
 from todolint.helm_values import SET_FILE
 from todolint.models import Finding, Location, printable
-from todolint.redact import mask_line, mask_values_line, names_a_secret
+from todolint.redact import FileKind, SecretNames, Secrets, chart_secret_paths, find_secrets, masked
+
+
+class ReadFile(NamedTuple):
+    """A file a frame shows: its lines and where its secret values are."""
+
+    lines: list[str]
+    secrets: Secrets
+
+
+@functools.cache
+def builtin_secret_names() -> SecretNames:
+    """The secret-like names of the built-in contract, for a report given none (a Python caller's)."""
+    from todolint.contract import load_contract
+
+    contract = load_contract()
+    return SecretNames(contract.secret_name_patterns, contract.secret_name_settings)
 
 
 def frame_location(finding: Finding) -> Location | None:
@@ -35,29 +54,24 @@ def frame_location(finding: Finding) -> Location | None:
 def code_frame(
     location: Location,
     *,
-    masked: bool = False,
+    names: SecretNames | None = None,
     secret_line: bool = False,
-    stated: str = "",
-    cache: dict[str, list[str]] | None = None,
+    cache: dict[str, ReadFile] | None = None,
 ) -> list[str]:
     """Up to three lines around `location.line`, numbered, the line itself marked with `>`.
 
-    Only what can hold a secret is replaced by `***`: a value under a key or env name that looks like a
-    secret and a URL with credentials, always; and unless the finding's message (`stated`) names that
-    value itself (messages never quote a secret): every value of a Secret (`masked`), the marked line's
-    rendered value for a secrets rule (`secret_line`), and every text value of a values file, since any
-    values key may feed a secret.
+    Each secret value on them is `***` (`todolint.redact`: `names` are the contract's secret-like names,
+    the built-in contract's when None); `secret_line`: the finding is a secrets rule's, so every value
+    on the marked line is one, unless that line is a template's (the chart's source, not a rendered value).
     """
     if location.line is None:
         return []
-    lines = cache.get(location.file) if cache is not None else None
-    if lines is None:
-        try:
-            lines = Path(location.file).read_text(encoding="utf-8-sig").splitlines()
-        except (OSError, UnicodeDecodeError):
-            lines = []
+    read = cache.get(location.file) if cache is not None else None
+    if read is None:
+        read = _read(location, names or builtin_secret_names())
         if cache is not None:
-            cache[location.file] = lines
+            cache[location.file] = read
+    lines = read.lines
     if not 1 <= location.line <= len(lines):
         return []
     first = max(1, location.line - 1)
@@ -66,17 +80,22 @@ def code_frame(
     out = []
     for number in range(first, last + 1):
         mark = ">" if number == location.line else " "
-        # `- name: API_KEY` then `value: ...`: the value is as secret as the name says.
-        named = number > 1 and names_a_secret(lines[number - 2])
-        line = printable(lines[number - 1])
-        if location.kind == "values":
-            shown = mask_values_line(line, stated="" if named else stated)
-        else:
-            # A template line is the chart's source, not a rendered value: only its literals can be secrets.
-            flagged = secret_line and number == location.line and location.kind != "template"
-            shown = mask_line(line, secret=named, maybe=masked or flagged, stated=stated)
-        out.append(f"{mark} {number:>{width}} | {shown}")
+        flagged = secret_line and number == location.line and location.kind != "template"
+        spans = read.secrets.any_value(number) if flagged else read.secrets.on(number)
+        out.append(f"{mark} {number:>{width}} | {printable(masked(lines[number - 1], spans))}")
     return out
 
 
-__all__ = ["code_frame", "frame_location"]
+def _read(location: Location, names: SecretNames) -> ReadFile:
+    """The file's lines and secrets (no lines when it cannot be read as UTF-8)."""
+    try:
+        text = Path(location.file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    kinds: dict[str, FileKind] = {"values": "values", "template": "template"}
+    kind = kinds.get(location.kind, "rendered")
+    fed = chart_secret_paths(location.file) if kind == "values" and text else frozenset()
+    return ReadFile(text.splitlines(), find_secrets(text, kind=kind, names=names, fed=fed))
+
+
+__all__ = ["ReadFile", "builtin_secret_names", "code_frame", "frame_location"]

@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from itertools import groupby
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from todolint.group import chart_environments, env_label
 from todolint.models import Edit, Finding, Result, Severity, printable
 from todolint.report import ReportOptions
 from todolint.report.common import describe, packaged, target_inputs, where
 from todolint.version import __version__
+
+if TYPE_CHECKING:
+    from todolint.report.frames import ReadFile
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -113,7 +116,7 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
         )
     active = result.active
     linted = chart_environments(result)
-    frames: dict[str, list[str]] = {}
+    frames: dict[str, ReadFile] = {}
     for chart, chart_findings in groupby(active, key=lambda f: f.chart):
         out.line()
         _chart_header(out, result, chart, quiet=options.quiet)
@@ -121,7 +124,7 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
         for (kind, name), object_findings in groupby(by_object, key=lambda f: (f.kind, f.object)):
             out.line(("  ", ""), (f"{kind}/{name}" if kind else "(chart)", "bold"))
             for finding in object_findings:
-                _finding(out, finding, env_label(finding, linted), frames, options.fixes.get(finding))
+                _finding(out, finding, env_label(finding, linted), frames, options, options.fixes.get(finding))
     if not options.quiet:
         out.line()
         out.line((_summary(result, options.fixes), ""))
@@ -144,7 +147,12 @@ def _chart_header(out: _Plain | _Coloured, result: Result, chart: str, *, quiet:
 
 
 def _finding(
-    out: _Plain | _Coloured, finding: Finding, envs: str, frames: dict[str, list[str]], fix: Edit | None
+    out: _Plain | _Coloured,
+    finding: Finding,
+    envs: str,
+    frames: dict[str, ReadFile],
+    options: ReportOptions,
+    fix: Edit | None,
 ) -> None:
     # ruff's marker: [*] is fixed by --fix; [*unsafe] needs --unsafe-fixes too.
     marker = "" if fix is None else " [*]" if fix.safety == "safe" else " [*unsafe]"
@@ -174,9 +182,8 @@ def _finding(
     if frame_at is not None:
         lines = code_frame(
             frame_at,
-            masked=finding.kind == "Secret",  # everything in a Secret can be one
+            names=options.secret_names,
             secret_line=finding.category == "secrets",  # the field a secrets rule flags is the secret
-            stated=finding.message,
             cache=frames,
         )
         for text in lines:
