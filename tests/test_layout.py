@@ -113,7 +113,7 @@ def test_charts_configured_by_folder_win_over_their_name(run_cli: RunCli, tmp_pa
     )
     data = json.loads(run_cli("config", "--format", "json", cwd=tmp_path).stdout)
     assert [(t["chart"], t["release"], t["namespace"], t["set"], t["from"]["release"]) for t in data["targets"]] == [
-        ("todo-app (helm-chart)", "todo-app-x", "shared", ["old=true"], ".todolint.yaml charts.todo-app"),
+        ("todo-app (helm-chart)", "todo-app-x", "shared", ["old"], ".todolint.yaml charts.todo-app"),
         ("todo-app (helm/todo-app)", "todo-app-dev-new", "shared", [], ".todolint.yaml charts.helm/todo-app"),
     ]
     assert data["notes"] == []

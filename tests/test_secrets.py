@@ -153,22 +153,41 @@ def test_no_world_readable_files_in_the_cache(run_cli: RunCli, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("renderer", ["embedded", "helm"])
-@pytest.mark.parametrize("output_format", ["text", "json"])
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
+@pytest.mark.parametrize("tail", ["{x", "TAIL"])
 def test_malformed_set_never_prints_its_value(
-    renderer: str, output_format: str, run_cli: RunCli, tmp_path: Path, request: pytest.FixtureRequest
+    renderer: str, output_format: str, tail: str, run_cli: RunCli, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    # `--set` that Helm cannot parse: both renderers say Helm's words, never the expression.
+    # `--set db.password=s3cr3t,TAIL`: Helm reads TAIL as a key with no value, and quotes it. It is the
+    # rest of the value: both renderers say what is wrong without any part of the expression.
     helm = str(request.getfixturevalue("helm4")) if renderer == "helm" else None
     chart = tmp_path / "todo-backend"
     shutil.copytree(CHARTS / "todo-backend", chart)
     args = ("--renderer", renderer, "--env", "dev", "--format", output_format, str(chart))
-    done = run_cli(*args, "--set", f"config.SECRET_KEY={CANARY},{{x", helm=helm)
-    assert_no_canary(done.stdout, f"{output_format} stdout")
-    assert_no_canary(done.stderr, "stderr")
+    done = run_cli(*args, "--set", f"config.SECRET_KEY={CANARY},{tail}", helm=helm)
+    for text, where in ((done.stdout, f"{output_format} stdout"), (done.stderr, "stderr")):
+        assert_no_canary(text, where)
+        assert tail not in text, where
     assert done.code == 2
     assert done.stderr == (
-        f'todolint: error: todo-backend (dev): {chart}: failed parsing --set data: key "{{x" has no value\n'
+        f"todolint: error: todo-backend (dev): {chart}: failed parsing --set data: "
+        'a part has no "=" (a comma inside a value is written \\,)\n'
     ), done.stderr
+
+
+def test_config_prints_set_keys_never_values(run_cli: RunCli, tmp_path: Path) -> None:
+    shutil.copytree(CHARTS, tmp_path / "charts")
+    sets = ("--set", f"db.password={CANARY}", "--set", f"config.SECRET_KEY={CANARY},TAIL")
+    text = run_cli("config", "charts", *sets, cwd=tmp_path)
+    shown = run_cli("config", "charts", *sets, "--format", "json", cwd=tmp_path)
+    for done in (text, shown):
+        assert done.code == 0, done.stderr
+        assert_no_canary(done.stdout + done.stderr, "todolint config")
+        assert "TAIL" not in done.stdout + done.stderr
+    row = next(line for line in text.stdout.splitlines() if line.startswith("todo-backend   dev"))
+    assert row.endswith("db.password config.SECRET_KEY"), row
+    targets = json.loads(shown.stdout)["targets"]
+    assert {tuple(t["set"]) for t in targets} == {("db.password", "config.SECRET_KEY")}
 
 
 @pytest.mark.parametrize("renderer", ["embedded", "helm"])
@@ -187,3 +206,103 @@ def test_every_renderer_error_is_one_line_of_at_most_500_characters(
     (line,) = done.stderr.splitlines()
     message = line.removeprefix(f"todolint: error: todo-backend (dev): {chart}/Chart.yaml: ")
     assert len(message) == 500 and message.endswith("..."), message
+
+
+#: One canary in each place a secret sits; none may be printed anywhere.
+PLACES = {
+    "a Secret's stringData in a template": "cnryTplStringData1",
+    "a Secret's data in a template": base64.b64encode(b"cnryTplData2").decode(),
+    "a values key a Secret reads": "cnryValuesSecret3",
+    "a password key in values": "cnryPasswordKey4",
+    "a URL's password in an env DATABASE_URL": "cnryUrlPassword5",
+    "a --set value": "cnrySetValue6",
+    "a secret-like config key": "cnryConfigKey7",
+}
+PLACES_SECRET = f"""apiVersion: v1
+kind: Secret
+metadata:
+  name: {{{{ .Release.Name }}}}-canary
+  namespace: todo-dev
+type: Opaque
+stringData:
+  PLAIN: {PLACES["a Secret's stringData in a template"]}
+  FROM_VALUES: {{{{ .Values.config.DB_CONN | quote }}}}
+data:
+  BLOB: {PLACES["a Secret's data in a template"]}
+"""
+
+
+def places_repo(root: Path) -> Path:
+    """The project's charts with a canary in each secret place, each beside a finding (so that a code
+    frame or a --diff hunk would show it), and the non-secret lines the same findings show."""
+    shutil.copytree(CHARTS, root / "charts")
+    chart = root / "charts" / "todo-backend"
+    (chart / "templates" / "canary-secret.yaml").write_text(PLACES_SECRET)
+    values = chart / "values.yaml"
+    text = values.read_text()
+    for old, new in (
+        ("  type: ClusterIP\n", f"  type: NodePort\n  adminPassword: {PLACES['a password key in values']}\n"),
+        (
+            "  BACKEND_ENV: development\n",
+            f"  BACKEND_ENV: development\n  API_TOKEN: {PLACES['a secret-like config key']}\n"
+            f"  DB_CONN: {PLACES['a values key a Secret reads']}\n",
+        ),
+        ("  path: /health\n", "  path: /\n"),
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    values.write_text(text)
+    deployment = chart / "templates" / "deployment.yaml"
+    text = deployment.read_text()
+    password = PLACES["a URL's password in an env DATABASE_URL"]
+    url = f"postgres://todo:{password}@db.example/todo"
+    for old, new in (
+        ("          env:\n", f"          env:\n            - name: DATABASE_URL\n              value: {url}\n"),
+        (
+            '            capabilities: {drop: ["ALL"]}\n',
+            "            capabilities:\n              drop:\n                - ALL\n              add: [NET_ADMIN]\n",
+        ),
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    deployment.write_text(text)
+    prod = chart / "values-prod.yaml"
+    prod.write_text(prod.read_text().replace("replicaCount: 3\n", "replicaCount: 5\n", 1))
+    return root
+
+
+def test_every_secret_place_stays_out_of_every_output(run_cli: RunCli, tmp_path: Path) -> None:
+    repo = places_repo(tmp_path / "repo")
+    lint = ("charts", "--renderer", "embedded", "--set", f"db.password={PLACES['a --set value']}")
+    printed: dict[str, str] = {}
+    for output_format in sorted(reporters()):
+        done = run_cli(*lint, "--format", output_format, cwd=repo)
+        assert done.code == 1, done.stderr
+        printed[output_format] = done.stdout
+        printed[f"{output_format} stderr"] = done.stderr
+    diff = run_cli(*lint, "--diff", "--unsafe-fixes", cwd=repo)
+    printed["--diff"], printed["--diff stderr"] = diff.stdout, diff.stderr
+    for config_format in ("text", "json"):
+        shown = run_cli("config", *lint[:1], *lint[3:], "--format", config_format, cwd=repo)
+        printed[f"config {config_format}"] = shown.stdout + shown.stderr
+    for where, text in printed.items():
+        for place, canary in PLACES.items():
+            assert canary not in text, f"{place} printed in {where}"
+    text = printed["text"]
+    # Every canary sits beside a finding: the code frames show each of its lines, masked.
+    for frame in ("|   adminPassword: ***", "|   API_TOKEN: ***", "|   DB_CONN: ***", "|               value: ***"):
+        assert frame in text, frame
+    # What is not secret prints as it is: a probe path, a list item, a Secret's name and namespace.
+    for frame in (
+        "|   path: /\n",
+        "|                 - ALL\n",
+        "|   name: {{ .Release.Name }}-canary\n",
+        "|   namespace: todo-dev\n",
+        "|   BACKEND_ENV: development\n",
+    ):
+        assert frame in text, frame
+    assert "· --set db.password\n" in text
+    for line in ("-kind: Secret", "-metadata:", "-  namespace: todo-dev", "-  PLAIN: ***", "-  BLOB: ***"):
+        assert f"\n{line}\n" in printed["--diff"], line
+    assert "\n   BACKEND_ENV: production\n" in printed["--diff"]
+    assert "\n-  path: /\n+  path: /health\n" in printed["--diff"]

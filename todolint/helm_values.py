@@ -181,7 +181,40 @@ def split_set(expression: str) -> list[SetPart]:
 
 
 class UnknownSet(ValueError):
-    """A `--set` expression `parse_set` does not read with confidence (a list, a part with no `=`)."""
+    """A `--set` expression `parse_set` does not read with confidence (a list, a part with no `=`); its
+    message names the expression's keys and what is wrong, never a value."""
+
+
+def _unread(expression: str, why: str) -> UnknownSet:
+    keys = ", ".join(part.name for part in split_set(expression) if part.value is not None)
+    return UnknownSet(f"--set {keys or 'expression'}: {why}")
+
+
+#: Helm's words for a `--set` it cannot parse → words that quote nothing of the expression: after a
+#: comma, what Helm takes for a key may be the rest of a value (`db.password=s3cr3t,TAIL`).
+_HELM_SET_ERRORS = (
+    ("has no value (cannot end with ,)", 'a part ends with "," where its value should be'),
+    ("key map", 'a key ends with "." and names nothing below it'),
+    ("has no value", 'a part has no "=" (a comma inside a value is written \\,)'),
+    ("unexpected data at end of array index", 'text follows a list index\'s "]"'),
+    ("error parsing index", "a list index is not a number"),
+    ("unable to parse key", "a key cannot be read"),
+)
+
+
+#: Helm's messages about a `--set` that quote nothing of it (an index is a number of the key's).
+_HELM_SET_PLAIN = ("list must terminate with '}'", "value name nested level is", "index of ", "negative ")
+
+
+def set_error(message: str) -> str:
+    """Helm's message for a `--set` expression it cannot parse (after `failed parsing --set data: `),
+    reworded so that no part of the expression is quoted; Helm's own words when they quote none."""
+    if message.startswith(_HELM_SET_PLAIN):
+        return message
+    for phrase, words in _HELM_SET_ERRORS:
+        if phrase in message:
+            return words
+    return "Helm cannot read it (its message is not shown: it quotes the expression)"
 
 
 def parse_set(expression: str) -> list[tuple[tuple[str | int, ...], Any]]:
@@ -192,7 +225,7 @@ def parse_set(expression: str) -> list[tuple[tuple[str | int, ...], Any]]:
     out: list[tuple[tuple[str | int, ...], Any]] = []
     for part in split_set(expression):
         if part.value is None or "{" in part.value or "{" in part.name:
-            raise UnknownSet(expression)
+            raise _unread(expression, 'a list, or a part with no "="')
         path: list[str | int] = []
         for segment in part.segments:
             path.extend(_indexed(segment, expression))
@@ -204,12 +237,12 @@ def _indexed(segment: str, expression: str) -> list[str | int]:
     """`c[0][1]` → ["c", 0, 1]."""
     name, bracket, rest = segment.partition("[")
     if not name or "]" in name:
-        raise UnknownSet(expression)
+        raise _unread(expression, "a key with no name before its index")
     out: list[str | int] = [name]
     while bracket:
         index, close, rest = rest.partition("]")
         if not close or not (index.isascii() and index.isdigit()) or (rest and not rest.startswith("[")):
-            raise UnknownSet(expression)
+            raise _unread(expression, "a list index that is not a number in brackets")
         out.append(int(index))
         bracket, rest = rest[:1], rest[1:]
     return out
@@ -245,6 +278,7 @@ __all__ = [
     "merge_maps",
     "merge_tables",
     "parse_set",
+    "set_error",
     "set_scalar",
     "split_set",
 ]

@@ -16,6 +16,7 @@ from todolint.adopt.envs import DEFAULT_ENV, ordered
 from todolint.config import PYPROJECT, YAML_NAMES, has_todolint_table, schema_path
 from todolint.contract import Contract
 from todolint.discover import EVERY_ENV, ChartRef, Layout, MatrixRow, discover
+from todolint.group import set_keys
 from todolint.layout_guess import PER_ENV_RELEASE, ChartGuess, command_origins, guess_chart
 
 #: Setting → origins of one chart × environment, by (chart path, env): what `todolint config` adds.
@@ -260,8 +261,8 @@ def matrix_text(
     unmatched: Sequence[str] = (),
     commands: Commands | None = None,
 ) -> str:
-    """`todolint config`: the chart × environment table, then where each chart's settings come from (with
-    the install commands that give the same values, `commands`)."""
+    """`todolint config`: the chart × environment table (`--set` keys, never their values), then where
+    each chart's settings come from (with the install commands that give the same values, `commands`)."""
     header = ("chart", "env", "release", "namespace", "values files", "set")
     table = [header] + [
         (
@@ -270,7 +271,7 @@ def matrix_text(
             r.target.release,
             r.target.namespace,
             " ".join(r.target.values_files) or "-",
-            " ".join(r.target.set_values) or "-",
+            " ".join(set_keys(r.target.set_values)) or "-",
         )
         for r in rows
     ]
@@ -301,9 +302,9 @@ def matrix_json(
     commands: Commands | None = None,
 ) -> str:
     """`todolint config --format json`: each chart × environment with its release, namespace, values files
-    and `--set` expressions, and where each of them comes from (`from`, with the install command that
-    gives the same value), with the config file, the Kubernetes version and the notes on unmatched
-    `charts:` entries."""
+    and `--set` keys (never their values), and where each of them comes from (`from`, with the install
+    command that gives the same value), with the config file, the Kubernetes version and the notes on
+    unmatched `charts:` entries."""
     targets = []
     for r in rows:
         release, namespace, values, sets = _row_origins(r, commands or {})
@@ -315,7 +316,7 @@ def matrix_json(
                 "release": r.target.release,
                 "namespace": r.target.namespace,
                 "values": list(r.target.values_files),
-                "set": list(r.target.set_values),
+                "set": list(set_keys(r.target.set_values)),
                 "from": {"release": release, "namespace": namespace, "values": values, "set": sets},
             }
         )

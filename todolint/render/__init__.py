@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from todolint.helm_values import set_error
 from todolint.render.tree import ChartScan, scan_chart
 
 if TYPE_CHECKING:
@@ -112,11 +113,15 @@ _QUOTES_VALUE = (
 )
 
 
+_SET_DATA = re.compile(r"(failed parsing --set data: )(.*)")
+
+
 def redact(text: str) -> str:
     """Drop the values Helm quotes in its messages: they come from values files and may be secrets."""
     for pattern, replacement in _QUOTES_VALUE:
         text = pattern.sub(replacement, text)
-    return text
+    # A malformed --set: Helm quotes a piece of the expression, which may be a piece of its value.
+    return _SET_DATA.sub(lambda m: m.group(1) + set_error(m.group(2)), text)
 
 
 def one_line(text: str) -> str:
