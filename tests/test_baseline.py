@@ -31,7 +31,10 @@ def test_baseline_of_pre_rendered_input(run_cli: RunCli, tmp_path: Path) -> None
     assert run_cli("app.yaml", *ARGS, cwd=tmp_path).code == 1
 
     wrote = run_cli("app.yaml", *ARGS, "--write-baseline", "base.json", cwd=tmp_path)
-    assert (wrote.code, wrote.stderr) == (0, "todolint: recorded 1 finding in base.json\n")
+    # One line says what was recorded where; no report goes to stdout beside it.
+    assert (wrote.code, wrote.stdout, wrote.stderr) == (0, "", "todolint: recorded 1 finding in base.json\n")
+    text = run_cli("app.yaml", "--env", "dev", "--select", "TL0", "--write-baseline", "text.json", cwd=tmp_path)
+    assert (text.code, text.stdout, text.stderr) == (0, "", "todolint: recorded 1 finding in text.json\n")
     recorded = json.loads((tmp_path / "base.json").read_text())
     assert [(e["code"], e["kind"], e["object"], e["path"]) for e in recorded["findings"]] == [
         ("TL010", "Deployment", "todo-backend-dev", CPU)

@@ -57,7 +57,13 @@ def run(request: Request) -> Outcome:
     notes.extend(f"error: {line}" for line in error_lines(result, settings.contract.environments))
     contract = settings.contract
     names = SecretNames(contract.secret_name_patterns, contract.secret_name_settings)
-    write_reports(request, result, grouped_fixes(result, members, fixes), secret_names=names)
+    # --write-baseline's one line says what the run did: no report goes to stdout beside it.
+    shown = (
+        dataclasses.replace(request, reports=tuple(r for r in request.reports if r[1]))
+        if request.write_baseline
+        else request
+    )
+    write_reports(shown, result, grouped_fixes(result, members, fixes), secret_names=names)
     return Outcome(result, _exit_code(request, result, lint_run.fail_level), tuple(notes))
 
 
