@@ -118,21 +118,17 @@ def test_umbrella_with_other_subchart_names_is_recognised(run_cli: RunCli, tmp_p
     found = {(f["code"], f["file"].split("todo-app/")[1], f["path"]) for f in json.loads(done.stdout)["findings"]}
     name = '["app.kubernetes.io/name"]'
     expected = {
-        ("TL350", "charts/web/templates/configmap.yaml", "data.NEXT_PUBLIC_API_URL"),
+        ("TL350", "charts/web/values.yaml", "data.NEXT_PUBLIC_API_URL"),
         ("TL125", "charts/api/templates/deployment.yaml", "metadata.name"),
         ("TL125", "charts/web/templates/deployment.yaml", "metadata.name"),
     }
+    # Each subchart's labels helper writes the app-name label of all its objects: one finding per helper
+    # line, at the subchart's _helpers.tpl, the objects in `also`.
     for alias in ("api", "web"):
-        templates = f"charts/{alias}/templates"
+        helpers = f"charts/{alias}/templates/_helpers.tpl"
         expected |= {
-            ("TL100", f"{templates}/configmap.yaml", f"metadata.labels{name}"),
-            ("TL100", f"{templates}/deployment.yaml", f"metadata.labels{name}"),
-            ("TL100", f"{templates}/deployment.yaml", f"spec.template.metadata.labels{name}"),
-            ("TL110", f"{templates}/deployment.yaml", f"spec.selector.matchLabels{name}"),
-            ("TL100", f"{templates}/service.yaml", f"metadata.labels{name}"),
-            ("TL110", f"{templates}/service.yaml", f"spec.selector{name}"),
-            ("TL100", f"{templates}/serviceaccount.yaml", f"metadata.labels{name}"),
-            ("TL100", f"{templates}/networkpolicy.yaml", f"metadata.labels{name}"),
+            ("TL100", helpers, f"metadata.labels{name}"),
+            ("TL110", helpers, f"spec.selector.matchLabels{name}"),
         }
     expected |= {
         ("TL123", f"charts/web/templates/{t}.yaml", "metadata.name")
