@@ -279,7 +279,12 @@ UMBRELLA_FINDINGS = sorted(
     # one-release-per-app: one error per app, on its Deployment (both are todo-app), the same in every environment
     + [("TL125", ENVS, "Deployment", "todo-app", "metadata.name")] * 2
 )
-FINDINGS = {"two-charts": [], "umbrella": UMBRELLA_FINDINGS, "deploy-helm": []}
+#: deploy-helm puts each app in a namespace of its own, and the backend's NetworkPolicy admits only pods
+#: of its namespace: the frontend cannot reach it (network-paths), in each environment's release.
+DEPLOY_HELM_FINDINGS = [
+    ("TL380", (env,), "NetworkPolicy", f"todo-backend-{env}", "spec.ingress") for env in ("dev", "prod", "staging")
+]
+FINDINGS = {"two-charts": [], "umbrella": UMBRELLA_FINDINGS, "deploy-helm": DEPLOY_HELM_FINDINGS}
 
 
 @pytest.fixture(scope="module")
